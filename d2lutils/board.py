@@ -1,0 +1,143 @@
+"""A live training plot whose cost per draw stays flat as points accumulate."""
+from __future__ import annotations
+
+import time
+import weakref
+from collections import defaultdict
+from typing import Any, Callable, Sequence
+
+from matplotlib.figure import Figure
+
+from .hparams import HyperParameters
+from .plotting import in_notebook
+
+# Boards with points not yet shown; flushed when a notebook cell finishes so the
+# executed notebook always keeps the final curve.
+_unshown_boards: "weakref.WeakSet[ProgressBoard]" = weakref.WeakSet()
+_hook_registered = False
+
+
+def _flush_unshown_boards(*_: Any) -> None:
+    for board in list(_unshown_boards):
+        board.show()
+
+
+def _register_cell_hook() -> None:
+    global _hook_registered
+    if _hook_registered:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.events.register("post_run_cell", _flush_unshown_boards)
+        _hook_registered = True
+
+
+class ProgressBoard(HyperParameters):
+    """Plot metrics as they arrive, e.g. a loss per minibatch during training.
+
+    ``draw(x, y, label, every_n)`` averages every ``every_n`` raw points of a curve
+    into one plotted point. In a notebook the figure is shown once and then updated
+    in place, at most every ``refresh_interval`` seconds and once more when the cell
+    ends; each update only moves existing lines' data, so a draw costs the same
+    after 500 points as after 50. Outside a notebook (terminal, CI, grading) the
+    board records points but never makes a figure.
+    """
+
+    def __init__(
+        self,
+        xlabel: str | None = None,
+        ylabel: str | None = None,
+        xlim: Sequence[float] | None = None,
+        ylim: Sequence[float] | None = None,
+        xscale: str = "linear",
+        yscale: str = "linear",
+        ls: Sequence[str] = ("-", "--", "-.", ":"),
+        colors: Sequence[str] = ("C0", "C1", "C2", "C3"),
+        fig: Figure | None = None,
+        axes: Any = None,
+        figsize: tuple[float, float] = (3.5, 2.5),
+        display: bool = True,
+        refresh_interval: float = 0.5,
+    ) -> None:
+        self.save_hyperparameters()
+        self.points: dict[str, tuple[list[float], list[float]]] = {}
+        self._raw: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self._lines: dict[str, Any] = {}
+        self._handle: Any = None
+        self._last_render = float("-inf")
+        self._dirty = False
+        self.display_fn: Callable[[Figure], Any] | None = None
+
+    def draw(self, x: float, y: float, label: str, every_n: int = 1) -> None:
+        """Add the point (x, y) to the curve ``label``; plot the mean of every ``every_n``."""
+        if every_n < 1:
+            raise ValueError(f"every_n must be >= 1, got {every_n}")
+        raw = self._raw[label]
+        raw.append((float(x), float(y)))
+        if len(raw) < every_n:
+            return
+        xs, ys = self.points.setdefault(label, ([], []))
+        xs.append(sum(p[0] for p in raw) / len(raw))
+        ys.append(sum(p[1] for p in raw) / len(raw))
+        raw.clear()
+        if not (self.display and (in_notebook() or self.display_fn is not None)):
+            return
+        self._dirty = True
+        _unshown_boards.add(self)
+        if self.display_fn is None:
+            _register_cell_hook()
+        if time.perf_counter() - self._last_render >= self.refresh_interval:
+            self.show()
+
+    def _ensure_figure(self) -> None:
+        if self.axes is None:
+            if self.fig is None:
+                self.fig = Figure(figsize=self.figsize)
+            self.axes = self.fig.add_subplot()
+        elif self.fig is None:
+            self.fig = self.axes.figure
+
+    def render(self) -> Figure:
+        """Bring the figure up to date with the recorded points and return it."""
+        self._ensure_figure()
+        ax = self.axes
+        for i, (label, (xs, ys)) in enumerate(self.points.items()):
+            line = self._lines.get(label)
+            if line is None:
+                (line,) = ax.plot([], [], linestyle=self.ls[i % len(self.ls)],
+                                  color=self.colors[i % len(self.colors)], label=label)
+                self._lines[label] = line
+                ax.legend()
+            line.set_data(xs, ys)
+        ax.set_xlabel(self.xlabel or "")
+        ax.set_ylabel(self.ylabel or "")
+        ax.set_xscale(self.xscale)
+        ax.set_yscale(self.yscale)
+        ax.relim()
+        ax.autoscale_view()
+        if self.xlim is not None:
+            ax.set_xlim(self.xlim)
+        if self.ylim is not None:
+            ax.set_ylim(self.ylim)
+        ax.grid(True)
+        return self.fig
+
+    def show(self) -> None:
+        """Display the current figure now (in a notebook, or through ``display_fn``)."""
+        _unshown_boards.discard(self)
+        self._dirty = False
+        if not self.points or not self.display:
+            return
+        fig = self.render()
+        self._last_render = time.perf_counter()
+        if self.display_fn is not None:
+            self.display_fn(fig)
+        elif in_notebook():
+            from IPython.display import display
+
+            if self._handle is None:
+                self._handle = display(fig, display_id=True)
+            else:
+                self._handle.update(fig)

@@ -1,0 +1,103 @@
+"""Data modules: where data lives and how it is cut into minibatches."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+
+from .hparams import HyperParameters
+
+DATA_DIR_VARIABLE = "D2L_DATA_DIR"
+
+
+def data_root(root: str | os.PathLike[str] | None = None) -> Path:
+    """Where data sets live: ``root`` if given, else ``$D2L_DATA_DIR``, else a cache folder."""
+    if root is not None:
+        return Path(root).expanduser()
+    if os.environ.get(DATA_DIR_VARIABLE):
+        return Path(os.environ[DATA_DIR_VARIABLE]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "d2lutils" / "data"
+
+
+def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool,
+                  num_workers: int = 0) -> DataLoader:
+    """A ``DataLoader`` over in-memory tensors that slices whole minibatches at once.
+
+    The usual per-example ``__getitem__`` plus collation costs one Python call per
+    example; indexing the tensors with a batch of indices costs one per minibatch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    dataset = TensorDataset(*tensors)
+    order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False),
+                      batch_size=None, num_workers=num_workers)
+
+
+class DataModule(HyperParameters):
+    """Owns the data: where it is stored and how training and validation batches are made.
+
+    A subclass sets ``self.train`` and ``self.val`` (datasets) and ``self.batch_size``,
+    or overrides ``get_dataloader(train)``.
+    """
+
+    batch_size: int
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, num_workers: int = 0) -> None:
+        self.save_hyperparameters()
+        self.root = data_root(root)
+
+    def get_dataloader(self, train: bool) -> DataLoader:
+        """Loader over ``self.train`` (shuffled) or ``self.val`` (in order)."""
+        split = "train" if train else "val"
+        if not hasattr(self, split) or not hasattr(self, "batch_size"):
+            raise AttributeError(
+                f"{type(self).__name__} has no '{split}' dataset or 'batch_size': set them "
+                "in __init__, or override get_dataloader(train)."
+            )
+        return DataLoader(getattr(self, split), batch_size=self.batch_size, shuffle=train,
+                          num_workers=self.num_workers)
+
+    def train_dataloader(self) -> DataLoader:
+        """Minibatches for training, reshuffled each epoch."""
+        return self.get_dataloader(train=True)
+
+    def val_dataloader(self) -> DataLoader:
+        """Minibatches for validation, in a fixed order."""
+        return self.get_dataloader(train=False)
+
+    def get_tensorloader(self, tensors: Sequence[torch.Tensor], train: bool,
+                         indices: Any = slice(0, None)) -> DataLoader:
+        """Loader over ``tensor[indices]`` for each tensor, batched with ``self.batch_size``."""
+        selected = tuple(tensor[indices] for tensor in tensors)
+        return tensor_loader(selected, self.batch_size, shuffle=train,
+                             num_workers=self.num_workers)
+
+
+class SyntheticRegressionData(DataModule):
+    """Noisy samples of the linear model ``y = X w + b + noise``.
+
+    ``X`` has shape (num_train + num_val, len(w)) with standard normal entries and
+    ``y`` has shape (num_train + num_val, 1). The first ``num_train`` rows are the
+    training set, the rest the validation set. Uses PyTorch's global generator, so
+    seed it (``d2l.set_seed``) for repeatable data.
+    """
+
+    def __init__(self, w: Any, b: float, noise: float = 0.01, num_train: int = 1000,
+                 num_val: int = 1000, batch_size: int = 32) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        w = torch.as_tensor(w, dtype=torch.float32).reshape(-1)
+        n = num_train + num_val
+        self.X = torch.randn(n, len(w))
+        noise_term = torch.randn(n, 1) * noise
+        self.y = self.X @ w.reshape(-1, 1) + b + noise_term
+
+    def get_dataloader(self, train: bool) -> DataLoader:
+        """The training rows (shuffled) or the validation rows (in order)."""
+        rows = slice(0, self.num_train) if train else slice(self.num_train, None)
+        return self.get_tensorloader((self.X, self.y), train, rows)

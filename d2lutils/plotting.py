@@ -1,0 +1,138 @@
+"""Plotting helpers for notebooks: line plots and image grids."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel, where figures can be displayed inline."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def use_svg_display() -> None:
+    """Render inline figures as SVG (sharp at any zoom) instead of PNG."""
+    if in_notebook():
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
+
+
+def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
+    """Set the default size, in inches, of figures made afterwards."""
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def _as_numpy(values: Any) -> np.ndarray:
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
+
+
+def _has_one_axis(values: Any) -> bool:
+    """True for a flat sequence of numbers (one curve), false for a list of curves."""
+    if hasattr(values, "ndim"):
+        return values.ndim == 1
+    return isinstance(values, (list, tuple)) and not hasattr(values[0], "__len__")
+
+
+def set_axes(
+    axes: plt.Axes,
+    xlabel: str | None,
+    ylabel: str | None,
+    xlim: tuple[float, float] | None,
+    ylim: tuple[float, float] | None,
+    xscale: str,
+    yscale: str,
+    legend: Sequence[str] | None,
+) -> None:
+    """Apply labels, limits, scales, a legend and a grid to ``axes``."""
+    axes.set_xlabel(xlabel or "")
+    axes.set_ylabel(ylabel or "")
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def plot(
+    X: Any,
+    Y: Any = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    legend: Sequence[str] | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    xscale: str = "linear",
+    yscale: str = "linear",
+    fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+    figsize: tuple[float, float] = (3.5, 2.5),
+    axes: plt.Axes | None = None,
+) -> plt.Axes:
+    """Plot one or several curves and return the axes.
+
+    ``X`` and ``Y`` are each a 1-D sequence (one curve) or a list of them (several
+    curves). With ``Y`` omitted, ``X`` holds the y values and x runs 0, 1, 2, ...
+    A single ``X`` is shared by every curve in ``Y``.
+    """
+    if Y is None:
+        X, Y = [[]] * (1 if _has_one_axis(X) else len(X)), X
+    if _has_one_axis(X):
+        X = [X]
+    if _has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    if axes is None:
+        set_figsize(figsize)
+        axes = plt.gca()
+    axes.cla()
+    for x, y, fmt in zip(X, Y, list(fmts) * len(Y)):
+        x_values, y_values = _as_numpy(x), _as_numpy(y)
+        if len(x_values):
+            axes.plot(x_values, y_values, fmt)
+        else:
+            axes.plot(y_values, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+    return axes
+
+
+def show_images(
+    imgs: Any,
+    num_rows: int,
+    num_cols: int,
+    titles: Sequence[str] | None = None,
+    scale: float = 1.5,
+) -> np.ndarray:
+    """Show up to ``num_rows * num_cols`` images in a grid and return the axes array.
+
+    ``imgs`` is a sequence (or a tensor whose first axis indexes images) of 2-D
+    grayscale or HxWxC colour images, as tensors, arrays or PIL images.
+    """
+    if num_rows < 1 or num_cols < 1:
+        raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}")
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    flat_axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(flat_axes, imgs)):
+        ax.imshow(_as_numpy(img), cmap="gray" if _as_numpy(img).ndim == 2 else None)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles is not None and i < len(titles):
+            ax.set_title(titles[i])
+    for ax in flat_axes[len(imgs):]:
+        ax.set_visible(False)
+    return flat_axes

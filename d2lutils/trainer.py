@@ -1,0 +1,111 @@
+"""The training loop, kept apart from models and data."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Sequence
+
+import torch
+
+from .data import DataModule
+from .devices import gpu, num_gpus as available_gpus
+from .hparams import HyperParameters
+from .module import Module
+
+
+class Trainer(HyperParameters):
+    """Fits a :class:`Module` to a :class:`DataModule` with minibatch updates.
+
+    ``num_gpus=1`` moves the model and every batch to the first GPU; asking for
+    more GPUs than the machine has raises at once. ``gradient_clip_val > 0`` rescales
+    the gradients so that their joint norm is at most that value.
+    """
+
+    def __init__(self, max_epochs: int, num_gpus: int = 0, gradient_clip_val: float = 0) -> None:
+        self.save_hyperparameters()
+        if max_epochs < 0:
+            raise ValueError(f"max_epochs must be >= 0, got {max_epochs}")
+        if num_gpus > available_gpus():
+            raise RuntimeError(
+                f"Trainer(num_gpus={num_gpus}) but PyTorch sees {available_gpus()} GPU(s). "
+                "Pass num_gpus=0 to train on the CPU."
+            )
+        self.gpus = [gpu(i) for i in range(num_gpus)]
+        self.history: dict[str, list[float]] = {}
+        self._epoch_values: dict[str, list[float]] = defaultdict(list)
+
+    def prepare_data(self, data: DataModule) -> None:
+        """Build the training and validation loaders and count their batches."""
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = len(self.val_dataloader) if self.val_dataloader is not None else 0
+        if self.num_train_batches == 0:
+            raise ValueError(f"{type(data).__name__} produced no training batches.")
+
+    def prepare_model(self, model: Module) -> None:
+        """Connect the model to this trainer and move it to the GPU if one was asked for."""
+        model.trainer = self
+        model.board.xlim = [0, self.max_epochs]
+        if self.gpus:
+            model.to(self.gpus[0])
+        self.model = model
+
+    def prepare_batch(self, batch: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        """Move a batch to the trainer's device."""
+        if self.gpus:
+            return [a.to(self.gpus[0]) for a in batch]
+        return list(batch)
+
+    def record(self, label: str, value: float) -> None:
+        """Collect one value of a metric; ``fit`` averages them per epoch."""
+        self._epoch_values[label].append(value)
+
+    def fit(self, model: Module, data: DataModule) -> dict[str, list[float]]:
+        """Train for ``max_epochs`` epochs; return each plotted metric's per-epoch mean."""
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self.history = {}
+        for self.epoch in range(self.max_epochs):
+            self._epoch_values.clear()
+            self.fit_epoch()
+            for label, values in self._epoch_values.items():
+                self.history.setdefault(label, []).append(sum(values) / len(values))
+        model.board.show()
+        return self.history
+
+    def fit_epoch(self) -> None:
+        """One pass over the training data, then one over the validation data."""
+        self.model.train()
+        for batch in self.train_dataloader:
+            loss = self.model.training_step(self.prepare_batch(batch))
+            self.optim.zero_grad()
+            loss.backward()
+            if self.gradient_clip_val > 0:
+                self.clip_gradients(self.gradient_clip_val, self.model)
+            self.optim.step()
+            self.train_batch_idx += 1
+        if self.val_dataloader is None:
+            return
+        self.model.eval()
+        with torch.no_grad():
+            for batch in self.val_dataloader:
+                self.model.validation_step(self.prepare_batch(batch))
+                self.val_batch_idx += 1
+
+    def clip_gradients(self, grad_clip_val: float, model: Any) -> float:
+        """Scale all gradients down so their joint l2 norm is at most ``grad_clip_val``.
+
+        Returns the norm before clipping.
+        """
+        grads = [p.grad for p in model.parameters() if p.requires_grad and p.grad is not None]
+        if not grads:
+            return 0.0
+        norm = torch.sqrt(sum(torch.sum(g * g) for g in grads))
+        if norm > grad_clip_val:
+            for g in grads:
+                g.mul_(grad_clip_val / norm)
+        return float(norm)
