@@ -1,6 +1,7 @@
 """A live training plot whose cost per draw stays flat as points accumulate."""
 from __future__ import annotations
 
+import io
 import time
 import weakref
 from collections import defaultdict
@@ -135,9 +136,19 @@ class ProgressBoard(HyperParameters):
         if self.display_fn is not None:
             self.display_fn(fig)
         elif in_notebook():
-            from IPython.display import display
+            from IPython.display import Image, display
 
+            # A PNG made here does not depend on the inline backend having been
+            # loaded, which happens only after the first pyplot call.
+            image = Image(data=figure_png(fig))
             if self._handle is None:
-                self._handle = display(fig, display_id=True)
+                self._handle = display(image, display_id=True)
             else:
-                self._handle.update(fig)
+                self._handle.update(image)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure rendered to PNG bytes, as a notebook would show it."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()

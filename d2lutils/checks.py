@@ -58,8 +58,8 @@ def check_equal(value: Any, expected: Any, what: str, hint: str | None = None) -
         mismatched = np.argwhere(got != want)
         if len(mismatched):
             index = tuple(int(i) for i in mismatched[0])
-            _fail(what, f"{want[index]!r} at index {index}",
-                  f"{got[index]!r} ({len(mismatched)} entries differ)", hint)
+            _fail(what, f"{want[index].item()!r} at index {index}",
+                  f"{got[index].item()!r} ({len(mismatched)} of {want.size} entries differ)", hint)
         return
     if type(value) is not type(expected) or value != expected:
         _fail(what, _short(expected), _short(value), hint)

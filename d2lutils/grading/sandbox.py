@@ -1,0 +1,131 @@
+"""Where student code runs: a bubblewrap sandbox, with resource limits.
+
+Inside the sandbox the notebook sees a read-only system (/usr, /etc, the Python
+installation, d2lutils and the data set), a private size-capped /tmp, no network,
+its own process tree, and nothing else: not the course's solutions, not the hidden
+checks, not the gradebook, not other submissions. When the grader runs as root the
+code also drops to an unprivileged user id of its own, so the process limit holds.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import d2lutils
+
+SANDBOX_UID_BASE = 61000  # one uid per parallel slot when grading as root
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one notebook run."""
+
+    cell_seconds: float = 60.0
+    notebook_seconds: float = 240.0
+    memory_bytes: int = 6 * 1024**3
+    processes: int = 64
+    output_chars: int = 1_000_000
+    file_bytes: int = 64 * 1024**2
+    scratch_bytes: int = 256 * 1024**2
+    core_bytes: int = 0
+
+    def for_runner(self, process_base: int) -> dict[str, int | float]:
+        """The limits the runner applies to itself; ``processes`` counts the uid's tasks."""
+        values = asdict(self)
+        values["processes"] = process_base + self.processes
+        return values
+
+
+@functools.lru_cache(maxsize=1)
+def bubblewrap() -> str | None:
+    """Path of a working ``bwrap``, or None when no sandbox can be made here."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-net", "--die-with-parent",
+                            "true"], capture_output=True, timeout=30)
+    return path if probe.returncode == 0 else None
+
+
+def sandbox_description() -> str:
+    """One line for logs and gradebooks: which isolation grading uses."""
+    if bubblewrap():
+        return "bubblewrap"
+    return "NONE (bwrap missing or not usable: student code runs with your permissions)"
+
+
+def _tasks_of_uid(uid: int) -> int:
+    count = 0
+    for pid in Path("/proc").iterdir():
+        if not pid.name.isdigit():
+            continue
+        try:
+            if pid.stat().st_uid == uid:
+                count += sum(1 for _ in (pid / "task").iterdir())
+        except OSError:
+            continue
+    return count
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for top in ("/usr", "/etc"):
+        args += ["--ro-bind", top, top]
+    for top in ("/bin", "/lib", "/lib64", "/sbin", "/lib32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    return args
+
+
+def _python_binds(data_dir: Path | None) -> list[str]:
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
+             Path(d2lutils.__file__).resolve().parent}
+    if data_dir is not None and data_dir.exists():
+        paths.add(data_dir.resolve())
+    paths = {p for p in paths if not str(p).startswith(("/usr/", "/etc/"))}
+    # bwrap makes missing parent folders private (0700), which the unprivileged
+    # sandbox user could not traverse; create them world-readable first.
+    parents = sorted({a for p in paths for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts))
+    args: list[str] = []
+    for parent in parents:
+        args += ["--perms", "0755", "--dir", str(parent)]
+    for path in sorted(paths, key=lambda p: len(p.parts)):
+        args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def runner_command(result_fd: int, slot: int, limits: Limits,
+                   data_dir: Path | None) -> tuple[list[str], dict[str, str], dict[str, int | float]]:
+    """The command, environment and runner limits for one sandboxed notebook run."""
+    python = [sys.executable, "-I", "-m", "d2lutils.grading.runner", str(result_fd)]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           "MPLCONFIGDIR": "/tmp/matplotlib"}
+    if data_dir is not None:
+        env["D2L_DATA_DIR"] = str(data_dir.resolve())
+    bwrap = bubblewrap()
+    if bwrap is None:
+        return python, env, limits.for_runner(_tasks_of_uid(os.getuid()))
+    as_root = os.getuid() == 0
+    command = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+               *_system_binds(), *_python_binds(data_dir),
+               "--dev", "/dev", "--proc", "/proc",
+               "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
+               "--chdir", "/tmp"]
+    if as_root:
+        uid = SANDBOX_UID_BASE + slot
+        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--"]
+        base = _tasks_of_uid(uid)
+    else:
+        command += ["--unshare-user"]
+        base = _tasks_of_uid(os.getuid())
+    return command + python, env, limits.for_runner(base)

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+import torch
+
+import d2lutils as d2l
+from d2lutils.data import DATA_DIR_VARIABLE, data_root
+
+
+def test_synthetic_regression_data_shapes_and_noise():
+    d2l.set_seed(0)
+    data = d2l.SyntheticRegressionData(w=[2, -3.4], b=4.2, noise=0.0, num_train=100, num_val=50, batch_size=32)
+    assert data.X.shape == (150, 2) and data.y.shape == (150, 1)
+    expected = data.X @ torch.tensor([[2.0], [-3.4]]) + 4.2
+    torch.testing.assert_close(data.y, expected)
+    train = list(data.train_dataloader())
+    assert [len(b[0]) for b in train] == [32, 32, 32, 4]
+    val = list(data.val_dataloader())
+    assert sum(len(b[0]) for b in val) == 50
+    torch.testing.assert_close(val[0][0], data.X[100:132])  # validation keeps its order
+
+
+def test_tensor_loader_covers_every_row_once_per_epoch():
+    X = torch.arange(10).reshape(10, 1)
+    loader = d2l.tensor_loader((X, X.squeeze(1)), batch_size=4, shuffle=True)
+    rows = torch.cat([batch[0] for batch in loader]).squeeze(1)
+    assert sorted(rows.tolist()) == list(range(10))
+    assert len(loader) == 3
+    with pytest.raises(ValueError, match="batch_size"):
+        d2l.tensor_loader((X,), batch_size=0, shuffle=False)
+
+
+def test_datamodule_default_loaders_and_clear_error():
+    class Numbers(d2l.DataModule):
+        def __init__(self):
+            super().__init__()
+            self.batch_size = 2
+            self.train = torch.utils.data.TensorDataset(torch.arange(4.0))
+            self.val = torch.utils.data.TensorDataset(torch.arange(2.0))
+
+    assert len(Numbers().train_dataloader()) == 2
+    with pytest.raises(AttributeError, match="has no 'train' dataset or 'batch_size'"):
+        d2l.DataModule().train_dataloader()
+
+
+def test_data_root_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(tmp_path / "env"))
+    assert data_root(tmp_path / "arg") == tmp_path / "arg"
+    assert data_root() == tmp_path / "env"
+    monkeypatch.delenv(DATA_DIR_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data_root() == tmp_path / "cache" / "d2lutils" / "data"
