@@ -142,10 +142,13 @@ class FashionMNIST(DataModule):
 
     @property
     def data_description(self) -> str:
-        """One line on what was loaded: where from, how many images, and their size."""
+        """One line on what was loaded: how many images, their size, and whether it is a subset.
+
+        The folder is left out on purpose: the same text then appears on every machine.
+        """
         n_train, n_val = len(self.train), len(self.val)
         height, width = self.train.tensors[0].shape[-2:]
-        text = (f"Fashion-MNIST from {self.root}: {n_train:,} training and {n_val:,} "
+        text = (f"Fashion-MNIST: {n_train:,} training and {n_val:,} "
                 f"validation images of {height}x{width} pixels")
         if n_train < FULL_SIZES[True] or n_val < FULL_SIZES[False]:
             text += " (a subset, not the full 60,000 / 10,000)"

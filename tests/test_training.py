@@ -99,3 +99,32 @@ def test_scratch_sgd_step_and_zero_grad():
     assert w.grad.abs().sum() == 0
     with pytest.raises(ValueError, match="lr must be positive"):
         d2l.SGD([w], lr=0)
+
+
+def test_history_weights_batches_by_size():
+    class Constant(d2l.Module):
+        """Predicts 0 for every row; the loss per batch is the batch's mean target."""
+
+        def __init__(self):
+            super().__init__()
+            self.lr = 0.1
+            self.bias = nn.Parameter(torch.zeros(1))
+
+        def forward(self, X):
+            return self.bias.expand(len(X)) * 0
+
+        def loss(self, y_hat, y):
+            return (y - y_hat).mean() + self.bias.sum() * 0
+
+    class Uneven(d2l.DataModule):
+        def __init__(self):
+            super().__init__()
+            self.batch_size = 3
+            y = torch.tensor([0.0, 0.0, 0.0, 4.0])  # batches [0, 0, 0] and [4]
+            self.train = self.val = torch.utils.data.TensorDataset(torch.zeros(4, 1), y)
+
+        def get_dataloader(self, train):
+            return self.get_tensorloader(self.val.tensors, train=False)
+
+    history = d2l.Trainer(max_epochs=1).fit(Constant(), Uneven())
+    assert history["val_loss"] == [pytest.approx(1.0)]  # (0 * 3 + 4 * 1) / 4, not (0 + 4) / 2

@@ -217,7 +217,9 @@ def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slo
     try:
         returncode = process.wait(timeout=limits.notebook_seconds)
         if returncode != 0:
-            crash = (f"the notebook's process died (signal {-returncode})" if returncode < 0
+            # bwrap reports a child killed by signal N as exit status 128 + N.
+            signum = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else 0
+            crash = (f"the notebook's process died (signal {signum})" if signum
                      else f"the notebook's process exited with status {returncode}")
     except subprocess.TimeoutExpired:
         crash = f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
