@@ -1,0 +1,36 @@
+"""The student-facing copy: no solutions in it, and its own tests pass."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from d2lutils.grading.student_copy import find_leaks, solution_lines, write_student_copy
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_student_copy_has_no_solutions_and_passes_its_tests(tmp_path):
+    copy = tmp_path / "student-course"
+    write_student_copy(REPO, copy)
+    assert not (copy / "solutions").exists()
+    assert not list(copy.rglob("hidden_checks.py"))
+    assert not (copy / "tests" / "instructor").exists()
+    assert (copy / "exercises" / "ex2_1" / "ex2_1.ipynb").exists()
+    assert not find_leaks(copy, solution_lines(REPO))
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    # The adversarial corpus is identical in both trees and already runs in this suite.
+    run = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-x", "-p", "no:cacheprovider",
+                          "--ignore", "tests/test_grading_corpus.py"],
+                         cwd=copy, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert " passed" in run.stdout
+
+
+def test_student_copy_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "x").write_text("x")
+    with pytest.raises(FileExistsError, match="not empty"):
+        write_student_copy(REPO, tmp_path)
