@@ -5,12 +5,13 @@ import io
 import time
 import weakref
 from collections import defaultdict
-from typing import Any, Callable, Sequence
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .hparams import HyperParameters
 from .plotting import in_notebook
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Boards with points not yet shown; flushed when a notebook cell finishes so the
 # executed notebook always keeps the final curve.
@@ -68,7 +69,6 @@ class ProgressBoard(HyperParameters):
         self._lines: dict[str, Any] = {}
         self._handle: Any = None
         self._last_render = float("-inf")
-        self._dirty = False
         self.display_fn: Callable[[Figure], Any] | None = None
 
     def draw(self, x: float, y: float, label: str, every_n: int = 1) -> None:
@@ -85,7 +85,6 @@ class ProgressBoard(HyperParameters):
         raw.clear()
         if not (self.display and (in_notebook() or self.display_fn is not None)):
             return
-        self._dirty = True
         _unshown_boards.add(self)
         if self.display_fn is None:
             _register_cell_hook()
@@ -95,6 +94,8 @@ class ProgressBoard(HyperParameters):
     def _ensure_figure(self) -> None:
         if self.axes is None:
             if self.fig is None:
+                from matplotlib.figure import Figure
+
                 self.fig = Figure(figsize=self.figsize)
             self.axes = self.fig.add_subplot()
         elif self.fig is None:
@@ -128,7 +129,6 @@ class ProgressBoard(HyperParameters):
     def show(self) -> None:
         """Display the current figure now (in a notebook, or through ``display_fn``)."""
         _unshown_boards.discard(self)
-        self._dirty = False
         if not self.points or not self.display:
             return
         fig = self.render()

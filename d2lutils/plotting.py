@@ -1,11 +1,13 @@
 """Plotting helpers for notebooks: line plots and image grids."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+if TYPE_CHECKING:  # matplotlib loads on first plot: scripts that never plot start faster
+    import matplotlib.pyplot as plt
 
 
 def in_notebook() -> bool:
@@ -28,6 +30,8 @@ def use_svg_display() -> None:
 
 def set_figsize(figsize: tuple[float, float] = (3.5, 2.5)) -> None:
     """Set the default size, in inches, of figures made afterwards."""
+    import matplotlib.pyplot as plt
+
     plt.rcParams["figure.figsize"] = figsize
 
 
@@ -97,6 +101,8 @@ def plot(
     if len(X) != len(Y):
         X = X * len(Y)
     if axes is None:
+        import matplotlib.pyplot as plt
+
         set_figsize(figsize)
         axes = plt.gca()
     axes.cla()
@@ -124,6 +130,8 @@ def show_images(
     """
     if num_rows < 1 or num_cols < 1:
         raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}")
+    import matplotlib.pyplot as plt
+
     figsize = (num_cols * scale, num_rows * scale)
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
     flat_axes = axes.flatten()

@@ -101,6 +101,17 @@ def _python_binds(data_dir: Path | None) -> list[str]:
     return args
 
 
+def _font_cache_binds() -> list[str]:
+    """Share the grader's matplotlib font list, which otherwise is rebuilt in every run."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    font_manager.fontManager  # builds the cache file on first use
+    cache = Path(matplotlib.get_cachedir())
+    return [arg for f in sorted(cache.glob("fontlist-*.json"))
+            for arg in ("--ro-bind", str(f), f"/tmp/matplotlib/{f.name}")]
+
+
 def runner_command(result_fd: int, slot: int, limits: Limits,
                    data_dir: Path | None) -> tuple[list[str], dict[str, str], dict[str, int | float]]:
     """The command, environment and runner limits for one sandboxed notebook run."""
@@ -119,6 +130,7 @@ def runner_command(result_fd: int, slot: int, limits: Limits,
                *_system_binds(), *_python_binds(data_dir),
                "--dev", "/dev", "--proc", "/proc",
                "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
+               "--perms", "1777", "--dir", "/tmp/matplotlib", *_font_cache_binds(),
                "--chdir", "/tmp"]
     if as_root:
         uid = SANDBOX_UID_BASE + slot
