@@ -115,7 +115,12 @@ def _font_cache_binds() -> list[str]:
 def runner_command(result_fd: int, slot: int, limits: Limits,
                    data_dir: Path | None) -> tuple[list[str], dict[str, str], dict[str, int | float]]:
     """The command, environment and runner limits for one sandboxed notebook run."""
-    python = [sys.executable, "-I", "-m", "d2lutils.grading.runner", str(result_fd)]
+    # The notebook imports the very d2lutils the grader runs (an editable install, a
+    # student copy on PYTHONPATH, ...): -I drops PYTHONPATH, so name its folder here.
+    package_parent = str(Path(d2lutils.__file__).resolve().parent.parent)
+    bootstrap = (f"import sys; sys.path.insert(0, {package_parent!r}); "
+                 "from d2lutils.grading.runner import main; main()")
+    python = [sys.executable, "-I", "-c", bootstrap, str(result_fd)]
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "MPLCONFIGDIR": "/tmp/matplotlib"}
@@ -125,13 +130,12 @@ def runner_command(result_fd: int, slot: int, limits: Limits,
     if bwrap is None:
         return python, env, limits.for_runner(_tasks_of_uid(os.getuid()))
     as_root = os.getuid() == 0
+    # /tmp first: binds below it (a course or venv under /tmp) must land on top of it.
     command = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-               *_system_binds(), *_python_binds(data_dir),
-               "--dev", "/dev", "--proc", "/proc",
+               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
                "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
                "--perms", "1777", "--dir", "/tmp/matplotlib", *_font_cache_binds(),
-               "--chdir", "/tmp"]
+               *_python_binds(data_dir), "--dev", "/dev", "--proc", "/proc", "--chdir", "/tmp"]
     if as_root:
         uid = SANDBOX_UID_BASE + slot
         command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",

@@ -35,9 +35,11 @@ def _course_copy(tmp_path: Path) -> Path:
 
 def test_generate_assignment_reproduces_committed_exercises(tmp_path):
     course = _course_copy(tmp_path)
-    script = ("from nbgrader.apps import NbGraderAPI\nfrom traitlets.config import Config\n"
-              "from nbgrader.coursedir import CourseDirectory\nimport sys\n"
-              "api = NbGraderAPI(config=None)\n"
+    script = ("import sys\n"
+              "from nbgrader.apps import NbGraderAPI\n"
+              "from traitlets.config.loader import PyFileConfigLoader\n"
+              "config = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
+              "api = NbGraderAPI(config=config)\n"
               "for a in sys.argv[1:]:\n"
               "    result = api.generate_assignment(a, force=True)\n"
               "    assert result['success'], result\n")
