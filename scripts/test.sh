@@ -22,9 +22,9 @@ run() {
 workers=$(python -c "import os; print(min(4, os.cpu_count() or 1))")
 run bash scripts/book.sh
 run python -m pytest tests -n "$workers" --dist loadfile "$@"
-run python -m pytest --nbval book -n "$workers" --nbval-sanitize-with tests/nbval_sanitize.cfg
+run python -m pytest --nbval book -n "$workers" --dist loadfile --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The student copy of the course has no solutions/ (d2l-grade student-copy).
 if [ -d solutions ]; then
-    run python -m pytest --nbval-lax solutions -n "$workers"
+    run python -m pytest --nbval-lax solutions -n "$workers" --dist loadfile
 fi
 exit $status
