@@ -48,7 +48,13 @@ class Trainer(HyperParameters):
         model.trainer = self
         model.board.xlim = [0, self.max_epochs]
         if self.gpus:
-            model.to(self.gpus[0])
+            device = self.gpus[0]
+            model.to(device)
+            # Scratch models keep their weights as plain tensors, which nn.Module.to
+            # does not see; move those too, as fresh leaves that still need gradients.
+            for name, value in list(vars(model).items()):
+                if isinstance(value, torch.Tensor) and value.requires_grad and value.device != device:
+                    setattr(model, name, value.detach().to(device).requires_grad_())
         self.model = model
 
     def prepare_batch(self, batch: Sequence[torch.Tensor]) -> list[torch.Tensor]:
