@@ -4,22 +4,9 @@ import torch
 from torch import nn
 
 import d2lutils as d2l
+from test_training import LinearRegressionScratch
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-class ScratchRegression(d2l.Module):
-    def __init__(self, lr):
-        super().__init__()
-        self.save_hyperparameters()
-        self.w = torch.normal(0, 0.01, (2, 1), requires_grad=True)
-        self.b = torch.zeros(1, requires_grad=True)
-
-    def forward(self, X):
-        return X @ self.w + self.b
-
-    def configure_optimizers(self):
-        return d2l.SGD([self.w, self.b], self.lr)
 
 
 def test_device_helpers_see_the_gpu():
@@ -45,7 +32,7 @@ def test_classifier_trains_on_the_gpu(sample_root):
 def test_scratch_model_with_plain_tensor_weights_moves_too():
     d2l.set_seed(0)
     data = d2l.SyntheticRegressionData(w=[2, -3.4], b=4.2)
-    model = ScratchRegression(lr=0.03)
+    model = LinearRegressionScratch(2, lr=0.03)
     d2l.Trainer(max_epochs=3, num_gpus=1).fit(model, data)
     assert model.w.device.type == "cuda"
     assert torch.allclose(model.w.detach().cpu().reshape(-1), torch.tensor([2, -3.4]), atol=0.05)
