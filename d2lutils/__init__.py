@@ -6,7 +6,7 @@ with the other.
 """
 from .board import ProgressBoard
 from .checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
-from .data import DataModule, SyntheticRegressionData, data_root, tensor_loader
+from .data import DataModule, SyntheticRegressionData, TensorLoader, data_root, tensor_loader
 from .devices import cpu, gpu, num_gpus, try_gpu
 from .fashion_mnist import DatasetNotFoundError, FashionMNIST
 from .hparams import HyperParameters, add_to_class
@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckFailed", "Classifier", "DataModule", "DatasetNotFoundError", "FashionMNIST",
-    "HyperParameters", "Module", "ProgressBoard", "SGD", "SyntheticRegressionData", "Timer",
+    "HyperParameters", "Module", "ProgressBoard", "SGD", "SyntheticRegressionData", "TensorLoader", "Timer",
     "Trainer", "add_to_class", "check_close", "check_equal", "check_shape", "check_true",
     "check_type", "cpu", "data_root", "gpu", "num_gpus", "plot", "set_axes", "set_figsize",
     "set_seed", "show_images", "tensor_loader", "try_gpu", "use_svg_display",

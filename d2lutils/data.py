@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence, Union
 
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
 from .hparams import HyperParameters
 
@@ -23,19 +23,58 @@ def data_root(root: str | os.PathLike[str] | None = None) -> Path:
     return cache / "d2lutils" / "data"
 
 
-def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool,
-                  num_workers: int = 0) -> DataLoader:
-    """A ``DataLoader`` over in-memory tensors that slices whole minibatches at once.
+class TensorLoader:
+    """Minibatches of in-memory tensors, cut with one ``index_select`` per tensor.
 
-    The usual per-example ``__getitem__`` plus collation costs one Python call per
-    example; indexing the tensors with a batch of indices costs one per minibatch.
+    It yields ``[X_batch, y_batch, ...]`` like a ``DataLoader`` over a ``TensorDataset``
+    and, under the same seed, the very same batches in the same order: it draws from
+    PyTorch's global generator exactly as a shuffled ``DataLoader`` does. But where a
+    ``DataLoader`` makes one Python call per example and then stacks them, this makes
+    one call per minibatch (validation batches are even zero-copy slices), which is
+    what makes an epoch over 60,000 images take milliseconds.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    dataset = TensorDataset(*tensors)
-    order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
-    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False),
-                      batch_size=None, num_workers=num_workers)
+
+    def __init__(self, tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.dataset = TensorDataset(*tensors)
+        self.tensors = self.dataset.tensors
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def _order(self) -> torch.Tensor:
+        n = len(self.dataset)
+        torch.empty((), dtype=torch.int64).random_()  # DataLoader's per-epoch base seed
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())  # RandomSampler's
+        return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+    def __iter__(self) -> Iterator[list[torch.Tensor]]:
+        n = len(self.dataset)
+        if not self.shuffle:
+            torch.empty((), dtype=torch.int64).random_()  # as DataLoader, for equal seeds
+            for start in range(0, n, self.batch_size):
+                yield [t[start:start + self.batch_size] for t in self.tensors]
+            return
+        order = self._order()
+        for start in range(0, n, self.batch_size):
+            rows = order[start:start + self.batch_size]
+            yield [t.index_select(0, rows) for t in self.tensors]
+
+
+Batches = Union[DataLoader, TensorLoader]
+
+
+def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool,
+                  num_workers: int = 0) -> TensorLoader:
+    """Minibatches over in-memory tensors (see :class:`TensorLoader`).
+
+    ``num_workers`` is accepted for d2l compatibility and ignored: slicing tensors that
+    are already in memory is faster than handing work to other processes.
+    """
+    return TensorLoader(tensors, batch_size, shuffle)
 
 
 class DataModule(HyperParameters):
@@ -62,16 +101,16 @@ class DataModule(HyperParameters):
         return DataLoader(getattr(self, split), batch_size=self.batch_size, shuffle=train,
                           num_workers=self.num_workers)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> Batches:
         """Minibatches for training, reshuffled each epoch."""
         return self.get_dataloader(train=True)
 
-    def val_dataloader(self) -> DataLoader:
+    def val_dataloader(self) -> Batches:
         """Minibatches for validation, in a fixed order."""
         return self.get_dataloader(train=False)
 
     def get_tensorloader(self, tensors: Sequence[torch.Tensor], train: bool,
-                         indices: Any = slice(0, None)) -> DataLoader:
+                         indices: Any = slice(0, None)) -> TensorLoader:
         """Loader over ``tensor[indices]`` for each tensor, batched with ``self.batch_size``."""
         selected = tuple(tensor[indices] for tensor in tensors)
         return tensor_loader(selected, self.batch_size, shuffle=train,
@@ -97,7 +136,7 @@ class SyntheticRegressionData(DataModule):
         noise_term = torch.randn(n, 1) * noise
         self.y = self.X @ w.reshape(-1, 1) + b + noise_term
 
-    def get_dataloader(self, train: bool) -> DataLoader:
+    def get_dataloader(self, train: bool) -> TensorLoader:
         """The training rows (shuffled) or the validation rows (in order)."""
         rows = slice(0, self.num_train) if train else slice(self.num_train, None)
         return self.get_tensorloader((self.X, self.y), train, rows)

@@ -9,9 +9,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
-from .data import DATA_DIR_VARIABLE, DataModule
+from .data import DATA_DIR_VARIABLE, DataModule, TensorLoader
 from .plotting import show_images
 
 TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
@@ -158,7 +158,7 @@ class FashionMNIST(DataModule):
         """Class names for a sequence or tensor of class indices."""
         return [TEXT_LABELS[int(i)] for i in indices]
 
-    def get_dataloader(self, train: bool) -> DataLoader:
+    def get_dataloader(self, train: bool) -> TensorLoader:
         """Minibatches of (images, labels): shuffled for training, in order for validation."""
         dataset = self.train if train else self.val
         return self.get_tensorloader(dataset.tensors, train)

@@ -50,3 +50,22 @@ def test_data_root_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv(DATA_DIR_VARIABLE)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert data_root() == tmp_path / "cache" / "d2lutils" / "data"
+
+
+def test_tensor_loader_matches_a_shuffled_dataloader_batch_for_batch():
+    X = torch.arange(50.0).reshape(25, 2)
+    y = torch.arange(25)
+    reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=4, shuffle=True)
+    ours = d2l.tensor_loader((X, y), batch_size=4, shuffle=True)
+    val_reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=4)
+    val_ours = d2l.tensor_loader((X, y), batch_size=4, shuffle=False)
+    torch.manual_seed(3)
+    expected = [b for _ in range(2) for loader in (reference, val_reference) for b in loader]
+    after_reference = torch.rand(1)
+    torch.manual_seed(3)
+    got = [b for _ in range(2) for loader in (ours, val_ours) for b in loader]
+    assert len(got) == len(expected) == 4 * len(ours)
+    for (gx, gy), (ex, ey) in zip(got, expected):
+        torch.testing.assert_close(gx, ex)
+        torch.testing.assert_close(gy, ey)
+    torch.testing.assert_close(torch.rand(1), after_reference)  # same draws from the global generator

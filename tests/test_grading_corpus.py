@@ -18,7 +18,7 @@ import toy_course as toy
 from d2lutils.grading.batch import Submission, grade_class
 from d2lutils.grading.sandbox import Limits, sandbox_description
 
-LIMITS = Limits(cell_seconds=8, notebook_seconds=90, memory_bytes=3 * 1024**3,
+LIMITS = Limits(cell_seconds=8, notebook_seconds=90, memory_bytes=2 * 1024**3,
                 output_chars=1_000_000)
 
 

@@ -53,7 +53,9 @@ class CappedOutput(io.TextIOBase):
 
 def apply_limits(limits: dict[str, Any]) -> None:
     """Lower this process's resource limits (soft and hard, so they cannot be raised)."""
-    for name, key in (("RLIMIT_AS", "memory_bytes"), ("RLIMIT_FSIZE", "file_bytes"),
+    # RLIMIT_DATA rather than RLIMIT_AS: a CUDA build of torch maps over 3 GB of address
+    # space for its libraries alone, while the data limit counts what code allocates.
+    for name, key in (("RLIMIT_DATA", "memory_bytes"), ("RLIMIT_FSIZE", "file_bytes"),
                       ("RLIMIT_NPROC", "processes"), ("RLIMIT_CORE", "core_bytes")):
         value = limits.get(key)
         if value is not None:

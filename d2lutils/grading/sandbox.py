@@ -27,7 +27,7 @@ class Limits:
 
     cell_seconds: float = 60.0
     notebook_seconds: float = 240.0
-    memory_bytes: int = 6 * 1024**3
+    memory_bytes: int = 4 * 1024**3
     processes: int = 64
     output_chars: int = 1_000_000
     file_bytes: int = 64 * 1024**2
