@@ -16,7 +16,7 @@ import pytest
 
 import toy_course as toy
 from d2lutils.grading.batch import Submission, grade_class
-from d2lutils.grading.sandbox import Limits, sandbox_description
+from d2lutils.grading.sandbox import Limits, sandbox_description, warm_sandboxes_available
 
 LIMITS = Limits(cell_seconds=8, notebook_seconds=90, memory_bytes=2 * 1024**3,
                 output_chars=1_000_000)
@@ -234,9 +234,20 @@ class Listener:
         self.server.close()
 
 
-@pytest.fixture(scope="module")
-def graded_corpus(tmp_path_factory):
+@pytest.fixture(scope="module", params=["warm", "fresh"])
+def graded_corpus(request, tmp_path_factory):
+    """The corpus graded twice: in forked children of a warm sandbox (as root) and
+    with one new sandbox per notebook (as everyone else does)."""
     assert sandbox_description() == "bubblewrap", "the corpus must run in the sandbox (install bubblewrap)"
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "fresh":
+            patch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
+        elif not warm_sandboxes_available():
+            pytest.skip("warm sandboxes need root")
+        yield _grade_corpus(tmp_path_factory)
+
+
+def _grade_corpus(tmp_path_factory):
     course = toy.write_course(tmp_path_factory.mktemp("course"))
     host_file = tmp_path_factory.mktemp("host") / "pwned.txt"
     listener = Listener()

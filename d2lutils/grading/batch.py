@@ -15,7 +15,7 @@ import d2lutils
 
 from .assignment import Assignment, load_assignment
 from .grade import SubmissionResult, grade_submission, reference_values, zero_result
-from .sandbox import Limits
+from .sandbox import Limits, close_warm_sandboxes
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,7 @@ def grade_class(submissions: list[Submission], solutions_dir: Path, jobs: int,
             note = "cached" if was_cached else f"{result.seconds:.1f} s"
             progress(f"[{done}/{len(submissions)}] {sub.student} {sub.assignment}: "
                      f"{result.total:g}/{result.max_total:g} ({note})")
+    close_warm_sandboxes()
     progress(f"graded {len(submissions)} submission(s) in {time.perf_counter() - started:.1f} s "
              f"with {jobs} job(s)")
     results.sort(key=lambda r: (r.student, r.assignment))

@@ -18,7 +18,7 @@ from typing import Any
 
 from .assignment import Assignment, cell_source, nbgrader_meta, normalized
 from .plain import compare
-from .sandbox import Limits, runner_command, sandbox_description
+from .sandbox import Limits, runner_command, sandbox_description, warm_sandbox, warm_sandboxes_available
 
 MAX_NOTEBOOK_BYTES = 64 * 1024**2
 MAX_RESULT_BYTES = 16 * 1024**2
@@ -171,12 +171,26 @@ def plan_cells(notebook: dict[str, Any], assignment: Assignment) -> tuple[list[s
     return sources, task_cell, tampered
 
 
-def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slot: int,
-                 data_dir: Path | None) -> RunOutcome:
-    """Run cells then probes in the sandbox and collect the events it reports."""
+def _status_text(status: str | int, limits: Limits) -> str | None:
+    """What an exit status means for the student; None for a clean exit."""
+    if status == 0:
+        return None
+    if status == "timeout":
+        return f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
+    if isinstance(status, int):
+        # bwrap reports a child killed by signal N as exit status 128 + N.
+        signum = -status if status < 0 else status - 128 if status > 128 else 0
+        return (f"the notebook's process died (signal {signum})" if signum
+                else f"the notebook's process exited with status {status}")
+    return str(status)
+
+
+def _run_in_new_process(job: dict[str, Any], limits: Limits, slot: int,
+                        data_dir: Path | None) -> tuple[list[dict[str, Any]], str | None, str]:
+    """One sandbox (or plain process) for one notebook: events, crash text, stderr head."""
     read_fd, write_fd = os.pipe()
     command, env, runner_limits = runner_command(write_fd, slot, limits, data_dir)
-    job = {"cells": sources, "probes": [p.job() for p in assignment.probes], "limits": runner_limits}
+    job = {**job, "limits": runner_limits}
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,),
                                start_new_session=True)
@@ -207,7 +221,6 @@ def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slo
     readers = [threading.Thread(target=read_results), threading.Thread(target=read_stderr)]
     for reader in readers:
         reader.start()
-    crash = None
     try:
         assert process.stdin is not None
         process.stdin.write(json.dumps(job).encode())
@@ -215,14 +228,9 @@ def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slo
     except BrokenPipeError:
         pass
     try:
-        returncode = process.wait(timeout=limits.notebook_seconds)
-        if returncode != 0:
-            # bwrap reports a child killed by signal N as exit status 128 + N.
-            signum = -returncode if returncode < 0 else returncode - 128 if returncode > 128 else 0
-            crash = (f"the notebook's process died (signal {signum})" if signum
-                     else f"the notebook's process exited with status {returncode}")
+        status: str | int = process.wait(timeout=limits.notebook_seconds)
     except subprocess.TimeoutExpired:
-        crash = f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
+        status = "timeout"
     finally:
         try:
             os.killpg(process.pid, 9)
@@ -231,13 +239,25 @@ def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slo
         process.wait()
     for reader in readers:
         reader.join(timeout=10)
+    return events, _status_text(status, limits), stderr_head.decode("utf-8", "replace")
+
+
+def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slot: int,
+                 data_dir: Path | None) -> RunOutcome:
+    """Run cells then probes in the sandbox and collect the events it reports."""
+    job = {"cells": sources, "probes": [p.job() for p in assignment.probes]}
+    if warm_sandboxes_available():
+        events, status = warm_sandbox(slot, limits, data_dir).run({**job, "limits": {}})
+        crash, stderr_text = _status_text(status, limits), ""
+    else:
+        events, crash, stderr_text = _run_in_new_process(job, limits, slot, data_dir)
     cells = {e["index"]: e for e in events if e.get("event") == "cell" and isinstance(e.get("index"), int)}
     probes = {e["index"]: e for e in events if e.get("event") == "probe" and isinstance(e.get("index"), int)}
     finished = any(e.get("event") == "end" for e in events)
     if crash is None and not finished:
         crash = "the notebook's process stopped before finishing"
     if crash and not events:
-        detail = stderr_head.decode("utf-8", "replace").strip().splitlines()
+        detail = stderr_text.strip().splitlines()
         if detail:
             crash += f" ({detail[-1][:200]})"
     return RunOutcome(cells, probes, finished, crash)

@@ -135,9 +135,8 @@ class Runner:
         self.emit(event)
 
 
-def main() -> None:
-    job = json.loads(sys.stdin.read())
-    channel = os.fdopen(int(sys.argv[1]), "w")
+def run_job(job: dict[str, Any], channel: io.TextIOBase) -> None:
+    """Limit this process, run the job's cells then its probes, and exit at once."""
     apply_limits(job["limits"])
     os.environ.setdefault("MPLBACKEND", "Agg")
     runner = Runner(channel, job["limits"]["output_chars"])
@@ -150,6 +149,11 @@ def main() -> None:
     channel.close()
     # Skip interpreter teardown: student objects' finalizers should not run after the end.
     os._exit(0)
+
+
+def main() -> None:
+    """One job from stdin, results to the file descriptor given as the argument."""
+    run_job(json.loads(sys.stdin.read()), os.fdopen(int(sys.argv[1]), "w"))
 
 
 if __name__ == "__main__":

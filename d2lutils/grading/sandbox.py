@@ -8,13 +8,20 @@ code also drops to an unprivileged user id of its own, so the process limit hold
 """
 from __future__ import annotations
 
+import atexit
 import functools
+import json
 import os
+import queue
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import d2lutils
 
@@ -145,3 +152,132 @@ def runner_command(result_fd: int, slot: int, limits: Limits,
         command += ["--unshare-user"]
         base = _tasks_of_uid(os.getuid())
     return command + python, env, limits.for_runner(base)
+
+
+def warm_sandboxes_available() -> bool:
+    """Whether notebooks can run in forked children of a warm sandbox (root + bubblewrap).
+
+    A warm sandbox pays the torch import once per grading slot instead of once per
+    notebook; each child still gets its own mount namespace, scratch folder and user
+    id (see ``zygote.py``), which needs root. Others get one sandbox per notebook, as
+    does everyone when ``D2L_GRADE_NO_WARM_SANDBOX`` is set.
+    """
+    if os.environ.get("D2L_GRADE_NO_WARM_SANDBOX"):
+        return False
+    return bubblewrap() is not None and os.getuid() == 0
+
+
+def _zygote_command(limits: Limits, data_dir: Path | None) -> tuple[list[str], dict[str, str]]:
+    bwrap = bubblewrap()
+    assert bwrap is not None
+    package_parent = str(Path(d2lutils.__file__).resolve().parent.parent)
+    bootstrap = (f"import sys; sys.path.insert(0, {package_parent!r}); "
+                 "from d2lutils.grading.zygote import main; main()")
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
+           "MPLCONFIGDIR": "/tmp/matplotlib"}
+    if data_dir is not None:
+        env["D2L_DATA_DIR"] = str(data_dir.resolve())
+    # /tmp is read-only to notebooks here (root-owned 0755): each child writes only
+    # to the private /scratch it mounts for itself.
+    command = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
+               "--perms", "0755", "--tmpfs", "/tmp",
+               "--perms", "0755", "--dir", "/tmp/matplotlib", *_font_cache_binds(),
+               *_python_binds(data_dir), "--perms", "0755", "--dir", "/scratch",
+               "--dev", "/dev", "--proc", "/proc", "--chdir", "/",
+               sys.executable, "-I", "-c", bootstrap]
+    return command, env
+
+
+class WarmSandbox:
+    """One grading slot's zygote: a sandbox that stays up and forks a child per notebook."""
+
+    def __init__(self, slot: int, limits: Limits, data_dir: Path | None) -> None:
+        self.slot = slot
+        self.limits = limits
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.lines: "queue.Queue[bytes]" = queue.Queue()
+        self.jobs_run = 0
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        command, env = _zygote_command(self.limits, self.data_dir)
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.lines = queue.Queue()
+
+        def pump(stream: Any, sink: "queue.Queue[bytes]") -> None:
+            for line in stream:
+                sink.put(line)
+            sink.put(b"")
+
+        threading.Thread(target=pump, args=(process.stdout, self.lines), daemon=True).start()
+        return process
+
+    def run(self, job: dict[str, Any]) -> tuple[list[dict[str, Any]], str | int]:
+        """Run one job; return its events and the child's exit status (or a reason)."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = self._start()
+        self.jobs_run += 1
+        job_id = str(self.jobs_run)
+        uid = SANDBOX_UID_BASE + 1000 + 100 * self.slot + self.jobs_run % 100
+        job = {**job, "id": job_id, "uid": uid}
+        job["limits"] = {**asdict(self.limits), **job["limits"], "processes": self.limits.processes}
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps(job) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            self.close()
+            return [], "the warm sandbox stopped"
+        events: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.limits.notebook_seconds + 60
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                line = b""
+            if not line:
+                self.close()
+                return events, "the warm sandbox stopped"
+            message = json.loads(line)
+            if message.get("job") != job_id:
+                continue
+            if message.get("done"):
+                return events, message["status"]
+            events.append(message["event"])
+
+    def close(self) -> None:
+        """Stop the zygote and everything in its sandbox."""
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+
+_warm: dict[tuple[int, Limits, str], WarmSandbox] = {}
+_warm_lock = threading.Lock()
+
+
+def warm_sandbox(slot: int, limits: Limits, data_dir: Path | None) -> WarmSandbox:
+    """The warm sandbox of a slot (made on first use; each slot serves one thread)."""
+    key = (slot, limits, str(data_dir))
+    with _warm_lock:
+        if key not in _warm:
+            _warm[key] = WarmSandbox(slot, limits, data_dir)
+        return _warm[key]
+
+
+def close_warm_sandboxes() -> None:
+    """Stop every warm sandbox (end of a grading run)."""
+    with _warm_lock:
+        for sandbox in _warm.values():
+            sandbox.close()
+        _warm.clear()
+
+
+atexit.register(close_warm_sandboxes)
