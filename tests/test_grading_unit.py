@@ -96,3 +96,15 @@ def test_reports_hold_one_row_per_student_and_no_hidden_detail(tmp_path):
     summary = list(csv.DictReader((tmp_path / "summary.csv").open()))
     assert summary[0]["pass_rate"] == "0.500"
     assert (tmp_path / "summary.png").stat().st_size > 1000
+
+
+def test_without_bubblewrap_grading_says_so_loudly(monkeypatch, capsys, tmp_path):
+    from d2lutils.grading import cli, sandbox
+
+    monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
+    assert sandbox.sandbox_description().startswith("NONE")
+    assert not sandbox.warm_sandboxes_available()
+    cli._warn_if_unsandboxed()
+    assert "WARNING: no sandbox" in capsys.readouterr().err
+    command, _, _ = sandbox.runner_command(3, 0, sandbox.Limits(), None)
+    assert "bwrap" not in " ".join(command)
