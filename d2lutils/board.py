@@ -129,7 +129,7 @@ class ProgressBoard(HyperParameters):
     def show(self) -> None:
         """Display the current figure now (in a notebook, or through ``display_fn``)."""
         _unshown_boards.discard(self)
-        if not self.points or not self.display:
+        if not self.points or not self.display or (self.display_fn is None and not in_notebook()):
             return
         fig = self.render()
         self._last_render = time.perf_counter()

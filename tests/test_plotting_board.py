@@ -45,6 +45,7 @@ def test_board_outside_notebook_makes_no_figure():
     board = d2l.ProgressBoard()
     for i in range(20):
         board.draw(i, i, "a")
+    board.show()
     assert board.fig is None
 
 
