@@ -65,23 +65,31 @@ class ProgressBoard(HyperParameters):
     ) -> None:
         self.save_hyperparameters()
         self.points: dict[str, tuple[list[float], list[float]]] = {}
-        self._raw: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        self._raw: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
         self._lines: dict[str, Any] = {}
         self._handle: Any = None
         self._last_render = float("-inf")
         self.display_fn: Callable[[Figure], Any] | None = None
 
-    def draw(self, x: float, y: float, label: str, every_n: int = 1) -> None:
-        """Add the point (x, y) to the curve ``label``; plot the mean of every ``every_n``."""
+    def draw(self, x: float, y: float, label: str, every_n: int = 1, weight: float = 1.0) -> None:
+        """Add the point (x, y) to the curve ``label``; plot the mean of every ``every_n``.
+
+        ``weight`` (an extension of d2l's signature) weights the mean, e.g. by the size
+        of the minibatch that ``y`` was measured on, so that a short last batch counts
+        for the examples it holds.
+        """
         if every_n < 1:
             raise ValueError(f"every_n must be >= 1, got {every_n}")
+        if weight <= 0:
+            raise ValueError(f"weight must be positive, got {weight}")
         raw = self._raw[label]
-        raw.append((float(x), float(y)))
+        raw.append((float(x), float(y), float(weight)))
         if len(raw) < every_n:
             return
+        total = sum(w for _, _, w in raw)
         xs, ys = self.points.setdefault(label, ([], []))
-        xs.append(sum(p[0] for p in raw) / len(raw))
-        ys.append(sum(p[1] for p in raw) / len(raw))
+        xs.append(sum(px for px, _, _ in raw) / len(raw))
+        ys.append(sum(py * w for _, py, w in raw) / total)
         raw.clear()
         if not (self.display and (in_notebook() or self.display_fn is not None)):
             return

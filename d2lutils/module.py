@@ -60,7 +60,7 @@ class Module(nn.Module, HyperParameters):
         else:
             x = trainer.epoch + 1
             every_n = trainer.num_val_batches / self.plot_valid_per_epoch
-        self.board.draw(x, number, label, every_n=max(1, int(every_n)))
+        self.board.draw(x, number, label, every_n=max(1, int(every_n)), weight=trainer.batch_size)
 
     def training_step(self, batch: Sequence[torch.Tensor]) -> torch.Tensor:
         """Loss on one training minibatch (the last element of ``batch`` is the target)."""

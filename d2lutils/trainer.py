@@ -32,7 +32,7 @@ class Trainer(HyperParameters):
         self.gpus = [gpu(i) for i in range(num_gpus)]
         self.history: dict[str, list[float]] = {}
         self._epoch_values: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        self._batch_size = 1
+        self.batch_size = 1  # of the minibatch being processed; weights its metrics
 
     def prepare_data(self, data: DataModule) -> None:
         """Build the training and validation loaders and count their batches."""
@@ -66,7 +66,7 @@ class Trainer(HyperParameters):
     def record(self, label: str, value: float) -> None:
         """Collect one minibatch's value of a metric; ``fit`` averages them per epoch,
         weighted by batch size so that a short last batch counts for what it holds."""
-        self._epoch_values[label].append((value, self._batch_size))
+        self._epoch_values[label].append((value, self.batch_size))
 
     def fit(self, model: Module, data: DataModule) -> dict[str, list[float]]:
         """Train for ``max_epochs`` epochs; return each plotted metric's per-epoch mean."""
@@ -91,7 +91,7 @@ class Trainer(HyperParameters):
         """One pass over the training data, then one over the validation data."""
         self.model.train()
         for batch in self.train_dataloader:
-            self._batch_size = len(batch[-1])
+            self.batch_size = len(batch[-1])
             loss = self.model.training_step(self.prepare_batch(batch))
             self.optim.zero_grad()
             loss.backward()
@@ -104,7 +104,7 @@ class Trainer(HyperParameters):
         self.model.eval()
         with torch.no_grad():
             for batch in self.val_dataloader:
-                self._batch_size = len(batch[-1])
+                self.batch_size = len(batch[-1])
                 self.model.validation_step(self.prepare_batch(batch))
                 self.val_batch_idx += 1
 

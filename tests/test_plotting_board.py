@@ -72,3 +72,12 @@ def test_board_throttles_redraws():
     board.show()
     assert len(shown) == 2
     assert len(board.axes.get_lines()[0].get_xdata()) == 50
+
+
+def test_board_weights_the_mean_when_asked():
+    board = d2l.ProgressBoard()
+    board.draw(0, 1.0, "acc", every_n=2, weight=3)
+    board.draw(1, 0.0, "acc", every_n=2, weight=1)
+    assert board.points["acc"] == ([0.5], [0.75])
+    with pytest.raises(ValueError, match="weight must be positive"):
+        board.draw(0, 0, "acc", weight=0)

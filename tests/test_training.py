@@ -126,5 +126,7 @@ def test_history_weights_batches_by_size():
         def get_dataloader(self, train):
             return self.get_tensorloader(self.val.tensors, train=False)
 
-    history = d2l.Trainer(max_epochs=1).fit(Constant(), Uneven())
+    model = Constant()
+    history = d2l.Trainer(max_epochs=1).fit(model, Uneven())
     assert history["val_loss"] == [pytest.approx(1.0)]  # (0 * 3 + 4 * 1) / 4, not (0 + 4) / 2
+    assert model.board.points["val_loss"][1] == [pytest.approx(1.0)]  # the board agrees
