@@ -1,10 +1,16 @@
 """Where student code runs: a bubblewrap sandbox, with resource limits.
 
 Inside the sandbox the notebook sees a read-only system (/usr, /etc, the Python
-installation, d2lutils and the data set), a private size-capped /tmp, no network,
-its own process tree, and nothing else: not the course's solutions, not the hidden
-checks, not the gradebook, not other submissions. When the grader runs as root the
-code also drops to an unprivileged user id of its own, so the process limit holds.
+installation, d2lutils and the data set), a private size-capped scratch folder, no
+network, its own process tree, and nothing else: not the course's solutions, not the
+hidden checks, not the gradebook, not other submissions.
+
+Two ways to run a notebook there:
+
+- a new sandbox per notebook (``runner_command``); as root the notebook also drops
+  to an unprivileged user id of the slot, so the process limit holds;
+- as root, a warm sandbox per grading slot (``WarmSandbox``), whose zygote has
+  imported torch once and forks an isolated child per notebook (``zygote.py``).
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from typing import Any
 
 import d2lutils
 
-SANDBOX_UID_BASE = 61000  # one uid per parallel slot when grading as root
+SANDBOX_UID_BASE = 61000  # sandbox user ids start here when grading as root
 
 
 @dataclass(frozen=True)
@@ -119,31 +125,49 @@ def _font_cache_binds() -> list[str]:
             for arg in ("--ro-bind", str(f), f"/tmp/matplotlib/{f.name}")]
 
 
-def runner_command(result_fd: int, slot: int, limits: Limits,
-                   data_dir: Path | None) -> tuple[list[str], dict[str, str], dict[str, int | float]]:
-    """The command, environment and runner limits for one sandboxed notebook run."""
-    # The notebook imports the very d2lutils the grader runs (an editable install, a
-    # student copy on PYTHONPATH, ...): -I drops PYTHONPATH, so name its folder here.
+def _python_command(module: str, *args: str) -> list[str]:
+    """Run ``module.main()`` with the very d2lutils the grader runs.
+
+    That may be an editable install or a student copy on PYTHONPATH; ``-I`` drops
+    PYTHONPATH and the user's site folder, so the package's folder is named here.
+    """
     package_parent = str(Path(d2lutils.__file__).resolve().parent.parent)
-    bootstrap = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-                 "from d2lutils.grading.runner import main; main()")
-    python = [sys.executable, "-I", "-c", bootstrap, str(result_fd)]
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+    bootstrap = f"import sys; sys.path.insert(0, {package_parent!r}); from {module} import main; main()"
+    return [sys.executable, "-I", "-c", bootstrap, *args]
+
+
+def _environment(home: str, data_dir: Path | None) -> dict[str, str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "MPLCONFIGDIR": "/tmp/matplotlib"}
     if data_dir is not None:
         env["D2L_DATA_DIR"] = str(data_dir.resolve())
+    return env
+
+
+def _bwrap_args(tmp_mode: str, limits: Limits, data_dir: Path | None) -> list[str]:
+    """Namespaces and mounts shared by both kinds of sandbox.
+
+    /tmp is mounted before the binds, so that a course or venv under /tmp lands on top.
+    """
     bwrap = bubblewrap()
-    if bwrap is None:
+    assert bwrap is not None
+    return [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
+            "--perms", tmp_mode, "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
+            "--perms", tmp_mode, "--dir", "/tmp/matplotlib",
+            *_font_cache_binds(), *_python_binds(data_dir), "--dev", "/dev", "--proc", "/proc"]
+
+
+def runner_command(result_fd: int, slot: int, limits: Limits,
+                   data_dir: Path | None) -> tuple[list[str], dict[str, str], dict[str, int | float]]:
+    """The command, environment and runner limits for one sandboxed notebook run."""
+    python = _python_command("d2lutils.grading.runner", str(result_fd))
+    env = _environment("/tmp", data_dir)
+    if bubblewrap() is None:
         return python, env, limits.for_runner(_tasks_of_uid(os.getuid()))
-    as_root = os.getuid() == 0
-    # /tmp first: binds below it (a course or venv under /tmp) must land on top of it.
-    command = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
-               "--perms", "1777", "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
-               "--perms", "1777", "--dir", "/tmp/matplotlib", *_font_cache_binds(),
-               *_python_binds(data_dir), "--dev", "/dev", "--proc", "/proc", "--chdir", "/tmp"]
-    if as_root:
+    command = [*_bwrap_args("1777", limits, data_dir), "--chdir", "/tmp"]
+    if os.getuid() == 0:
         uid = SANDBOX_UID_BASE + slot
         command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                     "--inh-caps=-all", "--bounding-set=-all", "--"]
@@ -168,26 +192,11 @@ def warm_sandboxes_available() -> bool:
 
 
 def _zygote_command(limits: Limits, data_dir: Path | None) -> tuple[list[str], dict[str, str]]:
-    bwrap = bubblewrap()
-    assert bwrap is not None
-    package_parent = str(Path(d2lutils.__file__).resolve().parent.parent)
-    bootstrap = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-                 "from d2lutils.grading.zygote import main; main()")
-    env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
-           "MPLCONFIGDIR": "/tmp/matplotlib"}
-    if data_dir is not None:
-        env["D2L_DATA_DIR"] = str(data_dir.resolve())
     # /tmp is read-only to notebooks here (root-owned 0755): each child writes only
     # to the private /scratch it mounts for itself.
-    command = [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
-               "--perms", "0755", "--tmpfs", "/tmp",
-               "--perms", "0755", "--dir", "/tmp/matplotlib", *_font_cache_binds(),
-               *_python_binds(data_dir), "--perms", "0755", "--dir", "/scratch",
-               "--dev", "/dev", "--proc", "/proc", "--chdir", "/",
-               sys.executable, "-I", "-c", bootstrap]
-    return command, env
+    command = [*_bwrap_args("0755", limits, data_dir), "--perms", "0755", "--dir", "/scratch",
+               "--chdir", "/", *_python_command("d2lutils.grading.zygote")]
+    return command, _environment("/nonexistent", data_dir)
 
 
 class WarmSandbox:
