@@ -288,3 +288,24 @@ def test_nothing_escaped_the_sandbox(graded_corpus):
     assert not host_file.exists()
     assert listener.connections == 0
     assert b"pwned" not in reference_bytes
+
+
+@pytest.mark.parametrize("mode", ["warm", "fresh"])
+def test_a_notebook_that_blocks_the_cell_alarm_is_stopped_at_the_notebook_limit(mode, tmp_path, monkeypatch):
+    if mode == "fresh":
+        monkeypatch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
+    elif not warm_sandboxes_available():
+        pytest.skip("warm sandboxes need root")
+    course = toy.write_course(tmp_path / "course")
+    stubborn = with_cell("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass")
+    paths = {}
+    for name, notebook in (("stubborn", stubborn), ("innocent", toy.reference_notebook())):
+        paths[name] = tmp_path / f"{name}.ipynb"
+        paths[name].write_bytes(toy.to_bytes(notebook))
+    limits = Limits(cell_seconds=2, notebook_seconds=12)
+    results, _ = grade_class([Submission(n, "toy", p) for n, p in paths.items()], course / "solutions",
+                             jobs=2, limits=limits, progress=lambda line: None)
+    by_name = {r.student: r for r in results}
+    assert by_name["stubborn"].total == 0
+    assert any("12 s time limit" in note for note in by_name["stubborn"].notes), by_name["stubborn"].notes
+    assert by_name["innocent"].total == toy.FULL
