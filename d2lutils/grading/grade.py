@@ -286,6 +286,8 @@ def score(assignment: Assignment, outcome: RunOutcome, task_cell: dict[str, int]
             event = outcome.cells.get(task_cell[task_id])
             if event is None:
                 reason = f"its checks never ran: {outcome.crash or 'the run stopped early'}"
+            elif str(event["error"]).startswith("NotImplementedError"):
+                reason = "not answered yet: the code still raises NotImplementedError"
             elif not event["ok"]:
                 reason = f"visible check failed: {event['error']}"
         if reason is None:

@@ -67,7 +67,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 
 def _error_text(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     return text if len(text) <= 1000 else text[:997] + "..."
 
 
