@@ -74,7 +74,6 @@ class RunOutcome:
 
     cells: dict[int, dict[str, Any]]
     probes: dict[int, dict[str, Any]]
-    finished: bool
     crash: str | None
 
 
@@ -247,20 +246,19 @@ def run_notebook(sources: list[str], assignment: Assignment, limits: Limits, slo
     """Run cells then probes in the sandbox and collect the events it reports."""
     job = {"cells": sources, "probes": [p.job() for p in assignment.probes]}
     if warm_sandboxes_available():
-        events, status = warm_sandbox(slot, limits, data_dir).run({**job, "limits": {}})
+        events, status = warm_sandbox(slot, limits, data_dir).run(job)
         crash, stderr_text = _status_text(status, limits), ""
     else:
         events, crash, stderr_text = _run_in_new_process(job, limits, slot, data_dir)
     cells = {e["index"]: e for e in events if e.get("event") == "cell" and isinstance(e.get("index"), int)}
     probes = {e["index"]: e for e in events if e.get("event") == "probe" and isinstance(e.get("index"), int)}
-    finished = any(e.get("event") == "end" for e in events)
-    if crash is None and not finished:
+    if crash is None and not any(e.get("event") == "end" for e in events):
         crash = "the notebook's process stopped before finishing"
     if crash and not events:
         detail = stderr_text.strip().splitlines()
         if detail:
             crash += f" ({detail[-1][:200]})"
-    return RunOutcome(cells, probes, finished, crash)
+    return RunOutcome(cells, probes, crash)
 
 
 def reference_values(assignment: Assignment, limits: Limits, data_dir: Path | None) -> list[Any]:

@@ -232,7 +232,8 @@ class WarmSandbox:
         job_id = str(self.jobs_run)
         uid = SANDBOX_UID_BASE + 1000 + 100 * self.slot + self.jobs_run % 100
         job = {**job, "id": job_id, "uid": uid}
-        job["limits"] = {**asdict(self.limits), **job["limits"], "processes": self.limits.processes}
+        # Each job gets a user id no live process has, so the process limit needs no base.
+        job["limits"] = asdict(self.limits)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write((json.dumps(job) + "\n").encode())

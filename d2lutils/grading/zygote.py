@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .runner import run_job
+
 SCRATCH = "/scratch"
 CLONE_NEWNS = 0x00020000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 16384, 1 << 18, 2, 4
@@ -122,8 +124,6 @@ class Zygote:
         self.out.flush()
 
     def serve(self, job: dict[str, Any]) -> None:
-        from .runner import run_job
-
         job_id, uid, limits = job["id"], job["uid"], job["limits"]
         kill_uid(uid)
         read_fd, write_fd = os.pipe()
