@@ -7,10 +7,15 @@ chromedriver. Screenshots of three pages go to artifacts/screenshots/.
 """
 from __future__ import annotations
 
+import functools
+import html
 import re
-from urllib.parse import urljoin, urlparse
+import urllib.request
+from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
+
+from book_sources import cited_keys, equation_refs, markdown_cells
 
 from site_helpers import (
     BINARY_SUFFIXES, REPO, SCREENSHOTS, SITE, SiteServer, browser_problem, cell_source, config,
@@ -64,6 +69,15 @@ const cells = Array.from(main.querySelectorAll('div.cell')).map((cell) => {
 });
 const link = (sel) => { const a = document.querySelector(sel); return a ? a.href : null; };
 const mathjax = document.querySelector('script[src*="mathjax"]');
+// A citation or equation reference as the reader gets it: its text, where it leads, and,
+// when that is this page, whether the target element is here.
+const reference = (a) => {
+  const url = new URL(a.href);
+  const here = url.origin + url.pathname === location.origin + location.pathname;
+  const id = decodeURIComponent(url.hash.slice(1));
+  return {text: a.textContent.trim(), href: a.href, here: here,
+          found_here: here && id !== '' && document.getElementById(id) !== null};
+};
 return {
   url: location.href,
   title: (document.querySelector('main h1') || {textContent: ''}).textContent.replace('#', '').trim(),
@@ -76,6 +90,10 @@ return {
   cells: cells,
   next: link('a.right-next'),
   prev: link('a.left-prev'),
+  citations: Array.from(main.querySelectorAll('span.bibtex-citation'))
+    .map((span) => ({text: span.textContent.trim(),
+                     links: Array.from(span.querySelectorAll('a[href]')).map(reference)})),
+  equation_refs: Array.from(main.querySelectorAll('a.reference[href*="#equation-"]')).map(reference),
 };
 """
 
@@ -172,6 +190,67 @@ def test_math_is_typeset(page, visit):
         assert urlparse(info["mathjax_src"]).netloc == urlparse(info["url"]).netloc, \
             f"{page.url} loads MathJax from elsewhere: {info['mathjax_src']}"
     assert not info["dollars"], f"{page.url}: raw $$ in the text: {info['dollars'][:5]}"
+
+
+@functools.lru_cache(maxsize=None)
+def _element_ids(url: str) -> frozenset[str]:
+    """The ids of the elements of a page of the served site."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        page = response.read().decode("utf8")
+    return frozenset(html.unescape(i) for i in re.findall(r'\sid="([^"]+)"', page))
+
+
+def _broken(references: list[dict]) -> list[str]:
+    """The references whose target is missing: on this page (as the browser found it)
+    or on the page they link to (fetched from the server)."""
+    broken = []
+    for ref in references:
+        url = urlparse(ref["href"])
+        target = unquote(url.fragment)
+        if ref["here"]:
+            found = ref["found_here"]
+        else:
+            found = bool(target) and target in _element_ids(url._replace(fragment="").geturl())
+        if not found:
+            broken.append(f"{ref['text']!r} -> {ref['href']}")
+    return broken
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_citations_and_equation_references_are_working_links(page, visit):
+    """Each {cite} key of the source shows as a link to its entry on the references page,
+    each {eq} as a link "(N)" to its equation; every target exists."""
+    require_source(page)
+    info = visit(page.url).info
+    texts = markdown_cells(page.source)
+    keys = [key for text in texts for key in cited_keys(text)]
+    labels = [label for text in texts for label in equation_refs(text)]
+
+    links = [ref for cite in info["citations"] for ref in cite["links"]]
+    assert len(links) == len(keys), (
+        f"{page.url}: the source cites {len(keys)} key(s) {keys}, the page shows "
+        f"{len(links)} citation link(s): {[c['text'] for c in info['citations']]}")
+    unlinked = [c["text"] for c in info["citations"] if not c["links"]]
+    assert not unlinked, f"{page.url}: citations without a link: {unlinked}"
+    not_author_year = [ref["text"] for ref in links if not re.search(r"\b\d{4}\b", ref["text"])]
+    assert not not_author_year, f"{page.url}: citations without a year: {not_author_year}"
+
+    numbers = [ref["text"] for ref in info["equation_refs"]]
+    assert len(numbers) == len(labels), (
+        f"{page.url}: the source refers to {len(labels)} equation(s) {labels}, the page "
+        f"links {len(numbers)}: {numbers}")
+    unnumbered = [n for n in numbers if not re.fullmatch(r"\(\d+(\.\d+)*\)", n)]
+    assert not unnumbered, f"{page.url}: equation references that are not numbers: {unnumbered}"
+
+    broken = _broken(links + info["equation_refs"])
+    assert not broken, f"{page.url}: links whose target does not exist:\n" + "\n".join(broken)
+
+
+def test_the_book_shows_citations_and_equation_numbers(visit):
+    """The per-page test above cannot pass vacuously: the book has both."""
+    infos = [visit(p.url).info for p in PAGES if p.docname.startswith("book/")]
+    assert sum(len(i["citations"]) for i in infos) > 0, "no page shows a citation"
+    assert sum(len(i["equation_refs"]) for i in infos) > 0, "no page links an equation"
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=str)
