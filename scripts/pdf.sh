@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the book as one PDF: _build/pdf/<name>.pdf, <name> from
 # latex.latex_documents.targetname of _config.yml, and a copy beside the website
-# (_build/html/<name>.pdf, which the front page links) when the site is built.
+# (_build/html/<name>.pdf, which the front page links) when the site is built; a site
+# built later copies it itself (scripts/pdf/d2l_latex.py).
 #
 # The chapters of _toc.yml in order, without the exercises (scripts/pdf/prepare.py
 # writes the PDF's table of contents), through Sphinx's LaTeX builder and XeLaTeX.

@@ -1,4 +1,7 @@
-"""Sphinx extension for the book's PDF; the website's HTML build is left as it is.
+"""Sphinx extension for the book's PDF. Of the website it only touches one file: an
+HTML build copies the PDF last built by scripts/pdf.sh (_build/pdf/<name>.pdf) to the
+site's root, where the front page links it (scripts/pdf.sh copies it there too when the
+site is built first).
 
 - SVG figures reach LaTeX as PDF, converted by rsvg-convert (librsvg2-bin) through
   sphinxcontrib.rsvgconverter. Only builders that cannot show SVG (LaTeX) convert.
@@ -20,6 +23,7 @@ Loaded through `sphinx.local_extensions` and `sphinx.config.extensions` in _conf
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -178,9 +182,20 @@ def add_preamble(app: Sphinx, config) -> None:
     elements["preamble"] = elements.get("preamble", "") + PREAMBLE
 
 
+def copy_pdf_to_site(app: Sphinx, exception: Exception | None) -> None:
+    """After a successful HTML build, put the PDF of scripts/pdf.sh beside the site."""
+    if exception is not None or app.builder.format != "html":
+        return
+    name = Path(app.config.latex_documents[0][1]).with_suffix(".pdf").name
+    pdf = Path(app.outdir).parent / "pdf" / name
+    if pdf.is_file():
+        shutil.copy2(pdf, Path(app.outdir) / name)
+
+
 def setup(app: Sphinx) -> dict:
     app.setup_extension("sphinxcontrib.rsvgconverter")
     app.add_post_transform(LinksToRepositoryFiles)
     app.add_post_transform(BookStructure)
     app.connect("config-inited", add_preamble)
+    app.connect("build-finished", copy_pdf_to_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
