@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run every check: build the site strictly, then the unit, grading and site tests,
-# the book's notebooks under nbval and the reference solutions under nbval-lax.
+# Run every check: build the site strictly and the book's PDF, then the unit, grading,
+# site and PDF tests, the book's notebooks under nbval and the reference solutions
+# under nbval-lax.
 # Extra arguments go to the first pytest run (e.g. -k board).
 set -uo pipefail
 source "$(dirname "$0")/common.sh" || exit 1
@@ -21,6 +22,7 @@ run() {
 }
 workers=$(python -c "import os; print(min(4, os.cpu_count() or 1))")
 run bash scripts/book.sh
+run bash scripts/pdf.sh
 run python -m pytest tests -n "$workers" --dist loadfile "$@"
 run python -m pytest --nbval book -n "$workers" --dist loadfile --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The student copy of the course has no solutions/ (d2l-grade student-copy).
