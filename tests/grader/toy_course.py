@@ -39,7 +39,7 @@ TESTS = {
     "norm": 'check_close(norm(torch.tensor([3.0, 4.0])), 5.0, "norm([3, 4])")\nprint("norm passed")',
 }
 HIDDEN = textwrap.dedent('''\
-    from d2lutils.grading import probe
+    from d2lgrade import probe
 
 
     @probe("double")

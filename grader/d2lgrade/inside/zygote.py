@@ -14,14 +14,13 @@ notebook, forks a child that before running any student code
 
 After the child ends, every process of its user id is killed before the next
 notebook starts, so nothing a notebook leaves behind can reach the next one.
-The zygote itself runs no student code. Protocol: one JSON job per line on stdin;
-on stdout, one line per event ``{"job": id, "event": {...}}`` and a last line
-``{"job": id, "done": true, "status": ...}``.
+The zygote itself runs no student code. It reads one :class:`~d2lgrade.protocol.Job`
+per line on stdin and writes, per job, one line per event ``{"job": id, "event": {...}}``
+and a last line ``{"job": id, "done": true, "status": ...}``.
 """
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import select
 import signal
@@ -30,13 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..protocol import Job, LineDecoder, encode
+from .processes import processes_of
 from .runner import run_job
 
 SCRATCH = "/scratch"
 CLONE_NEWNS = 0x00020000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 16384, 1 << 18, 2, 4
 PR_SET_NO_NEW_PRIVS = 38
-MAX_EVENT_BYTES = 16 * 1024**2
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -45,19 +45,6 @@ def _check(result: int, what: str) -> None:
     if result != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def processes_of(uid: int) -> list[int]:
-    """Live (not zombie) process ids of ``uid`` in this, the sandbox's, process namespace."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                    pids.append(int(entry.name))
-            except (OSError, IndexError):
-                continue
-    return pids
 
 
 def kill_uid(uid: int, child: int | None = None) -> None:
@@ -117,22 +104,22 @@ class Zygote:
 
     def __init__(self, font_files: dict[str, bytes]) -> None:
         self.font_files = font_files
-        self.out = sys.stdout
+        self.out = sys.stdout.buffer
 
     def send(self, message: dict[str, Any]) -> None:
-        self.out.write(json.dumps(message, allow_nan=True) + "\n")
+        self.out.write(encode(message))
         self.out.flush()
 
-    def serve(self, job: dict[str, Any]) -> None:
-        job_id, uid, limits = job["id"], job["uid"], job["limits"]
+    def serve(self, job: Job) -> None:
+        job_id, uid, limits = job.job_id, job.uid, job.limits
         kill_uid(uid)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 os.close(read_fd)
-                enter_child_sandbox(uid, limits["scratch_bytes"], self.font_files, write_fd)
-                run_job(job, os.fdopen(write_fd, "w"))
+                enter_child_sandbox(uid, int(limits["scratch_bytes"]), self.font_files, write_fd)
+                run_job(job, os.fdopen(write_fd, "wb"))
             finally:
                 os._exit(70)
         os.close(write_fd)
@@ -143,7 +130,7 @@ class Zygote:
 
     def _relay(self, job_id: str, pid: int, read_fd: int, deadline: float) -> str | int:
         """Forward the child's events until it has exited and its pipe is drained."""
-        buffer, received, exited = b"", 0, None
+        decoder, exited = LineDecoder(), None
         while True:
             if exited is None:
                 reaped, wait_status = os.waitpid(pid, os.WNOHANG)
@@ -157,22 +144,13 @@ class Zygote:
                     return exited  # processes it left behind are killed next
                 continue
             chunk = os.read(read_fd, 1 << 16)
+            events = decoder.feed(chunk) if chunk else decoder.finish()
+            for event in events:
+                self.send({"job": job_id, "event": event})
             if not chunk:
                 if exited is None:
                     exited = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
                 return exited
-            received += len(chunk)
-            if received > MAX_EVENT_BYTES:
-                continue  # keep draining so the child never blocks
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(event, dict):
-                    self.send({"job": job_id, "event": event})
 
 
 def main() -> None:
@@ -185,8 +163,8 @@ def main() -> None:
     config = Path(os.environ.get("MPLCONFIGDIR", "/nonexistent"))
     fonts = {f.name: f.read_bytes() for f in config.glob("fontlist-*.json")} if config.is_dir() else {}
     zygote = Zygote(fonts)
-    for line in sys.stdin:
-        zygote.serve(json.loads(line))
+    for line in sys.stdin.buffer:
+        zygote.serve(Job.from_json(line))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 import toy_course as toy
-from d2lutils.grading.cli import main
+from d2lgrade.cli import main
 
 
 def _submit(folder: Path, notebook) -> None:
@@ -61,3 +61,45 @@ def test_grade_flat_folder_needs_an_assignment(tmp_path, capsys):
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert rows[0]["student"] == "dee" and rows[0]["total"] == "0"
     assert not (out / ".cache").exists()
+
+
+def test_user_errors_are_one_line_with_exit_status_2(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    cases = [
+        (["--course", str(course), "grade", str(tmp_path / "nowhere")], "does not exist"),
+        (["--course", str(course), "grade", str(course), "--jobs", "0"], "--jobs must be at least 1"),
+        (["--course", str(tmp_path / "no-course"), "selfcheck", "toy"], "no reference notebook"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err
+
+
+def test_without_a_course_the_command_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["selfcheck"]) == 2
+    assert "no solutions/ folder at or above" in capsys.readouterr().err
+
+
+def test_selfcheck_passes_on_a_sound_course_and_fails_on_a_broken_reference(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    exercises = course / "exercises" / "toy"
+    exercises.mkdir(parents=True)
+    nbformat.write(toy.student_notebook(), exercises / "toy.ipynb")
+    assert main(["--course", str(course), "selfcheck", "toy", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   toy reference: 6/6" in out and "ok   toy untouched: 0/6" in out
+    # A student notebook that already solves a task means the exercise gives it away.
+    nbformat.write(toy.solved("double"), exercises / "toy.ipynb")
+    assert main(["--course", str(course), "selfcheck", "toy", "--jobs", "2"]) == 1
+    assert "FAIL toy untouched: 2/6" in capsys.readouterr().out
+
+
+def test_no_warm_sandbox_flag_and_its_environment_default(monkeypatch):
+    from d2lgrade.cli import build_parser
+
+    assert build_parser().parse_args(["grade", "x"]).warm_sandbox is True
+    assert build_parser().parse_args(["grade", "x", "--no-warm-sandbox"]).warm_sandbox is False
+    monkeypatch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
+    assert build_parser().parse_args(["grade", "x"]).warm_sandbox is False

@@ -15,11 +15,21 @@ import nbformat
 import pytest
 
 import toy_course as toy
-from d2lutils.grading.batch import Submission, grade_class
-from d2lutils.grading.sandbox import Limits, sandbox_description, warm_sandboxes_available
+from d2lgrade.batch import Submission, grade_class
+from d2lgrade.config import GradingConfig, Limits
+from d2lgrade.sandbox import sandbox_description, warm_sandboxes_available
 
 LIMITS = Limits(cell_seconds=8, notebook_seconds=90, memory_bytes=2 * 1024**3,
                 output_chars=1_000_000)
+MODES = {"warm": True, "fresh": False}
+
+
+def config_for(mode: str, limits: Limits = LIMITS) -> GradingConfig:
+    """Two grading slots in the given sandbox mode; skip warm mode where it cannot run."""
+    config = GradingConfig(limits=limits, jobs=2, warm_sandboxes=MODES[mode])
+    if mode == "warm" and not warm_sandboxes_available(config):
+        pytest.skip("warm sandboxes need root")
+    return config
 
 
 def with_answer(task: str, source: str, base=None):
@@ -170,7 +180,19 @@ def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[by
         "                pass",
         "def double(x):",
         "    return x")
-    add("forged_result_events", with_answer("double", forged_events), without_points("double"))
+    # Writing into the result channel breaks the event order the runner follows: the whole
+    # run is void, whatever else the notebook did.
+    add("forged_result_events", with_answer("double", forged_events), zero, "result channel")
+    add("forged_complete_run_then_exit", with_answer("double", textwrap_join(
+        "import json, os",
+        "for fd in range(3, 40):",
+        "    lines = [{'event': 'cell', 'index': i, 'ok': True, 'error': None, 'seconds': 0.0} for i in range(2, 12)]",
+        "    lines += [{'event': 'probe', 'index': i, 'ok': True, 'value': 0} for i in range(3)]",
+        "    try:",
+        "        os.write(fd, ''.join(json.dumps(line) + '\\n' for line in lines + [{'event': 'end'}]).encode())",
+        "    except OSError:",
+        "        pass",
+        "os._exit(0)")), zero, "result channel")
     edited = toy.clone(reference)
     toy.test_cell(edited, "double").source = 'print("double passed")'
     add("edited_test_cell", edited, without_points("double"), "test cell was edited")
@@ -234,20 +256,15 @@ class Listener:
         self.server.close()
 
 
-@pytest.fixture(scope="module", params=["warm", "fresh"])
+@pytest.fixture(scope="module", params=list(MODES))
 def graded_corpus(request, tmp_path_factory):
     """The corpus graded twice: in forked children of a warm sandbox (as root) and
     with one new sandbox per notebook (as everyone else does)."""
     assert sandbox_description() == "bubblewrap", "the corpus must run in the sandbox (install bubblewrap)"
-    with pytest.MonkeyPatch.context() as patch:
-        if request.param == "fresh":
-            patch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
-        elif not warm_sandboxes_available():
-            pytest.skip("warm sandboxes need root")
-        yield _grade_corpus(tmp_path_factory)
+    return _grade_corpus(tmp_path_factory, config_for(request.param))
 
 
-def _grade_corpus(tmp_path_factory):
+def _grade_corpus(tmp_path_factory, config: GradingConfig):
     course = toy.write_course(tmp_path_factory.mktemp("course"))
     host_file = tmp_path_factory.mktemp("host") / "pwned.txt"
     listener = Listener()
@@ -257,8 +274,7 @@ def _grade_corpus(tmp_path_factory):
         for name, (data, _, _) in cases.items():
             (folder / f"{name}.ipynb").write_bytes(data)
         submissions = [Submission(p.stem, "toy", p) for p in sorted(folder.iterdir())]
-        results, _ = grade_class(submissions, course / "solutions", jobs=2, limits=LIMITS,
-                                 progress=lambda line: None)
+        results, _ = grade_class(submissions, course / "solutions", config, progress=lambda line: None)
     finally:
         listener.close()
     reference_bytes = (course / "solutions" / "toy" / "toy.ipynb").read_bytes()
@@ -290,24 +306,20 @@ def test_nothing_escaped_the_sandbox(graded_corpus):
     assert b"pwned" not in reference_bytes
 
 
-@pytest.mark.parametrize("mode", ["warm", "fresh"])
-def test_a_notebook_that_blocks_the_cell_alarm_is_stopped_at_the_notebook_limit(mode, tmp_path, monkeypatch):
-    if mode == "fresh":
-        monkeypatch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
-    else:
-        monkeypatch.delenv("D2L_GRADE_NO_WARM_SANDBOX", raising=False)  # the corpus fixture may set it
-    if mode == "warm" and not warm_sandboxes_available():
-        pytest.skip("warm sandboxes need root")
+@pytest.mark.parametrize("mode", list(MODES))
+def test_a_notebook_that_blocks_the_cell_alarm_is_stopped_at_the_notebook_limit(mode, tmp_path):
+    # Generous limits: on a loaded machine the innocent notebook's torch import alone can
+    # take several seconds, and only the stubborn one may run into the notebook limit.
+    config = config_for(mode, Limits(cell_seconds=20, notebook_seconds=40))
     course = toy.write_course(tmp_path / "course")
     stubborn = with_cell("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass")
     paths = {}
     for name, notebook in (("stubborn", stubborn), ("innocent", toy.reference_notebook())):
         paths[name] = tmp_path / f"{name}.ipynb"
         paths[name].write_bytes(toy.to_bytes(notebook))
-    limits = Limits(cell_seconds=2, notebook_seconds=12)
     results, _ = grade_class([Submission(n, "toy", p) for n, p in paths.items()], course / "solutions",
-                             jobs=2, limits=limits, progress=lambda line: None)
+                             config, progress=lambda line: None)
     by_name = {r.student: r for r in results}
     assert by_name["stubborn"].total == 0
-    assert any("12 s time limit" in note for note in by_name["stubborn"].notes), by_name["stubborn"].notes
+    assert any("40 s time limit" in note for note in by_name["stubborn"].notes), by_name["stubborn"].notes
     assert by_name["innocent"].total == toy.FULL

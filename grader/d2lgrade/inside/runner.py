@@ -1,21 +1,23 @@
 """The process that runs one notebook: it executes inside the sandbox, as the student.
 
-It reads a job (cell sources, probes, limits) as JSON on stdin, runs the cells one by
-one in an IPython shell (no Jupyter kernel: faster to start), then calls each probe and
-writes one JSON line per event to the file descriptor named by its argument. The grader trusts nothing here
-beyond plain data: verdicts are made in the grader's own process.
+It reads a :class:`~d2lgrade.protocol.Job` as JSON on stdin, runs the cells one by one
+in an IPython shell (no Jupyter kernel: faster to start), then calls each probe and
+writes one event per line to the file descriptor named by its argument. The grader
+trusts nothing here beyond plain data: verdicts are made in the grader's own process.
 """
 from __future__ import annotations
 
 import builtins
 import io
-import json
 import os
 import resource
 import signal
 import sys
 import time
-from typing import Any
+from typing import Any, BinaryIO
+
+from ..protocol import Job, ProbeJob, encode
+from .plain import to_plain
 
 class CellTimeout(Exception):
     """A cell or probe ran past its time limit."""
@@ -51,7 +53,7 @@ class CappedOutput(io.TextIOBase):
         return len(text)
 
 
-def apply_limits(limits: dict[str, Any]) -> None:
+def apply_limits(limits: dict[str, float]) -> None:
     """Lower this process's resource limits (soft and hard, so they cannot be raised)."""
     # RLIMIT_DATA rather than RLIMIT_AS: a CUDA build of torch maps over 3 GB of address
     # space for its libraries alone, while the data limit counts what code allocates.
@@ -59,7 +61,7 @@ def apply_limits(limits: dict[str, Any]) -> None:
                       ("RLIMIT_NPROC", "processes"), ("RLIMIT_CORE", "core_bytes")):
         value = limits.get(key)
         if value is not None:
-            resource.setrlimit(getattr(resource, name), (value, value))
+            resource.setrlimit(getattr(resource, name), (int(value), int(value)))
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -74,7 +76,7 @@ def _error_text(error: BaseException) -> str:
 class Runner:
     """Executes cells and probes and reports each outcome as one JSON line."""
 
-    def __init__(self, channel: io.TextIOBase, output_limit: int) -> None:
+    def __init__(self, channel: BinaryIO, output_limit: int) -> None:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
@@ -86,7 +88,7 @@ class Runner:
         signal.signal(signal.SIGALRM, _on_alarm)
 
     def emit(self, event: dict[str, Any]) -> None:
-        self.channel.write(json.dumps(event, allow_nan=True) + "\n")
+        self.channel.write(encode(event))
         self.channel.flush()
 
     def _timed(self, seconds: float, action: Any) -> Any:
@@ -113,20 +115,18 @@ class Runner:
                    "error": None if error is None else _error_text(error),
                    "seconds": round(time.perf_counter() - started, 3)})
 
-    def run_probe(self, index: int, probe: dict[str, Any]) -> None:
-        from d2lutils.grading.plain import to_plain
-
+    def run_probe(self, index: int, probe: ProbeJob) -> None:
         event: dict[str, Any] = {"event": "probe", "index": index}
         sys.stdout = sys.stderr = self.output
         self.output.reset()
         try:
-            missing = [p for p in probe["params"] if p not in self.shell.user_ns]
+            missing = [p for p in probe.params if p not in self.shell.user_ns]
             if missing:
                 raise NameError(f"the notebook does not define {', '.join(missing)}")
             namespace: dict[str, Any] = {"__builtins__": builtins}
-            exec(compile(probe["source"], f"<hidden check {probe['name']}>", "exec"), namespace)
-            args = [self.shell.user_ns[p] for p in probe["params"]]
-            value = self._timed(probe["timeout"], lambda: namespace[probe["name"]](*args))
+            exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
+            args = [self.shell.user_ns[p] for p in probe.params]
+            value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
             event.update(ok=True, value=to_plain(value))
         except BaseException as err:
             event.update(ok=False, error=type(err).__name__)
@@ -135,15 +135,15 @@ class Runner:
         self.emit(event)
 
 
-def run_job(job: dict[str, Any], channel: io.TextIOBase) -> None:
+def run_job(job: Job, channel: BinaryIO) -> None:
     """Limit this process, run the job's cells then its probes, and exit at once."""
-    apply_limits(job["limits"])
+    apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    runner = Runner(channel, job["limits"]["output_chars"])
+    runner = Runner(channel, int(job.limits["output_chars"]))
     runner.emit({"event": "start"})
-    for index, source in enumerate(job["cells"]):
-        runner.run_cell(index, source, job["limits"]["cell_seconds"])
-    for index, probe in enumerate(job["probes"]):
+    for index, source in enumerate(job.cells):
+        runner.run_cell(index, source, job.limits["cell_seconds"])
+    for index, probe in enumerate(job.probes):
         runner.run_probe(index, probe)
     runner.emit({"event": "end"})
     channel.close()
@@ -153,7 +153,7 @@ def run_job(job: dict[str, Any], channel: io.TextIOBase) -> None:
 
 def main() -> None:
     """One job from stdin, results to the file descriptor given as the argument."""
-    run_job(json.loads(sys.stdin.read()), os.fdopen(int(sys.argv[1]), "w"))
+    run_job(Job.from_json(sys.stdin.buffer.read()), os.fdopen(int(sys.argv[1]), "wb"))
 
 
 if __name__ == "__main__":

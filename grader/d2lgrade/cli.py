@@ -1,15 +1,22 @@
-"""``d2l-grade``: the instructor's command line."""
+"""``d2l-grade``: the instructor's command line.
+
+It builds one :class:`~d2lgrade.config.GradingConfig` from the options (defaults come
+from ``config``), and it is the one place that turns a :class:`GradingError` into a
+message and exit status 2. Any other exception is a bug of the grader and keeps its
+traceback.
+"""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from ..data import data_root
+from .assignment import known_assignments
 from .batch import Submission, find_submissions, grade_class
+from .config import NO_WARM_VARIABLE, GradingConfig, Limits, default_data_dir, default_jobs, warm_by_default
+from .errors import CourseNotFoundError, GradingError, SubmissionsNotFoundError
 from .report import write_feedback, write_gradebook, write_summary
-from .sandbox import Limits, sandbox_description
+from .sandbox import sandbox_description
 
 
 def course_root(start: Path) -> Path:
@@ -17,16 +24,14 @@ def course_root(start: Path) -> Path:
     for folder in [start, *start.parents]:
         if (folder / "solutions").is_dir():
             return folder
-    raise FileNotFoundError(f"no solutions/ folder at or above {start}: pass --course")
+    raise CourseNotFoundError(f"no solutions/ folder at or above {start}: run this inside the "
+                              "course folder or pass --course PATH")
 
 
-def _data_dir() -> Path | None:
-    folder = data_root()
-    return folder if folder.exists() else None
-
-
-def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout)
+def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingConfig:
+    limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout)
+    return GradingConfig(limits=limits, data_dir=args.data_dir, jobs=args.jobs,
+                         cache_dir=cache_dir, warm_sandboxes=args.warm_sandbox)
 
 
 def _warn_if_unsandboxed() -> None:
@@ -42,12 +47,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     _warn_if_unsandboxed()
     submissions = find_submissions(args.submissions, args.assignment or [])
     if not submissions:
-        print(f"no submissions found in {args.submissions}", file=sys.stderr)
-        return 2
+        raise SubmissionsNotFoundError(f"no submissions found in {args.submissions}")
     out = args.out
-    results, assignments = grade_class(
-        submissions, root / "solutions", args.jobs, _limits(args), _data_dir(),
-        None if args.no_cache else out / ".cache")
+    config = _config(args, None if args.no_cache else out / ".cache")
+    if args.scheduler:
+        from .scaleout import dask_engine
+
+        results, assignments = grade_class(submissions, root / "solutions", config,
+                                           engine=dask_engine(args.scheduler))
+    else:
+        results, assignments = grade_class(submissions, root / "solutions", config)
     write_gradebook(results, assignments, out / "gradebook.csv")
     write_feedback(results, out / "feedback")
     write_summary(results, assignments, out)
@@ -58,19 +67,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_selfcheck(args: argparse.Namespace) -> int:
     root = args.course or course_root(Path.cwd())
-    ids = args.assignment or sorted(p.name for p in (root / "solutions").iterdir()
-                                    if (p / f"{p.name}.ipynb").exists())
+    ids = args.assignment or known_assignments(root / "solutions")
     submissions = []
     for assignment_id in ids:
         submissions.append(Submission("reference", assignment_id,
                                       root / "solutions" / assignment_id / f"{assignment_id}.ipynb"))
+        student_copy = root / "exercises" / assignment_id / f"{assignment_id}.ipynb"
         submissions.append(Submission("untouched", assignment_id,
-                                      root / "exercises" / assignment_id / f"{assignment_id}.ipynb"))
-    results, _ = grade_class(submissions, root / "solutions", args.jobs, _limits(args), _data_dir())
+                                      student_copy if student_copy.is_file() else None,
+                                      f"{student_copy} is missing: run nbgrader generate_assignment"))
+    results, _ = grade_class(submissions, root / "solutions", _config(args))
     failed = False
     for result in results:
         want = result.max_total if result.student == "reference" else 0.0
-        ok = result.total == want
+        ok = result.total == want and not any(n.startswith("not graded") for n in result.notes)
         failed |= not ok
         print(f"{'ok  ' if ok else 'FAIL'} {result.assignment} {result.student}: "
               f"{result.total:g}/{result.max_total:g} (want {want:g})")
@@ -80,25 +90,26 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_student_copy(args: argparse.Namespace) -> int:
-    from .student_copy import write_student_copy
-
-    root = args.course or course_root(Path.cwd())
-    write_student_copy(root, args.dest)
-    print(f"wrote the student copy of the course to {args.dest}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="d2l-grade", description="Grade exercise notebooks.")
     parser.add_argument("--course", type=Path, help="course root (default: found from here)")
     sub = parser.add_subparsers(dest="command", required=True)
+    defaults = Limits()
 
-    def limits(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                       help="notebooks graded at once (default: number of cores)")
-        p.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell")
-        p.add_argument("--notebook-timeout", type=float, default=240.0, help="seconds per notebook")
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", type=int, default=default_jobs(),
+                       help="notebooks graded at once (default: the cores this process may use)")
+        p.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
+                       help=f"seconds per cell (default {defaults.cell_seconds:g})")
+        p.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
+                       help=f"seconds per notebook (default {defaults.notebook_seconds:g})")
+        p.add_argument("--data-dir", type=Path, default=default_data_dir(),
+                       help="folder holding FashionMNIST/raw for the notebooks (default: "
+                            "$D2L_DATA_DIR, else d2lutils' cache folder)")
+        p.add_argument("--no-warm-sandbox", dest="warm_sandbox", action="store_false",
+                       default=warm_by_default(),
+                       help=f"a new sandbox per notebook even as root (default when "
+                            f"${NO_WARM_VARIABLE} is set)")
 
     grade = sub.add_parser("grade", help="grade a folder of submissions")
     grade.add_argument("submissions", type=Path,
@@ -107,17 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="assignment id (repeatable); required for a flat folder")
     grade.add_argument("-o", "--out", type=Path, default=Path("grades"), help="output folder")
     grade.add_argument("--no-cache", action="store_true", help="regrade everything")
-    limits(grade)
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster (e.g. tcp://host:8786); --jobs is then "
+                            "the number of sandboxes per worker")
+    run_options(grade)
     grade.set_defaults(func=cmd_grade)
 
     selfcheck = sub.add_parser("selfcheck", help="reference earns full marks, untouched exercise 0")
     selfcheck.add_argument("assignment", nargs="*")
-    limits(selfcheck)
+    run_options(selfcheck)
     selfcheck.set_defaults(func=cmd_selfcheck)
-
-    copy = sub.add_parser("student-copy", help="write the course without solutions")
-    copy.add_argument("dest", type=Path)
-    copy.set_defaults(func=cmd_student_copy)
     return parser
 
 
@@ -125,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
+    except GradingError as err:
         print(f"d2l-grade: {err}", file=sys.stderr)
         return 2
 

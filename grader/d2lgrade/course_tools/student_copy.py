@@ -11,14 +11,26 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..errors import StudentCopyError
+from ..notebook import cell_source
+
 PRIVATE_PREFIXES = ("solutions/", "tests/instructor/")
 MIN_LEAK_LINE = 20  # shorter solution lines (``return x``) also occur in innocent code
 
 
 def course_files(root: Path) -> list[str]:
     """Files of the course: those git tracks plus untracked ones it does not ignore."""
-    listing = subprocess.run(["git", "-C", str(root), "ls-files", "--cached", "--others",
-                              "--exclude-standard", "-z"], capture_output=True, check=True)
+    try:
+        listing = subprocess.run(["git", "-C", str(root), "ls-files", "--cached", "--others",
+                                  "--exclude-standard", "-z"], capture_output=True, check=True)
+    except FileNotFoundError:
+        raise StudentCopyError("git is not installed; the student copy lists the course's "
+                               "files with git") from None
+    except subprocess.CalledProcessError as err:
+        detail = err.stderr.decode(errors="replace").strip().splitlines()
+        raise StudentCopyError(f"{root} is not a git checkout of the course "
+                               f"({detail[-1] if detail else 'git ls-files failed'}); run it "
+                               "in a clone, which says which files belong to the course") from None
     return sorted({p for p in listing.stdout.decode().split("\0") if p and (root / p).is_file()})
 
 
@@ -46,8 +58,7 @@ def solution_lines(root: Path) -> set[str]:
     outside: list[str] = []
     for path in sorted((root / "solutions").glob("*/*.ipynb")):
         for cell in json.loads(path.read_text())["cells"]:
-            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            cell_inside, cell_outside = _regions(source)
+            cell_inside, cell_outside = _regions(cell_source(cell))
             inside.update(line for line in cell_inside if len(line) >= MIN_LEAK_LINE)
             outside += cell_outside
     public = "\n".join(outside)
@@ -56,7 +67,7 @@ def solution_lines(root: Path) -> set[str]:
 
 # Files that name the markers without holding any solution: the grader, which looks
 # for them, the toy course of the grading tests, and the docs that explain them.
-MARKER_EXEMPT = ("d2lutils/grading/", "nbgrader_config.py", "tests/", "CONTRIBUTING.md", "README.md")
+MARKER_EXEMPT = ("grader/d2lgrade/", "nbgrader_config.py", "tests/", "CONTRIBUTING.md", "README.md")
 
 
 def find_leaks(folder: Path, secret_lines: set[str]) -> list[str]:
@@ -79,8 +90,8 @@ def find_leaks(folder: Path, secret_lines: set[str]) -> list[str]:
 
 def write_student_copy(root: Path, dest: Path) -> None:
     """Copy the course at ``root`` to ``dest`` without anything instructor-only."""
-    if dest.exists() and any(dest.iterdir()):
-        raise FileExistsError(f"{dest} exists and is not empty: choose a new folder")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise StudentCopyError(f"{dest} exists and is not an empty folder: choose a new folder")
     files = [f for f in course_files(root) if not f.startswith(PRIVATE_PREFIXES)
              and Path(f).name != "hidden_checks.py"]
     for name in files:
@@ -90,4 +101,5 @@ def write_student_copy(root: Path, dest: Path) -> None:
     leaks = find_leaks(dest, solution_lines(root))
     if leaks:
         shutil.rmtree(dest)
-        raise RuntimeError("the student copy would reveal solutions:\n  " + "\n  ".join(leaks[:20]))
+        raise StudentCopyError("the student copy would reveal solutions (nothing was written):\n  "
+                               + "\n  ".join(leaks[:20]))

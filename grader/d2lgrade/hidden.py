@@ -2,6 +2,8 @@
 
 A probe is a function in ``solutions/<assignment>/hidden_checks.py``::
 
+    from d2lgrade import probe
+
     @probe("softmax")                 # the task: grade_id of its test cell
     def softmax_on_large_logits(softmax):
         import torch
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .protocol import ProbeJob
+
 _registry: list["Probe"] | None = None
 
 
@@ -37,10 +41,9 @@ class Probe:
     timeout: float = 30.0
     meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def job(self) -> dict[str, Any]:
+    def job(self) -> ProbeJob:
         """What the in-sandbox runner needs to call this probe."""
-        return {"task": self.task, "name": self.name, "params": list(self.params),
-                "source": self.source, "timeout": self.timeout}
+        return ProbeJob(self.task, self.name, list(self.params), self.source, self.timeout)
 
 
 def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,

@@ -7,27 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import AssignmentError
 from .hidden import Probe, load_probes
-
-GRADER_VERSION = "1"
-
-
-def cell_source(cell: dict[str, Any]) -> str:
-    """A cell's source as one string (notebook files may store it as a list of lines)."""
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
-    """The cell's nbgrader metadata, or {} when it has none or it is malformed."""
-    metadata = cell.get("metadata")
-    meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return meta if isinstance(meta, dict) else {}
-
-
-def normalized(source: str) -> str:
-    """Source with trailing spaces and blank edges removed, for edit detection."""
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+from .notebook import cell_source, nbgrader_meta
 
 
 @dataclass(frozen=True)
@@ -41,7 +23,11 @@ class Task:
 
 @dataclass
 class Assignment:
-    """Everything the grader needs to know about one assignment."""
+    """Everything the grader needs to know about one assignment.
+
+    ``fingerprint`` hashes the reference notebook and its hidden checks: a result
+    cached under it is stale as soon as either changes.
+    """
 
     assignment_id: str
     reference_cells: list[dict[str, Any]]
@@ -55,7 +41,19 @@ class Assignment:
         return sum(task.points for task in self.tasks.values())
 
     def probes_of(self, task_id: str) -> list[int]:
+        """Indices in ``probes`` of the probes that check ``task_id``."""
         return [i for i, p in enumerate(self.probes) if p.task == task_id]
+
+    def reference_sources(self) -> list[str]:
+        """The code cells of the reference notebook, as the reference run executes them."""
+        return [cell_source(c) for c in self.reference_cells if c.get("cell_type") == "code"]
+
+
+def known_assignments(solutions_dir: Path) -> list[str]:
+    """Ids of the assignments under ``solutions_dir`` (folders holding ``<id>/<id>.ipynb``)."""
+    if not solutions_dir.is_dir():
+        return []
+    return sorted(p.name for p in solutions_dir.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
 def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
@@ -63,14 +61,14 @@ def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
     folder = solutions_dir / assignment_id
     notebook_path = folder / f"{assignment_id}.ipynb"
     hidden_path = folder / "hidden_checks.py"
-    if not notebook_path.exists():
-        known = sorted(p.name for p in solutions_dir.iterdir() if (p / f"{p.name}.ipynb").exists())
-        raise FileNotFoundError(
-            f"no reference notebook {notebook_path}; known assignments: {', '.join(known) or 'none'}"
-        )
+    if not notebook_path.is_file():
+        known = ", ".join(known_assignments(solutions_dir)) or "none"
+        raise AssignmentError(f"no reference notebook {notebook_path}; known assignments: {known}")
     raw = notebook_path.read_bytes()
-    notebook = json.loads(raw)
-    cells = notebook["cells"]
+    try:
+        cells = json.loads(raw)["cells"]
+    except (ValueError, KeyError, TypeError):
+        raise AssignmentError(f"{notebook_path} is not a readable notebook") from None
     tasks: dict[str, Task] = {}
     locked: dict[str, str] = {}
     for cell in cells:
@@ -85,7 +83,7 @@ def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
     probes = load_probes(hidden_path) if hidden_path.exists() else []
     unknown = sorted({p.task for p in probes} - set(tasks))
     if unknown:
-        raise ValueError(f"{hidden_path}: probes name tasks that do not exist: {', '.join(unknown)}")
-    digest = hashlib.sha256(GRADER_VERSION.encode() + raw)
+        raise AssignmentError(f"{hidden_path}: probes name tasks that do not exist: {', '.join(unknown)}")
+    digest = hashlib.sha256(raw)
     digest.update(hidden_path.read_bytes() if hidden_path.exists() else b"")
     return Assignment(assignment_id, cells, tasks, locked, probes, digest.hexdigest())

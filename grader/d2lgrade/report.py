@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from .assignment import Assignment
-from .grade import SubmissionResult
+from .results import SubmissionResult
 
 
 def safe_name(name: str) -> str:

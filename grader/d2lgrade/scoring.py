@@ -1,60 +1,13 @@
-"""Plain data: what may cross from a student's process to the grader, and how it is compared.
-
-Only JSON-representable values cross: numbers, strings, booleans, None, lists, dicts
-with string keys, and arrays encoded as ``{"__array__": {...}}``. Nothing from student
-code is ever unpickled, and comparison runs in the grader's process on these plain
-values, so an object with a forged ``__eq__`` cannot pass a check.
-"""
+"""Points per task, decided in the grader's own process from plain data only."""
 from __future__ import annotations
 
 import math
 from typing import Any
 
-ARRAY_KEY = "__array__"
-_KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
-
-
-def encode_array(dtype_kind: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
-    """The plain form of an array: its kind (bool/int/float), shape and flat values."""
-    return {ARRAY_KEY: {"kind": dtype_kind, "shape": shape, "data": data}}
-
-
-def to_plain(value: Any, depth: int = 0) -> Any:
-    """Convert a probe's return value to plain data; raise ``TypeError`` for anything else.
-
-    Runs inside the student's process. Exact type checks (not ``isinstance``) keep
-    subclasses with overridden methods out.
-    """
-    import numpy as np
-
-    if depth > 20:
-        raise TypeError("result is nested more than 20 levels deep")
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is float:
-        return value
-    if kind in (list, tuple):
-        return [to_plain(v, depth + 1) for v in value]
-    if kind is dict:
-        if not all(type(k) is str for k in value):
-            raise TypeError("dict results must have str keys")
-        if ARRAY_KEY in value:
-            raise TypeError(f"dict key {ARRAY_KEY!r} is reserved")
-        return {k: to_plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
-        return to_plain(value.item(), depth + 1)
-    if kind is np.ndarray:
-        array = value
-    else:
-        import torch
-
-        if kind not in (torch.Tensor, torch.nn.Parameter):
-            raise TypeError(f"cannot send a {kind.__module__}.{kind.__qualname__} to the grader")
-        array = value.detach().cpu().resolve_conj().numpy()
-    if array.dtype.kind not in _KINDS:
-        raise TypeError(f"arrays of dtype {array.dtype} are not supported")
-    return encode_array(_KINDS[array.dtype.kind], list(array.shape), array.ravel().tolist())
+from .assignment import Assignment
+from .execution import RunOutcome
+from .protocol import ARRAY_KEY
+from .results import TaskResult
 
 
 def _describe(value: Any) -> str:
@@ -74,7 +27,7 @@ def _numbers_close(a: float, b: float, rtol: float, atol: float) -> bool:
 
 def compare(student: Any, reference: Any, rtol: float = 1e-4, atol: float = 1e-6,
             path: str = "result") -> str | None:
-    """``None`` when ``student`` matches ``reference``, else a short reason (grader-side)."""
+    """``None`` when ``student`` matches ``reference``, else a short reason."""
     import numpy as np
 
     if isinstance(reference, dict) and ARRAY_KEY in reference:
@@ -120,3 +73,38 @@ def compare(student: Any, reference: Any, rtol: float = 1e-4, atol: float = 1e-6
                 return reason
         return None
     return None if type(student) is type(reference) and student == reference else f"{path}: values differ"
+
+
+def score(assignment: Assignment, outcome: RunOutcome, task_cell: dict[str, int],
+          tampered: dict[str, str], expected: list[Any]) -> dict[str, TaskResult]:
+    """Points per task: its visible check passed and every hidden probe matched."""
+    record = outcome.record
+    results: dict[str, TaskResult] = {}
+    for task_id, task in assignment.tasks.items():
+        reason = tampered.get(task_id)
+        if reason is None and record.interfered:
+            reason = outcome.crash
+        if reason is None:
+            event = record.cells.get(task_cell[task_id])
+            if event is None:
+                reason = f"its checks never ran: {outcome.crash or 'the run stopped early'}"
+            elif str(event.error).startswith("NotImplementedError"):
+                reason = "not answered yet: the code still raises NotImplementedError"
+            elif not event.ok:
+                reason = f"visible check failed: {event.error}"
+        if reason is None:
+            probe_indices = assignment.probes_of(task_id)
+            mismatched = 0
+            for i in probe_indices:
+                probe, got = assignment.probes[i], record.probes.get(i)
+                if got is None or not got.ok:
+                    mismatched += 1
+                elif compare(got.value, expected[i], probe.rtol, probe.atol) is not None:
+                    mismatched += 1
+            if mismatched:
+                reason = (f"visible check passed, but {mismatched} of {len(probe_indices)} hidden "
+                          "checks (other inputs) gave results that differ from the reference")
+        passed = reason is None
+        results[task_id] = TaskResult(task.points if passed else 0.0, task.points, passed,
+                                      "passed" if passed else str(reason))
+    return results
