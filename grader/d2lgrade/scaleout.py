@@ -2,7 +2,7 @@
 
 The instructor's machine loads the assignments and runs the reference solutions
 once (``batch.grade_class`` does that before any engine starts); this engine then
-broadcasts both to every worker and maps :func:`grade_on_worker` over the notebooks
+sends both to the workers once and maps :func:`grade_on_worker` over the notebooks
 still to grade. Each worker keeps a :class:`~d2lgrade.sandbox.SandboxPool` of its
 own (warm where it can be) with ``--jobs`` sandboxes, set up and closed by a worker
 plugin. Results come back as plain JSON records; the reports are written locally.
@@ -68,6 +68,10 @@ def grade_on_worker(student: str, data: bytes, assignment: Assignment, expected:
         return grade_submission(student, data, assignment, expected, sandbox, limits).to_json()
 
 
+def _shared(value: Any) -> Any:
+    return value
+
+
 class DaskEngine:
     """Grades on the workers of the Dask scheduler at ``address``."""
 
@@ -93,10 +97,15 @@ class DaskEngine:
             if not client.scheduler_info().get("workers"):
                 client.wait_for_workers(1, timeout=60)
             client.register_plugin(WorkerSandboxes(self.config))
-            ids = sorted({t.assignment_id for t in tasks})
-            shared_assignments = client.scatter({a: assignments[a] for a in ids}, broadcast=True)
-            shared_expected = client.scatter({a: expected[a] for a in ids}, broadcast=True)
             run = uuid.uuid4().hex[:8]
+            # Sent once per assignment as tasks that return them, not scattered: the
+            # scheduler can recompute a task whose result died with every worker that
+            # held it, while scattered data would be lost for good.
+            ids = sorted({t.assignment_id for t in tasks})
+            shared_assignments = {a: client.submit(_shared, assignments[a], key=f"assignment-{run}-{a}")
+                                  for a in ids}
+            shared_expected = {a: client.submit(_shared, expected[a], key=f"expected-{run}-{a}")
+                               for a in ids}
             futures = {
                 client.submit(self.worker_grade, t.student, t.data, shared_assignments[t.assignment_id],
                               shared_expected[t.assignment_id], self.config.limits,
