@@ -42,14 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import REPO, fmt_seconds, goal_line, median, print_load, print_machine_info
+from d2lgrade.notebook import cell_source, nbgrader_meta
 
 GOAL = 5.0
 DATA_DIR = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
-
-
-def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
 def answers_of(reference: dict[str, Any]) -> dict[str, str]:
@@ -58,9 +55,8 @@ def answers_of(reference: dict[str, Any]) -> dict[str, str]:
     for cell in reference["cells"]:
         meta = nbgrader_meta(cell)
         if cell["cell_type"] == "code" and meta.get("solution") and meta.get("grade_id"):
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             answers[meta["grade_id"]] = "\n".join(
-                line for line in source.splitlines() if not MARKER.match(line))
+                line for line in cell_source(cell).splitlines() if not MARKER.match(line))
     return answers
 
 
@@ -103,8 +99,8 @@ def load_exercise(assignment: str, workdir: Path) -> tuple[str, Path, dict[str, 
     if solution.exists() and exercise.exists():
         return (assignment, REPO / "solutions", json.loads(solution.read_text()),
                 json.loads(exercise.read_text()))
-    print(f"note: {solution} or {exercise} is missing; using the toy course of tests/toy_course.py")
-    sys.path.insert(0, str(REPO / "tests"))
+    print(f"note: {solution} or {exercise} is missing; using the toy course of tests/grader/toy_course.py")
+    sys.path.insert(0, str(REPO / "tests" / "grader"))
     import toy_course
 
     toy_course.write_course(workdir / "toy_course")

@@ -5,8 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import course_root
-from ..errors import GradingError
+from ..cli import course_root, run
 from .student_copy import write_student_copy
 
 
@@ -29,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except GradingError as err:
-        print(f"d2l-course: {err}", file=sys.stderr)
-        return 2
-
+    return run(build_parser(), argv)
 
 if __name__ == "__main__":
     sys.exit(main())
