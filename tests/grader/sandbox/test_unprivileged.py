@@ -63,7 +63,7 @@ def readable_world(root: Path) -> dict[str, Path]:
     course.mkdir()
     shutil.copytree(REPO / "d2lutils", course / "d2lutils")
     shutil.copytree(REPO / "grader" / "d2lgrade", course / "grader" / "d2lgrade")
-    for assignment in SELFCHECKED:
+    for assignment in SELFCHECKED if (REPO / "solutions").is_dir() else []:
         shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
         shutil.copytree(REPO / "exercises" / assignment, course / "exercises" / assignment)
     shutil.copytree(SAMPLE, root / "data")
@@ -131,6 +131,7 @@ def test_an_unprivileged_user_grades_the_corpus_with_a_sandbox_per_notebook(worl
     assert not host_file.exists() and listener.connections == 0
 
 
+@pytest.mark.skipif(not (REPO / "solutions").is_dir(), reason="the student copy has no solutions/")
 def test_an_unprivileged_user_passes_the_selfcheck_of_two_exercises(world):
     run = as_nobody(world, "--course", str(world["course"]), "selfcheck", *SELFCHECKED, "--jobs", "2")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
