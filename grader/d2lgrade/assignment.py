@@ -8,17 +8,24 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AssignmentError
-from .hidden import Probe, load_probes
+from .hidden import Probe, load_hidden_checks
 from .notebook import cell_source, nbgrader_meta
+from .rules import Rule
 
 
 @dataclass(frozen=True)
 class Task:
-    """One graded task: the test cell that checks it and what it is worth."""
+    """One graded task: the test cell that checks it and what it is worth.
+
+    ``partial_credit`` (from the test cell's ``d2lcourse`` metadata) weights the
+    task's hidden case groups: a student earns the share of the points that the
+    passing groups carry. None, the default, is all or nothing.
+    """
 
     task_id: str
     points: float
     source: str
+    partial_credit: dict[str, float] | None = None
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Assignment:
     locked_sources: dict[str, str]
     probes: list[Probe]
     fingerprint: str
+    rules: dict[str, list[Rule]]
 
     @property
     def max_points(self) -> float:
@@ -44,9 +52,15 @@ class Assignment:
         """Indices in ``probes`` of the probes that check ``task_id``."""
         return [i for i, p in enumerate(self.probes) if p.task == task_id]
 
-    def reference_sources(self) -> list[str]:
-        """The code cells of the reference notebook, as the reference run executes them."""
-        return [cell_source(c) for c in self.reference_cells if c.get("cell_type") == "code"]
+    def task_of_answer(self, grade_id: str) -> str | None:
+        """The task an answer cell belongs to (``<task>_answer`` or ``<task>_answer_<n>``)."""
+        task_id, marker, _ = grade_id.partition("_answer")
+        return task_id if marker and task_id in self.tasks else None
+
+    def probe_params(self, task_id: str) -> set[str]:
+        """The notebook names the task's probes take: what the task asks the student to define."""
+        return {param for i in self.probes_of(task_id) for param in self.probes[i].params}
+
 
 
 def known_assignments(solutions_dir: Path) -> list[str]:
@@ -77,13 +91,31 @@ def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
         if not grade_id:
             continue
         if meta.get("grade") and not meta.get("solution"):
-            tasks[grade_id] = Task(grade_id, float(meta.get("points", 0)), cell_source(cell))
+            tasks[grade_id] = Task(grade_id, float(meta.get("points", 0)), cell_source(cell),
+                                   _partial_credit(cell, notebook_path))
         if meta.get("locked") and cell.get("cell_type") == "code":
             locked[grade_id] = cell_source(cell)
-    probes = load_probes(hidden_path) if hidden_path.exists() else []
-    unknown = sorted({p.task for p in probes} - set(tasks))
+    probes, rules = load_hidden_checks(hidden_path) if hidden_path.exists() else ([], {})
+    unknown = sorted(({p.task for p in probes} | set(rules)) - set(tasks))
     if unknown:
-        raise AssignmentError(f"{hidden_path}: probes name tasks that do not exist: {', '.join(unknown)}")
+        raise AssignmentError(f"{hidden_path}: probes or rules name tasks that do not exist: "
+                              f"{', '.join(unknown)}")
     digest = hashlib.sha256(raw)
     digest.update(hidden_path.read_bytes() if hidden_path.exists() else b"")
-    return Assignment(assignment_id, cells, tasks, locked, probes, digest.hexdigest())
+    return Assignment(assignment_id, cells, tasks, locked, probes, digest.hexdigest(), rules)
+
+
+def _partial_credit(cell: dict[str, Any], path: Path) -> dict[str, float] | None:
+    """``{"group": weight}`` from ``metadata.d2lcourse.partial_credit``; ``true`` weighs all alike."""
+    metadata = cell.get("metadata")
+    course = metadata.get("d2lcourse") if isinstance(metadata, dict) else None
+    value = course.get("partial_credit") if isinstance(course, dict) else None
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {"*": 1.0}
+    if isinstance(value, dict) and value and all(
+            isinstance(k, str) and type(v) in (int, float) and v >= 0 for k, v in value.items()):
+        return {k: float(v) for k, v in value.items()}
+    raise AssignmentError(f"{path}: partial_credit of {nbgrader_meta(cell).get('grade_id')} must be true "
+                          "or a dict of case group -> weight (>= 0)")

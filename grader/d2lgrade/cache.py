@@ -31,11 +31,21 @@ def package_version(distribution: str, package: str) -> str:
         return match.group(1) if match else "unknown"
 
 
+def source_digest(package: str) -> str:
+    """A hash of a package's Python sources: an edit between releases changes it too."""
+    digest = hashlib.sha256()
+    folder = package_folder(package)
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @functools.lru_cache(maxsize=1)
 def cache_salt() -> str:
-    """What every key includes: the versions of both packages that produce a result."""
-    return f"d2lutils {package_version('d2lutils', 'd2lutils')}; " \
-           f"d2l-grade {package_version('d2l-grade', 'd2lgrade')}"
+    """What every key includes: the versions of both packages that produce a result
+    (and a digest of their sources, for the edits a checkout makes between versions)."""
+    return (f"d2lutils {package_version('d2lutils', 'd2lutils')} ({source_digest('d2lutils')}); "
+            f"d2l-grade {package_version('d2l-grade', 'd2lgrade')} ({source_digest('d2lgrade')})")
 
 
 def cache_key(*parts: bytes | str) -> str:

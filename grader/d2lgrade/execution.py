@@ -7,8 +7,11 @@ from typing import Any
 from .assignment import Assignment
 from .config import Limits
 from .errors import AssignmentError
+from .notebook import CellPlan, plan_cells
 from .protocol import Job, RunRecord
 from .sandbox import Sandbox
+
+REFERENCE_STUDENT = "reference"
 
 INTERFERED = ("the notebook wrote into the grader's result channel, so nothing it reported "
               "can be trusted; the run earns no points")
@@ -36,12 +39,17 @@ def status_text(status: str | int, limits: Limits) -> str | None:
     return str(status)
 
 
-def run_notebook(sources: list[str], assignment: Assignment, sandbox: Sandbox,
-                 limits: Limits) -> RunOutcome:
-    """Run cells then the assignment's probes in ``sandbox``; check the event stream."""
-    job = Job(sources, [p.job() for p in assignment.probes], asdict(limits))
+def run_notebook(plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limits: Limits,
+                 student: str) -> RunOutcome:
+    """Run the planned cells then the assignment's probes in ``sandbox``; check the events.
+
+    The runner records the torch calls that code from ``plan.student_cells`` makes
+    while probes run, and tells notebooks whose id they are graded under (``student``).
+    """
+    job = Job(plan.sources, [p.job() for p in assignment.probes], asdict(limits),
+              student=student, student_cells=plan.student_cells)
     raw = sandbox.run(job)
-    record = RunRecord.from_events(raw.events, len(sources), len(assignment.probes))
+    record = RunRecord.from_events(raw.events, len(plan.sources), len(assignment.probes))
     crash = status_text(raw.status, limits)
     if record.interfered:
         crash = INTERFERED
@@ -56,7 +64,8 @@ def run_notebook(sources: list[str], assignment: Assignment, sandbox: Sandbox,
 
 def reference_values(assignment: Assignment, sandbox: Sandbox, limits: Limits) -> list[Any]:
     """Run the reference notebook and return each probe's value; it must pass everything."""
-    outcome = run_notebook(assignment.reference_sources(), assignment, sandbox, limits)
+    reference = {"cells": assignment.reference_cells, "nbformat": 4}
+    outcome = run_notebook(plan_cells(reference, assignment), assignment, sandbox, limits, REFERENCE_STUDENT)
     record = outcome.record
     failures = [f"cell {i}: {e.error}" for i, e in sorted(record.cells.items()) if not e.ok]
     failures += [f"probe {assignment.probes[i].name}: {e.error}"

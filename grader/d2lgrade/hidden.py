@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from . import rules as rule_registry
 from .protocol import ProbeJob
+from .rules import Rule
 
 _registry: list["Probe"] | None = None
 
@@ -67,16 +69,21 @@ def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,
     return register
 
 
-def load_probes(path: Path) -> list[Probe]:
-    """Import a hidden-checks file and return its probes in file order."""
+def load_hidden_checks(path: Path) -> tuple[list[Probe], dict[str, list[Rule]]]:
+    """Import a hidden-checks file: its probes in file order and each task's rules.
+
+    A task with rules also gets the grader's own rule against tampering with checks.
+    """
     global _registry
     spec = importlib.util.spec_from_file_location(f"_hidden_checks_{path.parent.name}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import hidden checks from {path}")
     module = importlib.util.module_from_spec(spec)
     _registry = []
+    declared = rule_registry.collecting()
     try:
         spec.loader.exec_module(module)
-        return list(_registry)
+        return list(_registry), {task: r.all() for task, r in declared.items()}
     finally:
         _registry = None
+        rule_registry.stop_collecting()

@@ -6,6 +6,7 @@ any of the student's code runs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,37 +89,52 @@ def _same_points(value: Any, points: float) -> bool:
     return type(value) in (int, float) and float(value) == points
 
 
-def plan_cells(notebook: dict[str, Any],
-               assignment: Assignment) -> tuple[list[str], dict[str, int], dict[str, str]]:
-    """The sources to run, where each task's test cell sits, and tampered tasks.
+@dataclass
+class CellPlan:
+    """What runs, and where things sit, for one submitted notebook.
 
-    Locked cells and test cells run as the course wrote them, wherever the student
-    left them; a test cell that was deleted, edited or had its metadata changed
-    costs its task, whatever the code does.
+    ``sources`` are the code cells to run in order (the course's own test and locked
+    cells wherever the student left them); ``task_cell`` is the index of each task's
+    test cell; ``answer_cells`` the indices of each task's answer cells;
+    ``student_cells`` those whose source is the student's; ``tampered`` the tasks whose
+    test cell was deleted, edited or had its metadata changed, with the reason.
     """
-    sources: list[str] = []
-    task_cell: dict[str, int] = {}
-    tampered: dict[str, str] = {}
+
+    sources: list[str] = field(default_factory=list)
+    task_cell: dict[str, int] = field(default_factory=dict)
+    answer_cells: dict[str, list[int]] = field(default_factory=dict)
+    student_cells: list[int] = field(default_factory=list)
+    tampered: dict[str, str] = field(default_factory=dict)
+
+
+def plan_cells(notebook: dict[str, Any], assignment: Assignment) -> CellPlan:
+    """Plan the run of ``notebook``: a test cell that was tampered with costs its task."""
+    plan = CellPlan()
     for cell in notebook["cells"]:
         if cell.get("cell_type") != "code":
             continue
         meta = nbgrader_meta(cell)
         grade_id = meta.get("grade_id")
         source = cell_source(cell)
-        if grade_id in assignment.tasks and grade_id not in task_cell:
+        index = len(plan.sources)
+        if grade_id in assignment.tasks and grade_id not in plan.task_cell:
             task = assignment.tasks[grade_id]
             if normalized(source) != normalized(task.source):
-                tampered[grade_id] = "its test cell was edited; test cells must stay as distributed"
+                plan.tampered[grade_id] = "its test cell was edited; test cells must stay as distributed"
             elif not _same_points(meta.get("points"), task.points) or not meta.get("grade") \
                     or meta.get("solution") or not meta.get("locked"):
-                tampered[grade_id] = "its test cell's grading metadata (points/grade/locked) was changed"
-            task_cell[grade_id] = len(sources)
-            sources.append(task.source)
+                plan.tampered[grade_id] = "its test cell's grading metadata (points/grade/locked) was changed"
+            plan.task_cell[grade_id] = index
+            plan.sources.append(task.source)
         elif grade_id in assignment.locked_sources:
-            sources.append(assignment.locked_sources[grade_id])
+            plan.sources.append(assignment.locked_sources[grade_id])
         else:
-            sources.append(source)
+            plan.sources.append(source)
+            plan.student_cells.append(index)
+            task_id = assignment.task_of_answer(str(grade_id)) if grade_id else None
+            if task_id is not None:
+                plan.answer_cells.setdefault(task_id, []).append(index)
     for task_id in assignment.tasks:
-        if task_id not in task_cell:
-            tampered[task_id] = "its test cell is missing (deleted, or its metadata removed)"
-    return sources, task_cell, tampered
+        if task_id not in plan.task_cell:
+            plan.tampered[task_id] = "its test cell is missing (deleted, or its metadata removed)"
+    return plan

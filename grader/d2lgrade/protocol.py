@@ -38,6 +38,10 @@ class Job:
     cells: list[str]
     probes: list[ProbeJob]
     limits: dict[str, float]
+    # Whose notebook it is (notebooks may read it, e.g. to order quiz choices), and
+    # which cells hold the student's own code (the call record attributes to them).
+    student: str = ""
+    student_cells: list[int] = field(default_factory=list)
     # Set by a warm sandbox: which job this is, and the user id its child runs as.
     job_id: str = ""
     uid: int = -1
@@ -109,12 +113,18 @@ class CellEvent:
 
 @dataclass(frozen=True)
 class ProbeEvent:
-    """What one probe returned (plain data), or the type of exception it raised."""
+    """What one probe returned (plain data), or the type of exception it raised.
+
+    ``calls`` counts the torch functions the student's code called while the probe
+    ran, by qualified name, and ``autograd`` its backward passes (``inside/monitor.py``).
+    """
 
     index: int
     ok: bool
     value: Any = None
     error: str | None = None
+    calls: dict[str, int] = field(default_factory=dict)
+    autograd: int = 0
 
 
 @dataclass
@@ -160,9 +170,11 @@ class RunRecord:
             self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
             return True
         if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:
-            error = event.get("error")
-            if not (error is None or type(error) is str):
+            error, calls, autograd = event.get("error"), event.get("calls", {}), event.get("autograd", 0)
+            if not (error is None or type(error) is str) or type(autograd) is not int \
+                    or type(calls) is not dict or not all(type(k) is str and type(v) is int
+                                                          for k, v in calls.items()):
                 return False
-            self.probes[index] = ProbeEvent(index, event["ok"], event.get("value"), error)
+            self.probes[index] = ProbeEvent(index, event["ok"], event.get("value"), error, calls, autograd)
             return True
         return False

@@ -1,14 +1,21 @@
 """What grading writes: a CSV gradebook, HTML feedback per student and a class summary."""
 from __future__ import annotations
 
+import base64
 import csv
 import html
+import io
 import re
-from collections import defaultdict
+import statistics
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .assignment import Assignment
 from .results import SubmissionResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def safe_name(name: str) -> str:
@@ -79,40 +86,103 @@ def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
         (folder / f"{safe_name(student)}.html").write_text("\n".join(parts), encoding="utf-8")
 
 
-def write_summary(results: list[SubmissionResult], assignments: dict[str, Assignment],
-                  folder: Path) -> None:
-    """Per-task mean points and pass rate, as ``summary.csv``, ``summary.html`` and ``summary.png``."""
-    from matplotlib.figure import Figure
+def _png_data_uri(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
+
+def _task_rows(results: list[SubmissionResult],
+               assignments: dict[str, Assignment]) -> list[dict[str, object]]:
     rows = []
     for assignment_id, assignment in assignments.items():
-        graded = [r for r in results if r.assignment == assignment_id]
         for task_id, task in assignment.tasks.items():
-            earned = [r.tasks[task_id].points for r in graded if task_id in r.tasks]
-            passed = [r.tasks[task_id].passed for r in graded if task_id in r.tasks]
-            n = len(earned) or 1
-            rows.append((assignment_id, task_id, task.points, sum(earned) / n, sum(passed) / n, len(earned)))
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "summary.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["assignment", "task", "max_points", "mean_points", "pass_rate", "students"])
-        for a, t, m, mean, rate, n in rows:
-            writer.writerow([a, t, f"{m:g}", f"{mean:.3f}", f"{rate:.3f}", n])
-    table = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(t)}</td><td>{m:g}</td>"
-                    f"<td>{mean:.2f}</td><td>{rate:.0%}</td><td>{n}</td></tr>"
-                    for a, t, m, mean, rate, n in rows)
-    (folder / "summary.html").write_text(
-        f"<!doctype html><meta charset='utf-8'><title>Class summary</title>{_STYLE}"
-        "<h1>Class summary</h1><img src='summary.png' alt='pass rate per task'>"
-        "<table><tr><th>assignment</th><th>task</th><th>max</th><th>mean</th><th>pass rate</th>"
-        f"<th>students</th></tr>{table}</table>", encoding="utf-8")
+            outcomes = [r.tasks[task_id] for r in results
+                        if r.assignment == assignment_id and task_id in r.tasks]
+            n = len(outcomes) or 1
+            reasons = Counter(f for o in outcomes if not o.passed for f in (o.failures or ["failed"]))
+            rows.append({"assignment": assignment_id, "task": task_id, "max": task.points,
+                         "mean": sum(o.points for o in outcomes) / n,
+                         "pass_rate": sum(o.passed for o in outcomes) / n, "students": len(outcomes),
+                         "reasons": reasons.most_common(3)})
+    return rows
+
+
+def _histograms(results: list[SubmissionResult], assignments: dict[str, Assignment]) -> Figure:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3.2 * len(assignments), 2.6))
+    for i, (assignment_id, assignment) in enumerate(assignments.items()):
+        ax = fig.add_subplot(1, len(assignments), i + 1)
+        totals = [r.total for r in results if r.assignment == assignment_id]
+        ax.hist(totals, bins=min(20, max(1, int(assignment.max_points)) + 1),
+                range=(0, assignment.max_points or 1), color="C0", edgecolor="white")
+        ax.set_title(f"{assignment_id}: total scores", fontsize=9)
+        ax.set_xlabel(f"points (of {assignment.max_points:g})", fontsize=8)
+        ax.set_ylabel("students", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _pass_rates(rows: list[dict[str, object]], several: bool) -> Figure:
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(max(4.0, 0.45 * len(rows) + 1.5), 3.2))
     ax = fig.add_subplot()
-    labels = [f"{a}:{t}" if len(assignments) > 1 else t for a, t, *_ in rows]
-    ax.bar(range(len(rows)), [r[4] * 100 for r in rows], color="C0")
+    labels = [f"{r['assignment']}:{r['task']}" if several else str(r["task"]) for r in rows]
+    ax.bar(range(len(rows)), [float(r["pass_rate"]) * 100 for r in rows], color="C0")  # type: ignore[arg-type]
     ax.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_ylabel("pass rate (%)")
     ax.set_title("Pass rate per task")
     fig.tight_layout()
-    fig.savefig(folder / "summary.png", dpi=110)
+    return fig
+
+
+def write_summary(results: list[SubmissionResult], assignments: dict[str, Assignment],
+                  folder: Path) -> None:
+    """The class at a glance, as ``summary.html`` (one page, figures inside) and ``summary.csv``.
+
+    The page shows what an instructor looks at first: the distribution of total scores
+    per assignment, the pass rate of each task with its most common failure reasons
+    (rules broken, failing case groups, time-outs), and each student's total against
+    the class median.
+    """
+    rows = _task_rows(results, assignments)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "summary.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["assignment", "task", "max_points", "mean_points", "pass_rate", "students",
+                         "common_failures"])
+        for r in rows:
+            writer.writerow([r["assignment"], r["task"], f"{r['max']:g}", f"{r['mean']:.3f}",
+                             f"{r['pass_rate']:.3f}", r["students"],
+                             "; ".join(f"{why} ({n})" for why, n in r["reasons"])])  # type: ignore[union-attr]
+    task_table = "".join(
+        f"<tr><td>{html.escape(str(r['assignment']))}</td><td>{html.escape(str(r['task']))}</td>"
+        f"<td>{r['max']:g}</td><td>{r['mean']:.2f}</td><td>{r['pass_rate']:.0%}</td>"
+        f"<td>{r['students']}</td><td>"
+        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r["reasons"])  # type: ignore[union-attr]
+        + "</td></tr>" for r in rows)
+    totals: dict[str, float] = defaultdict(float)
+    for result in results:
+        totals[result.student] += result.total
+    max_total = sum(a.max_points for a in assignments.values())
+    median = statistics.median(totals.values()) if totals else 0.0
+    student_table = "".join(
+        f"<tr><td>{html.escape(student)}</td><td>{total:g}</td><td>{max_total:g}</td>"
+        f"<td class='{'pass' if total >= median else 'fail'}'>{total - median:+g}</td></tr>"
+        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+    histograms = _png_data_uri(_histograms(results, assignments))
+    pass_rates = _png_data_uri(_pass_rates(rows, len(assignments) > 1))
+    (folder / "summary.html").write_text(
+        f"<!doctype html><meta charset='utf-8'><title>Class summary</title>{_STYLE}"
+        f"<h1>Class summary</h1><p>{len(totals)} students, {len(results)} graded notebooks; "
+        f"median total {median:g} of {max_total:g} points.</p>"
+        f"<h2>Total scores</h2><img src='{histograms}' alt='histogram of total scores per assignment'>"
+        f"<h2>Tasks</h2><img src='{pass_rates}' alt='pass rate per task'>"
+        "<table><tr><th>assignment</th><th>task</th><th>max</th><th>mean</th><th>pass rate</th>"
+        f"<th>students</th><th>most common failures</th></tr>{task_table}</table>"
+        f"<h2>Students against the class median ({median:g})</h2>"
+        "<table><tr><th>student</th><th>total</th><th>of</th><th>vs median</th></tr>"
+        f"{student_table}</table>", encoding="utf-8")

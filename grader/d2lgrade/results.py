@@ -9,12 +9,18 @@ from .assignment import Assignment
 
 @dataclass
 class TaskResult:
-    """What one task earned and why (``message`` is safe to show the student)."""
+    """What one task earned and why.
+
+    ``message`` is safe to show the student; ``failures`` are short labels of what
+    went wrong (``rule: ...``, ``case: large logits (value)``, ``timeout``, ...) that the
+    class summary counts.
+    """
 
     points: float
     max_points: float
     passed: bool
     message: str
+    failures: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,5 +54,6 @@ class SubmissionResult:
 
 def zero_result(student: str, assignment: Assignment, reason: str, sandbox: str = "") -> SubmissionResult:
     """Every task at 0 with the same reason (unreadable, missing or wrong notebook)."""
-    tasks = {tid: TaskResult(0.0, t.points, False, reason) for tid, t in assignment.tasks.items()}
+    label = reason.split(":")[0]
+    tasks = {tid: TaskResult(0.0, t.points, False, reason, [label]) for tid, t in assignment.tasks.items()}
     return SubmissionResult(student, assignment.assignment_id, tasks, [reason], sandbox)

@@ -25,7 +25,11 @@ def test_plan_uses_course_test_cells_and_flags_tampering(tmp_path):
     notebook = toy.clone(toy.reference_notebook())
     toy.test_cell(notebook, "double").source = "pass"
     notebook.cells.remove(toy.test_cell(notebook, "norm"))
-    sources, task_cell, tampered = plan_cells(json.loads(toy.to_bytes(notebook)), assignment)
-    assert sources[task_cell["double"]] == toy.TESTS["double"]  # the course's version runs
-    assert set(tampered) == {"double", "norm"}
+    plan = plan_cells(json.loads(toy.to_bytes(notebook)), assignment)
+    assert plan.sources[plan.task_cell["double"]] == toy.TESTS["double"]  # the course's version runs
+    assert set(plan.tampered) == {"double", "norm"}
     assert assignment.max_points == toy.FULL and len(assignment.probes) == 3
+    # The answer cells are the student's; the setup and test cells are the course's.
+    assert sorted(plan.answer_cells) == ["double", "norm", "softmax"]
+    for task, cells in plan.answer_cells.items():
+        assert set(cells) <= set(plan.student_cells) and plan.task_cell.get(task) not in plan.student_cells

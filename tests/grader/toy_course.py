@@ -39,7 +39,12 @@ TESTS = {
     "norm": 'check_close(norm(torch.tensor([3.0, 4.0])), 5.0, "norm([3, 4])")\nprint("norm passed")',
 }
 HIDDEN = textwrap.dedent('''\
-    from d2lgrade import probe
+    from d2lgrade import probe, rules
+    from d2lgrade.rules import SOFTMAX, Forbid, NoLoops
+
+    rules("softmax", Forbid(*SOFTMAX, why="build it from exp, max and sum"), NoLoops())
+    rules("norm", Forbid("torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.Tensor.norm",
+                         why="compute it from squares and a square root"))
 
 
     @probe("double")
@@ -49,10 +54,17 @@ HIDDEN = textwrap.dedent('''\
 
 
     @probe("softmax")
-    def softmax_on_large_and_random_logits(softmax):
+    def softmax_cases(softmax):
         import torch
+        from d2lgrade.inside.probekit import attempt, keeps_inputs
         gen = torch.Generator().manual_seed(5)
-        return [softmax(torch.randn(4, 6, generator=gen)), softmax(torch.tensor([[1000.0, 0.0]]))]
+        X = torch.randn(4, 6, generator=gen)
+        return {
+            "random logits": attempt(softmax, X),
+            "large logits": attempt(softmax, torch.tensor([[1000.0, 0.0]])),
+            "float64": attempt(softmax, X.double()),
+            "input not modified": keeps_inputs(softmax, X),
+        }
 
 
     @probe("norm")
@@ -60,6 +72,35 @@ HIDDEN = textwrap.dedent('''\
         import torch
         gen = torch.Generator().manual_seed(9)
         return norm(torch.randn(10, generator=gen))
+
+
+    RULE_EXAMPLES = {
+        "softmax": {
+            "breaks": {
+                "torch.softmax": "def softmax(X):\\n    return torch.softmax(X, dim=1)",
+                "method": "def softmax(X):\\n    return X.softmax(1)",
+                "alias in another cell": ("sm = torch.nn.functional.softmax",
+                                          "def softmax(X):\\n    return sm(X, dim=1)"),
+                "helper in another cell": ("def helper(X):\\n    return X.log_softmax(1).exp()",
+                                           "def softmax(X):\\n    return helper(X)"),
+                "name built at run time": "def softmax(X):\\n    return getattr(torch, 'soft' + 'max')(X, 1)",
+                "loop over rows": ("def softmax(X):\\n    rows = [torch.exp(r - r.max()) for r in X]\\n"
+                                   "    return torch.stack([r / r.sum() for r in rows])"),
+                "eval": "def softmax(X):\\n    return eval('torch.soft' + 'max')(X, 1)",
+            },
+            "keeps": {
+                "amax shift": ("def softmax(X):\\n    E = torch.exp(X - X.amax(dim=1, keepdim=True))\\n"
+                               "    return E / E.sum(dim=1, keepdim=True)  # not torch.softmax"),
+                "helper in another cell": ("def shifted_exp(X):\\n    return torch.exp(X - X.max(1, keepdim=True).values)",
+                                           "def softmax(X):\\n    E = shifted_exp(X)\\n    return E / E.sum(1, keepdim=True)"),
+            },
+        },
+        "norm": {
+            "breaks": {"torch.linalg.norm": "def norm(v):\\n    return torch.linalg.norm(v)",
+                       "method": "def norm(v):\\n    return v.norm()"},
+            "keeps": {"dot product": "def norm(v):\\n    return torch.sqrt(torch.dot(v, v))"},
+        },
+    }
     ''')
 
 

@@ -14,9 +14,9 @@ from ..protocol import ARRAY_KEY
 _KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
 
 
-def encode_array(dtype_kind: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
-    """The plain form of an array: its kind (bool/int/float), shape and flat values."""
-    return {ARRAY_KEY: {"kind": dtype_kind, "shape": shape, "data": data}}
+def encode_array(dtype_kind: str, dtype: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
+    """The plain form of an array: its kind (bool/int/float), exact dtype, shape and flat values."""
+    return {ARRAY_KEY: {"kind": dtype_kind, "dtype": dtype, "shape": shape, "data": data}}
 
 
 def to_plain(value: Any, depth: int = 0) -> Any:
@@ -45,13 +45,16 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":
         return to_plain(value.item(), depth + 1)
     if kind is np.ndarray:
-        array = value
+        array, dtype = value, str(value.dtype)
     else:
         import torch
 
         if kind not in (torch.Tensor, torch.nn.Parameter):
             raise TypeError(f"cannot send a {kind.__module__}.{kind.__qualname__} to the grader")
+        dtype = str(value.dtype).removeprefix("torch.")
+        if value.dtype == torch.bfloat16:  # numpy has no bfloat16
+            value = value.float()
         array = value.detach().cpu().resolve_conj().numpy()
     if array.dtype.kind not in _KINDS:
         raise TypeError(f"arrays of dtype {array.dtype} are not supported")
-    return encode_array(_KINDS[array.dtype.kind], list(array.shape), array.ravel().tolist())
+    return encode_array(_KINDS[array.dtype.kind], dtype, list(array.shape), array.ravel().tolist())

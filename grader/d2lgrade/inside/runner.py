@@ -17,7 +17,10 @@ import time
 from typing import Any, BinaryIO
 
 from ..protocol import Job, ProbeJob, encode
+from .monitor import CallMonitor, cell_file
 from .plain import to_plain
+
+STUDENT_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # d2lutils.quiz orders choices by it
 
 class CellTimeout(Exception):
     """A cell or probe ran past its time limit."""
@@ -76,13 +79,18 @@ def _error_text(error: BaseException) -> str:
 class Runner:
     """Executes cells and probes and reports each outcome as one JSON line."""
 
-    def __init__(self, channel: BinaryIO, output_limit: int) -> None:
+    def __init__(self, channel: BinaryIO, output_limit: int, student_cells: list[int]) -> None:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
         config = Config()
         config.HistoryManager.enabled = False
         self.shell = InteractiveShell.instance(config=config)
+        # Cell i's code is compiled under the name cell_file(i): the call monitor tells
+        # the student's cells from the course's by it.
+        self.cell_index = 0
+        self.shell.compile.get_code_name = lambda raw, transformed, number: cell_file(self.cell_index)
+        self.student_cells = student_cells
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -99,6 +107,7 @@ class Runner:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def run_cell(self, index: int, source: str, timeout: float) -> None:
+        self.cell_index = index
         self.output.reset()
         started = time.perf_counter()
         sys.stdout = sys.stderr = self.output
@@ -126,8 +135,10 @@ class Runner:
             namespace: dict[str, Any] = {"__builtins__": builtins}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
-            value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
-            event.update(ok=True, value=to_plain(value))
+            monitor = CallMonitor(self.student_cells)
+            with monitor:
+                value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
+            event.update(ok=True, value=to_plain(value), **monitor.record())
         except BaseException as err:
             event.update(ok=False, error=type(err).__name__)
         finally:
@@ -139,7 +150,8 @@ def run_job(job: Job, channel: BinaryIO) -> None:
     """Limit this process, run the job's cells then its probes, and exit at once."""
     apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
-    runner = Runner(channel, int(job.limits["output_chars"]))
+    os.environ[STUDENT_ID_VARIABLE] = job.student
+    runner = Runner(channel, int(job.limits["output_chars"]), job.student_cells)
     runner.emit({"event": "start"})
     for index, source in enumerate(job.cells):
         runner.run_cell(index, source, job.limits["cell_seconds"])

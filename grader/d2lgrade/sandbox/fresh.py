@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
-from pathlib import Path
+from dataclasses import replace
 
 from ..config import GradingConfig
 from ..inside.processes import tasks_of
@@ -48,7 +48,7 @@ class FreshSandbox:
     def run(self, job: Job) -> RawRun:
         read_fd, write_fd = os.pipe()
         command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
-        job = Job(job.cells, job.probes, runner_limits)
+        job = replace(job, limits=runner_limits)
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,),
                                    start_new_session=True)

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import IO
 
 from ..config import GradingConfig
@@ -64,7 +64,7 @@ class WarmSandbox:
         job_id = str(self.jobs_run)
         # Each job gets a user id no live process has, so the process limit needs no base.
         uid = SANDBOX_UID_BASE + 1000 + 100 * self.slot + self.jobs_run % 100
-        job = Job(job.cells, job.probes, asdict(self.config.limits), job_id, uid)
+        job = replace(job, limits=asdict(self.config.limits), job_id=job_id, uid=uid)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(job.to_json().encode() + b"\n")
