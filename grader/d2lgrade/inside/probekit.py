@@ -93,3 +93,21 @@ class CallCounter:
         if isinstance(out, torch.Tensor) and out.requires_grad:
             out.register_hook(self._mark)
         return out
+
+
+def figure_summary(fig: Any) -> Any:
+    """What a probe compares of an experiment's figure: its axes, their curves and labels.
+
+    ``{"axes": n, "lines": [points of each line, per axes], "labelled": bool}``, or the
+    type of what was given when it is no matplotlib figure.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        return {"not a figure": type(fig).__name__}
+    axes = fig.get_axes()
+    return {
+        "axes": len(axes),
+        "lines": [[len(line.get_xdata()) for line in ax.get_lines()] for ax in axes],
+        "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
+    }
