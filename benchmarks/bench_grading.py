@@ -7,7 +7,7 @@ from the student version as a repeating mix: fully solved (the reference answers
 pasted in), partially solved (a seeded random subset of the tasks solved, the rest
 left as stubs) and untouched.
 
-* ours: ``d2lutils.grading.batch.grade_class(submissions, solutions_dir,
+* ours: ``d2lgrade.batch.grade_class(submissions, solutions_dir,
   jobs=os.cpu_count(), cache_dir=None)`` with the bubblewrap sandbox on; it runs
   the reference once per call, then each notebook with its hidden checks;
 * stock: a temporary nbgrader course (``source/<id>/`` holds the reference,
@@ -42,14 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import REPO, fmt_seconds, goal_line, median, print_load, print_machine_info
+from d2lgrade.notebook import cell_source, nbgrader_meta
 
 GOAL = 5.0
 DATA_DIR = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
-
-
-def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
 def answers_of(reference: dict[str, Any]) -> dict[str, str]:
@@ -58,9 +55,8 @@ def answers_of(reference: dict[str, Any]) -> dict[str, str]:
     for cell in reference["cells"]:
         meta = nbgrader_meta(cell)
         if cell["cell_type"] == "code" and meta.get("solution") and meta.get("grade_id"):
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             answers[meta["grade_id"]] = "\n".join(
-                line for line in source.splitlines() if not MARKER.match(line))
+                line for line in cell_source(cell).splitlines() if not MARKER.match(line))
     return answers
 
 
@@ -103,8 +99,8 @@ def load_exercise(assignment: str, workdir: Path) -> tuple[str, Path, dict[str, 
     if solution.exists() and exercise.exists():
         return (assignment, REPO / "solutions", json.loads(solution.read_text()),
                 json.loads(exercise.read_text()))
-    print(f"note: {solution} or {exercise} is missing; using the toy course of tests/toy_course.py")
-    sys.path.insert(0, str(REPO / "tests"))
+    print(f"note: {solution} or {exercise} is missing; using the toy course of tests/grader/toy_course.py")
+    sys.path.insert(0, str(REPO / "tests" / "grader"))
     import toy_course
 
     toy_course.write_course(workdir / "toy_course")
@@ -164,10 +160,10 @@ def main() -> None:
     if not 0 < args.stock_n <= args.n or args.rounds < 1:
         parser.error("need 0 < --stock-n <= --n and --rounds >= 1")
 
-    os.environ["D2L_DATA_DIR"] = str(DATA_DIR)
-    from d2lutils.data import data_root
-    from d2lutils.grading.batch import Submission, grade_class
-    from d2lutils.grading.sandbox import sandbox_description
+    os.environ["D2L_DATA_DIR"] = str(DATA_DIR)  # for the notebooks stock nbgrader runs
+    from d2lgrade.batch import Submission, grade_class
+    from d2lgrade.config import GradingConfig
+    from d2lgrade.sandbox import sandbox_description
 
     print_machine_info("grading: d2lutils grade_class vs stock nbgrader autograde")
     import nbgrader
@@ -176,7 +172,8 @@ def main() -> None:
     print(f"nbgrader {nbgrader.__version__}; our sandbox: {sandbox}; ours with jobs={args.jobs}; "
           f"D2L_DATA_DIR={DATA_DIR}")
     if sandbox != "bubblewrap":
-        print("WARNING: the goal is for grading with the sandbox on; this run has none")
+        sys.exit("error: the goal is for grading with the sandbox on, and this machine has none "
+                 "(install bubblewrap); no ratio is printed")
 
     with tempfile.TemporaryDirectory(prefix="d2l-bench-grading-") as tmp:
         work = Path(tmp)
@@ -206,7 +203,7 @@ def main() -> None:
                 target.parent.mkdir(parents=True)
                 shutil.copy(ours_dir / name / assignment / f"{assignment}.ipynb", target)
 
-        data_dir = data_root()
+        config = GradingConfig(jobs=args.jobs, data_dir=DATA_DIR)
         ours_times: list[tuple[float, int]] = []
         stock_times: list[tuple[float, int]] = []
         our_scores: dict[str, float] = {}
@@ -214,9 +211,7 @@ def main() -> None:
             for side in (("ours", "stock") if r % 2 == 0 else ("stock", "ours")):
                 if side == "ours":
                     started = time.perf_counter()
-                    results, _ = grade_class(ours_part, solutions, jobs=args.jobs, cache_dir=None,
-                                             data_dir=data_dir if data_dir.exists() else None,
-                                             progress=lambda line: None)
+                    results, _ = grade_class(ours_part, solutions, config, progress=lambda line: None)
                     ours_times.append((time.perf_counter() - started, len(ours_part)))
                     our_scores.update({res.student: res.total for res in results})
                 else:
@@ -248,6 +243,8 @@ def main() -> None:
           f"[{', '.join(f'{theirs[s]:g}' for s in stock_students)}]: "
           + ("all agree" if not disagree else
              f"{len(disagree)} differ: " + ", ".join(f"{s} ours {a:g} stock {b:g}" for s, a, b in disagree)))
+    if disagree:
+        sys.exit("error: the two graders disagree, so they did not do the same work; no ratio is printed")
     print(goal_line("throughput of ours / stock (stock s per notebook / ours s per notebook)",
                     stock_per / ours_per, GOAL, at_least=True))
     round_ratios = [st / ou for st, ou in zip(stock_rounds_per, ours_rounds)]

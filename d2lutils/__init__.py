@@ -13,6 +13,7 @@ from .hparams import HyperParameters, add_to_class
 from .module import Classifier, Module
 from .optim import SGD
 from .plotting import plot, set_axes, set_figsize, show_images, use_svg_display
+from .quiz import MultipleChoice, set_student_id
 from .seeding import set_seed
 from .timing import Timer
 from .trainer import Trainer
@@ -21,8 +22,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckFailed", "Classifier", "DataModule", "DatasetNotFoundError", "FashionMNIST",
-    "HyperParameters", "Module", "ProgressBoard", "SGD", "SyntheticRegressionData", "TensorLoader", "Timer",
+    "HyperParameters", "Module", "MultipleChoice", "ProgressBoard", "SGD", "SyntheticRegressionData", "TensorLoader", "Timer",
     "Trainer", "add_to_class", "check_close", "check_equal", "check_shape", "check_true",
     "check_type", "cpu", "data_root", "gpu", "num_gpus", "plot", "set_axes", "set_figsize",
-    "set_seed", "show_images", "tensor_loader", "try_gpu", "use_svg_display",
+    "set_seed", "set_student_id", "show_images", "tensor_loader", "try_gpu", "use_svg_display",
 ]

@@ -4,7 +4,7 @@ Each probe also reports whether backpropagation ran while the student's function
 called, by counting calls of the autograd engine entry point that both
 `Tensor.backward` / `torch.autograd.backward` and `torch.autograd.grad` go through.
 """
-from d2lutils.grading import probe
+from d2lgrade import probe
 
 
 @probe("gradient")

@@ -1,5 +1,5 @@
 """Hidden checks for exercises 5.1 (instructor only; never shipped to students)."""
-from d2lutils.grading import probe
+from d2lgrade import probe
 
 
 @probe("activations")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from d2lutils.grading.assignment import cell_source, load_assignment, nbgrader_meta
-from d2lutils.grading.batch import Submission, grade_class
-from d2lutils.grading.sandbox import Limits
-from d2lutils.grading.student_copy import find_leaks, solution_lines
+from d2lgrade.assignment import load_assignment
+from d2lgrade.batch import Submission, grade_class
+from d2lgrade.config import GradingConfig, Limits
+from d2lgrade.course_tools.student_copy import find_leaks, solution_lines
+from d2lgrade.notebook import cell_source, nbgrader_meta
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ["ex2_1", "ex2_2", "ex2_3", "ex2_5", "ex3_1", "ex3_2", "ex3_4",
@@ -54,9 +55,9 @@ def graded(tmp_path_factory):
         path.write_bytes(data)
         submissions.append(Submission("partial", assignment_id, path))
         unsolved[assignment_id] = task
-    results, assignments = grade_class(submissions, REPO / "solutions", jobs=2, limits=LIMITS,
-                                       data_dir=REPO.parent / "shared" / "data" / "fashion-mnist-sample",
-                                       progress=lambda line: None)
+    config = GradingConfig(limits=LIMITS, jobs=2,
+                           data_dir=REPO.parent / "shared" / "data" / "fashion-mnist-sample")
+    results, assignments = grade_class(submissions, REPO / "solutions", config, progress=lambda line: None)
     return {(r.student, r.assignment): r for r in results}, assignments, unsolved
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from d2lutils.grading.student_copy import find_leaks, solution_lines, write_student_copy
+from d2lgrade.course_tools.student_copy import find_leaks, solution_lines, write_student_copy
+from d2lgrade.errors import StudentCopyError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,9 +23,10 @@ def test_student_copy_has_no_solutions_and_passes_its_tests(tmp_path):
     assert (copy / "exercises" / "ex2_1" / "ex2_1.ipynb").exists()
     assert not find_leaks(copy, solution_lines(REPO))
     sample = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
-    env = {**os.environ, "PYTHONPATH": str(copy), "D2L_DATA_DIR": os.environ.get("D2L_DATA_DIR", str(sample))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), str(copy / "grader")]), "D2L_DATA_DIR": os.environ.get("D2L_DATA_DIR", str(sample))}
     # These files run unchanged in the main suite; the site test also needs a built site.
-    same_elsewhere = ["tests/test_grading_corpus.py", "tests/test_book_results.py", "tests/test_site.py"]
+    same_elsewhere = ["tests/grader/sandbox/test_corpus.py", "tests/grader/sandbox/test_unprivileged.py",
+                      "tests/grader/test_scaleout.py", "tests/test_book_results.py", "tests/test_site.py"]
     for name in same_elsewhere:
         assert (copy / name).read_bytes() == (REPO / name).read_bytes()
     ignores = [arg for name in same_elsewhere for arg in ("--ignore", name)]
@@ -36,5 +38,5 @@ def test_student_copy_has_no_solutions_and_passes_its_tests(tmp_path):
 
 def test_student_copy_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "x").write_text("x")
-    with pytest.raises(FileExistsError, match="not empty"):
+    with pytest.raises(StudentCopyError, match="not an empty folder"):
         write_student_copy(REPO, tmp_path)

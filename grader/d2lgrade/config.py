@@ -1,0 +1,85 @@
+"""One configuration for a grading run, with every default in one place.
+
+The command line builds a :class:`GradingConfig` once; everything below receives it
+whole instead of a trail of positional arguments.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import GradingError
+
+# Where d2lutils looks for data sets, and the environment variable that moves it:
+# notebooks in the sandbox must find the very files the instructor has.
+DATA_DIR_VARIABLE = "D2L_DATA_DIR"
+NO_WARM_VARIABLE = "D2L_GRADE_NO_WARM_SANDBOX"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one notebook run."""
+
+    cell_seconds: float = 60.0
+    notebook_seconds: float = 240.0
+    memory_bytes: int = 4 * 1024**3
+    processes: int = 64
+    output_chars: int = 1_000_000
+    file_bytes: int = 64 * 1024**2
+    scratch_bytes: int = 256 * 1024**2
+    core_bytes: int = 0
+
+    def for_runner(self, process_base: int = 0) -> dict[str, float]:
+        """The limits the runner applies to itself.
+
+        ``RLIMIT_NPROC`` counts every task of the user id, so a sandbox that shares
+        its user id with processes already running adds their count (``process_base``).
+        """
+        values: dict[str, float] = asdict(self)
+        values["processes"] = process_base + self.processes
+        return values
+
+
+def default_jobs() -> int:
+    """Notebooks graded at once by default: the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_data_dir() -> Path | None:
+    """The data folder notebooks read: ``$D2L_DATA_DIR``, else d2lutils' cache folder.
+
+    None when neither exists; notebooks that need data then fail with d2lutils' own
+    message, which names the variable to set.
+    """
+    if os.environ.get(DATA_DIR_VARIABLE):
+        return Path(os.environ[DATA_DIR_VARIABLE]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "d2lutils" / "data"
+    return cache if cache.is_dir() else None
+
+
+def warm_by_default() -> bool:
+    """Warm sandboxes unless ``$D2L_GRADE_NO_WARM_SANDBOX`` is set (the flag's default)."""
+    return not os.environ.get(NO_WARM_VARIABLE)
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """How to grade: limits, where data is, how many at once, the cache and the sandbox kind.
+
+    ``warm_sandboxes`` asks for warm sandboxes; they are used only where they can be
+    made (root and bubblewrap), otherwise each notebook gets a fresh sandbox.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    data_dir: Path | None = None
+    jobs: int = field(default_factory=default_jobs)
+    cache_dir: Path | None = None
+    warm_sandboxes: bool = field(default_factory=warm_by_default)
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise GradingError(f"--jobs must be at least 1, got {self.jobs}")

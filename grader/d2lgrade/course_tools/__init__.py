@@ -1,0 +1,1 @@
+"""Tooling for the people who maintain the course (not for grading): ``d2l-course``."""

@@ -1,0 +1,60 @@
+"""Plain data: what a probe's result becomes before it leaves the student's process.
+
+Only JSON-representable values cross: numbers, strings, booleans, None, lists, dicts
+with string keys, and arrays encoded as ``{"__array__": {...}}``. Nothing from student
+code is ever unpickled; the grader compares these plain values in its own process
+(``d2lgrade.scoring``), so an object with a forged ``__eq__`` cannot pass a check.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..protocol import ARRAY_KEY
+
+_KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
+
+
+def encode_array(dtype_kind: str, dtype: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
+    """The plain form of an array: its kind (bool/int/float), exact dtype, shape and flat values."""
+    return {ARRAY_KEY: {"kind": dtype_kind, "dtype": dtype, "shape": shape, "data": data}}
+
+
+def to_plain(value: Any, depth: int = 0) -> Any:
+    """Convert a probe's return value to plain data; raise ``TypeError`` for anything else.
+
+    Runs inside the student's process. Exact type checks (not ``isinstance``) keep
+    subclasses with overridden methods out.
+    """
+    import numpy as np
+
+    if depth > 20:
+        raise TypeError("result is nested more than 20 levels deep")
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return value
+    if kind in (list, tuple):
+        return [to_plain(v, depth + 1) for v in value]
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise TypeError("dict results must have str keys")
+        if ARRAY_KEY in value:
+            raise TypeError(f"dict key {ARRAY_KEY!r} is reserved")
+        return {k: to_plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+        return to_plain(value.item(), depth + 1)
+    if kind is np.ndarray:
+        array, dtype = value, str(value.dtype)
+    else:
+        import torch
+
+        if kind not in (torch.Tensor, torch.nn.Parameter):
+            raise TypeError(f"cannot send a {kind.__module__}.{kind.__qualname__} to the grader")
+        dtype = str(value.dtype).removeprefix("torch.")
+        if value.dtype == torch.bfloat16:  # numpy has no bfloat16
+            value = value.float()
+        array = value.detach().cpu().resolve_conj().numpy()
+    if array.dtype.kind not in _KINDS:
+        raise TypeError(f"arrays of dtype {array.dtype} are not supported")
+    return encode_array(_KINDS[array.dtype.kind], dtype, list(array.shape), array.ravel().tolist())

@@ -1,0 +1,113 @@
+"""Helpers that hidden checks import inside the sandbox (one copy for every exercise).
+
+A probe returns a dict of named cases; the grader compares each case with the
+reference on its own and tells the student which cases failed and how (shape, dtype,
+value, exception type), never the inputs. These helpers build such cases::
+
+    @probe("softmax")
+    def softmax_cases(softmax):
+        import torch
+        from d2lgrade.inside.probekit import attempt, keeps_inputs
+        X = torch.randn(8, 10, generator=torch.Generator().manual_seed(1)) * 5
+        return {
+            "random logits": attempt(softmax, X),
+            "float64": attempt(softmax, X.double()),
+            "input not modified": keeps_inputs(softmax, X),
+        }
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+# A case whose call raised: the grader compares the exception type only.
+RAISED = "__raised__"
+
+
+def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)``, or ``{"__raised__": "<exception type>"}`` if it raised.
+
+    One failing case then does not hide the others.
+    """
+    try:
+        return func(*args, **kwargs)
+    except Exception as err:  # the student's code may raise anything
+        return {RAISED: type(err).__name__}
+
+
+def _snapshot(value: Any) -> Any:
+    clone = getattr(value, "clone", None) or getattr(value, "copy", None)
+    return clone() if callable(clone) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    import torch
+
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(torch.equal(a, b))
+    try:
+        import numpy as np
+
+        if isinstance(a, np.ndarray):
+            return bool(np.array_equal(a, b))
+    except ImportError:
+        pass
+    return bool(a == b)
+
+
+def keeps_inputs(func: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Whether calling ``func`` leaves every tensor or array argument as it was."""
+    before = [_snapshot(a) for a in args]
+    attempt(func, *args, **kwargs)
+    return all(_same(a, b) for a, b in zip(args, before))
+
+
+def dtype_and_shape(value: Any) -> Any:
+    """``[dtype name, shape]`` of a tensor or array (or the raised marker as it is)."""
+    if isinstance(value, dict) and RAISED in value:
+        return value
+    return [str(value.dtype).replace("torch.", ""), list(value.shape)]
+
+
+class CallCounter:
+    """Wraps a function to count its calls and notice gradients flowing through its outputs.
+
+    Lets a probe tell autograd from finite differences: autograd evaluates ``f`` a
+    few times and backpropagates through its output; differences call it many
+    times and never backpropagate.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.calls = 0
+        self.backpropagated = False
+
+    def _mark(self, grad: Any) -> Any:
+        self.backpropagated = True
+        return grad
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        self.calls += 1
+        out = self.func(*args, **kwargs)
+        if isinstance(out, torch.Tensor) and out.requires_grad:
+            out.register_hook(self._mark)
+        return out
+
+
+def figure_summary(fig: Any) -> Any:
+    """What a probe compares of an experiment's figure: its axes, their curves and labels.
+
+    ``{"axes": n, "lines": [points of each line, per axes], "labelled": bool}``, or the
+    type of what was given when it is no matplotlib figure.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        return {"not a figure": type(fig).__name__}
+    axes = fig.get_axes()
+    return {
+        "axes": len(axes),
+        "lines": [[len(line.get_xdata()) for line in ax.get_lines()] for ax in axes],
+        "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
+    }

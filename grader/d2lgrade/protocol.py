@@ -1,0 +1,180 @@
+"""What crosses the sandbox wall, in both directions, and how it is read.
+
+The grader sends a :class:`Job` (cell sources, probes, limits) as one JSON document;
+the runner inside the sandbox answers with one JSON object per line: a ``start``
+event, one ``cell`` event per cell in order, one ``probe`` event per probe in order,
+and an ``end`` event. Both sides import this module, so the records, the size cap and
+the line decoder exist once. It imports nothing but the standard library: it is
+loaded inside the sandbox before any student code runs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Everything one run may send back, events and values together. Past it the reader
+# keeps draining (so the writer never blocks) but drops what comes.
+MAX_STREAM_BYTES = 16 * 1024**2
+# The key that marks an encoded array in plain data (see inside/plain.py).
+ARRAY_KEY = "__array__"
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """One hidden check as the runner calls it: its source and the names it takes."""
+
+    task: str
+    name: str
+    params: list[str]
+    source: str
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run: the cells to execute, then the probes to call, under limits."""
+
+    cells: list[str]
+    probes: list[ProbeJob]
+    limits: dict[str, float]
+    # Whose notebook it is (notebooks may read it, e.g. to order quiz choices), and
+    # which cells hold the student's own code (the call record attributes to them).
+    student: str = ""
+    student_cells: list[int] = field(default_factory=list)
+    # Set by a warm sandbox: which job this is, and the user id its child runs as.
+    job_id: str = ""
+    uid: int = -1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "Job":
+        data = json.loads(text)
+        data["probes"] = [ProbeJob(**p) for p in data["probes"]]
+        return cls(**data)
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as a JSON line (NaN and infinities allowed, as probe values may hold them)."""
+    return (json.dumps(message, allow_nan=True) + "\n").encode()
+
+
+class LineDecoder:
+    """Split a byte stream into JSON objects, one per line, up to ``limit`` bytes in all.
+
+    Lines that are not JSON objects are dropped: a student who writes garbage into a
+    channel gains nothing, and the reader never raises on what it receives.
+    """
+
+    def __init__(self, limit: int | None = MAX_STREAM_BYTES) -> None:
+        self.limit = limit
+        self.received = 0
+        self.overflowed = False
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        """Messages completed by ``chunk``."""
+        self.received += len(chunk)
+        if self.limit is not None and self.received > self.limit:
+            self.overflowed = True
+            self._pending = b""
+            return []
+        *lines, self._pending = (self._pending + chunk).split(b"\n")
+        return [m for m in map(_decode_line, lines) if m is not None]
+
+    def finish(self) -> list[dict[str, Any]]:
+        """A last message not ended by a newline, if any."""
+        rest, self._pending = self._pending, b""
+        message = None if self.overflowed else _decode_line(rest)
+        return [] if message is None else [message]
+
+
+def _decode_line(line: bytes) -> dict[str, Any] | None:
+    if not line.strip():
+        return None
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    return message if isinstance(message, dict) else None
+
+
+@dataclass(frozen=True)
+class CellEvent:
+    """How one cell ran: ``error`` is ``"ExceptionType: message"`` or None."""
+
+    index: int
+    ok: bool
+    error: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ProbeEvent:
+    """What one probe returned (plain data), or the type of exception it raised.
+
+    ``calls`` counts the torch functions the student's code called while the probe
+    ran, by qualified name, and ``autograd`` its backward passes (``inside/monitor.py``).
+    """
+
+    index: int
+    ok: bool
+    value: Any = None
+    error: str | None = None
+    calls: dict[str, int] = field(default_factory=dict)
+    autograd: int = 0
+
+
+@dataclass
+class RunRecord:
+    """The events of one run, checked against the order the runner must follow.
+
+    ``interfered`` is set when the stream breaks that order (an event repeated, out
+    of order, malformed or after ``end``): only code that writes into the result
+    channel itself can cause that, and such a run earns nothing.
+    """
+
+    cells: dict[int, CellEvent] = field(default_factory=dict)
+    probes: dict[int, ProbeEvent] = field(default_factory=dict)
+    started: bool = False
+    ended: bool = False
+    interfered: bool = False
+
+    @classmethod
+    def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> "RunRecord":
+        record = cls()
+        for event in events:
+            if not record._accept(event, n_cells, n_probes):
+                return cls(started=record.started, interfered=True)
+        return record
+
+    def _accept(self, event: dict[str, Any], n_cells: int, n_probes: int) -> bool:
+        kind = event.get("event")
+        if self.ended:
+            return False
+        if not self.started:
+            self.started = kind == "start" and set(event) == {"event"}
+            return self.started
+        if kind == "end":
+            self.ended = len(self.cells) == n_cells and len(self.probes) == n_probes
+            return self.ended
+        index = event.get("index")
+        if type(index) is not int or type(event.get("ok")) is not bool:
+            return False
+        if kind == "cell" and not self.probes and index == len(self.cells) < n_cells:
+            error, seconds = event.get("error"), event.get("seconds")
+            if not (error is None or type(error) is str) or type(seconds) not in (int, float):
+                return False
+            self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
+            return True
+        if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:
+            error, calls, autograd = event.get("error"), event.get("calls", {}), event.get("autograd", 0)
+            if not (error is None or type(error) is str) or type(autograd) is not int \
+                    or type(calls) is not dict or not all(type(k) is str and type(v) is int
+                                                          for k, v in calls.items()):
+                return False
+            self.probes[index] = ProbeEvent(index, event["ok"], event.get("value"), error, calls, autograd)
+            return True
+        return False

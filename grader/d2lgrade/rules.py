@@ -1,0 +1,243 @@
+"""The rules a task's statement states, declared as data next to its probes.
+
+In ``solutions/<id>/hidden_checks.py``::
+
+    from d2lgrade import rules
+    from d2lgrade.rules import Forbid, NoLoops, SOFTMAX
+
+    rules("softmax", Forbid(*SOFTMAX, why="build softmax from exp, max and sum"), NoLoops())
+
+Each rule is checked twice, and a break found either way costs the task:
+
+- statically, in the grader's own process, on the submitted source of the task's
+  answer cells and of every function of the notebook they call
+  (``static_check.py``), with imports, aliases and attribute chains resolved;
+- at run time, inside the sandbox, from the record of the torch calls and autograd
+  runs that student code made while the task's probes ran (``inside/monitor.py``).
+
+A rule's ``name`` is what the student's feedback says; it names the rule, never a
+hidden input.
+"""
+from __future__ import annotations
+
+import fnmatch
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+# Names that switch off or fool the run-time record, and ways to reach code by a name
+# the static check cannot read. Every task with rules also forbids these in its answer.
+TAMPERING = (
+    "torch._C", "torch._C.*", "torch.overrides", "torch.overrides.*",
+    "torch.utils._python_dispatch", "torch.utils._python_dispatch.*",
+    "torch.autograd.graph", "torch.autograd.graph.*",
+    "sys._getframe", "sys.modules", "sys.settrace", "sys.setprofile", "gc", "gc.*",
+    "ctypes", "ctypes.*", "inspect", "inspect.*", "importlib", "importlib.*",
+    "builtins", "builtins.*", "__import__", "eval", "exec", "compile",
+    "?.__subclasses__", "?.__globals__", "?.__code__", "?.__builtins__", "?.__torch_function__",
+)
+
+SOFTMAX = (
+    "torch.softmax", "torch.log_softmax", "torch.special.softmax", "torch.special.log_softmax",
+    "torch.nn.functional.softmax", "torch.nn.functional.log_softmax", "torch.nn.functional.softmin",
+    "torch.Tensor.softmax", "torch.Tensor.log_softmax", "torch._softmax", "torch._log_softmax",
+    "torch.nn.Softmax", "torch.nn.LogSoftmax", "torch.nn.Softmin",
+)
+LOGSUMEXP = ("torch.logsumexp", "torch.special.logsumexp", "torch.Tensor.logsumexp")
+CROSS_ENTROPY = (
+    "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss",
+    "torch.nn.CrossEntropyLoss", "torch.nn.NLLLoss", "torch.nn.functional.binary_cross_entropy",
+    "torch.nn.functional.binary_cross_entropy_with_logits",
+)
+MATRIX_PRODUCT = (
+    "@", "torch.matmul", "torch.mm", "torch.mv", "torch.bmm", "torch.dot", "torch.vdot",
+    "torch.inner", "torch.einsum", "torch.tensordot", "torch.addmm", "torch.addmv",
+    "torch.baddbmm", "torch.linalg.multi_dot", "torch.linalg.matmul", "torch.linalg.vecdot",
+    "torch.chain_matmul", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
+    "torch.Tensor.matmul", "torch.Tensor.mm", "torch.Tensor.mv", "torch.Tensor.bmm",
+    "torch.Tensor.dot", "torch.Tensor.inner", "torch.Tensor.__matmul__", "torch.Tensor.__rmatmul__",
+    "torch.nn.Linear", "numpy.matmul", "numpy.dot", "numpy.einsum", "numpy.inner", "numpy.tensordot",
+)
+INVERSE = (
+    "torch.inverse", "torch.linalg.inv", "torch.linalg.inv_ex", "torch.linalg.pinv",
+    "torch.pinverse", "torch.Tensor.inverse", "torch.Tensor.pinverse", "numpy.linalg.inv",
+    "numpy.linalg.pinv", "torch.linalg.lstsq", "numpy.linalg.lstsq", "torch.linalg.solve",
+    "torch.linalg.solve_ex", "torch.cholesky_solve", "torch.linalg.cholesky",
+)
+AUTOGRAD = (
+    "torch.Tensor.backward", "torch.autograd", "torch.autograd.*", "torch.func", "torch.func.*",
+    "torch.enable_grad", "torch.set_grad_enabled", "torch.Tensor.retain_grad",
+)
+RELU = ("torch.relu", "torch.nn.functional.relu", "torch.nn.functional.relu_", "torch.Tensor.relu",
+        "torch.Tensor.relu_", "torch.relu_", "torch.nn.ReLU", "torch.clamp_min", "torch.Tensor.clamp_min")
+RANDOM_ORDER = ("torch.randperm", "torch.Tensor.random_", "torch.multinomial", "torch.rand",
+                "torch.randint", "torch.Tensor.uniform_", "torch.argsort", "torch.Tensor.argsort")
+
+
+def matches(name: str, patterns: tuple[str, ...]) -> str | None:
+    """The first pattern ``name`` matches, or None.
+
+    ``name`` is a qualified name (``torch.nn.functional.softmax``); a method called on
+    an object of unknown type is ``?.softmax`` and matches any ``torch.Tensor.softmax``
+    style pattern with the same method name, since the analysis cannot tell a
+    tensor from anything else.
+    """
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(name, pattern):
+            return pattern
+        if name.startswith("?.") and pattern.rsplit(".", 1)[-1] == name[2:] and "." in pattern \
+                and pattern.split(".")[-2] in ("Tensor", "?"):
+            return pattern
+    return None
+
+
+@dataclass(frozen=True)
+class Rule(ABC):
+    """One rule of one task; subclasses say what it forbids or requires."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The rule in a few words, as the student's feedback names it."""
+
+    def static_violation(self, references: dict[str, int], loops: int) -> str | None:
+        """A break found in the answer's source, given the qualified names it refers to
+        (with how often) and the number of Python loops in it; None when it keeps the rule."""
+        return None
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        """A break found in the record of the probes' run; None when it keeps the rule."""
+        return None
+
+
+@dataclass(frozen=True)
+class Forbid(Rule):
+    """The answer must not use these functions, classes or operators (``"@"``)."""
+
+    names: tuple[str, ...]
+    why: str = ""
+
+    def __init__(self, *names: str, why: str = "") -> None:
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "why", why)
+
+    def describe(self) -> str:
+        shown = sorted({n.replace("torch.nn.functional.", "F.") for n in self.names
+                        if not n.endswith("*") and not n.startswith("?")})[:6]
+        text = "do not use " + ", ".join(shown) + (" (and the like)" if len(self.names) > 6 else "")
+        return text + (f": {self.why}" if self.why else "")
+
+    def _found(self, names: dict[str, int]) -> str | None:
+        for name in sorted(names):
+            if matches(name, self.names):
+                return name.replace("?.", "a method .")
+        return None
+
+    def static_violation(self, references: dict[str, int], loops: int) -> str | None:
+        found = self._found(references)
+        return None if found is None else f"your answer uses {found}"
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        found = self._found(calls)
+        return None if found is None else f"your code called {found} while it was checked"
+
+
+@dataclass(frozen=True)
+class NoAutograd(Rule):
+    """The gradient is derived by hand: no backward(), torch.autograd or torch.func."""
+
+    why: str = "derive the gradient by hand"
+
+    def describe(self) -> str:
+        return f"no autograd ({self.why})"
+
+    def static_violation(self, references: dict[str, int], loops: int) -> str | None:
+        found = Forbid(*AUTOGRAD)._found(references) or Forbid("?.backward")._found(references)
+        return None if found is None else f"your answer uses {found}"
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        if autograd_runs:
+            return f"your code ran autograd {autograd_runs} time(s) while it was checked"
+        found = Forbid(*AUTOGRAD)._found(calls)
+        return None if found is None else f"your code called {found} while it was checked"
+
+
+@dataclass(frozen=True)
+class UseAutograd(Rule):
+    """The answer must get its gradients from autograd (backward or torch.autograd.grad)."""
+
+    def describe(self) -> str:
+        return "use autograd for the gradient"
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        return None if autograd_runs else "your code never ran autograd while it was checked"
+
+
+@dataclass(frozen=True)
+class NoLoops(Rule):
+    """Whole-tensor code: no ``for``/``while`` loops or comprehensions in the answer."""
+
+    why: str = "work on whole tensors"
+
+    def describe(self) -> str:
+        return f"no Python loops ({self.why})"
+
+    def static_violation(self, references: dict[str, int], loops: int) -> str | None:
+        return f"your answer has {loops} Python loop(s) or comprehension(s)" if loops else None
+
+
+@dataclass(frozen=True)
+class MustCall(Rule):
+    """The answer must call at least one of these while checked (e.g. shuffle with randperm)."""
+
+    names: tuple[str, ...]
+    what: str = ""
+
+    def __init__(self, *names: str, what: str = "") -> None:
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "what", what)
+
+    def describe(self) -> str:
+        return self.what or "call one of " + ", ".join(self.names)
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        if any(matches(name, self.names) for name in calls):
+            return None
+        return "your code never did this while it was checked"
+
+
+NoTampering = Forbid(*TAMPERING, why="these names can switch off or fool the grader's checks")
+
+
+@dataclass
+class TaskRules:
+    """The rules of one task, plus the grader's own tampering rule when there are any."""
+
+    task: str
+    rules: list[Rule] = field(default_factory=list)
+
+    def all(self) -> list[Rule]:
+        return [*self.rules, NoTampering] if self.rules else []
+
+
+_registry: dict[str, TaskRules] | None = None
+
+
+def rules(task: str, *task_rules: Rule) -> None:
+    """Declare the rules of ``task`` (call it in hidden_checks.py, next to its probes)."""
+    if _registry is None:
+        return  # imported outside load_probes: nothing to collect
+    if not all(isinstance(rule, Rule) for rule in task_rules):
+        raise TypeError(f"rules({task!r}, ...) takes Rule objects (Forbid, NoLoops, ...)")
+    _registry.setdefault(task, TaskRules(task)).rules.extend(task_rules)
+
+
+def collecting() -> dict[str, TaskRules]:
+    """Start collecting rule declarations (``hidden.load_probes`` calls it)."""
+    global _registry
+    _registry = {}
+    return _registry
+
+
+def stop_collecting() -> None:
+    global _registry
+    _registry = None
+

@@ -1,0 +1,96 @@
+"""A fresh sandbox per notebook: what non-root users get, and everyone without bubblewrap.
+
+As root, the notebook also drops to an unprivileged user id of its slot, so the
+process limit holds; others run in a user namespace of their own (``--unshare-user``).
+Without bubblewrap the runner is a plain process with the grader's own permissions.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import replace
+
+from ..config import GradingConfig
+from ..inside.processes import tasks_of
+from ..protocol import Job, LineDecoder
+from .base import RawRun
+from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python_command
+
+STDERR_KEEP_BYTES = 4096
+
+
+def runner_command(result_fd: int, slot: int, config: GradingConfig) -> tuple[list[str], dict[str, str], dict[str, float]]:
+    """The command, environment and runner limits for one sandboxed notebook run."""
+    python = python_command("d2lgrade.inside.runner", str(result_fd))
+    env = environment("/tmp", config.data_dir)
+    limits = config.limits
+    if bubblewrap() is None:
+        return python, env, limits.for_runner(tasks_of(os.getuid()))
+    command = [*bwrap_args("1777", limits, config.data_dir), "--chdir", "/tmp"]
+    if os.getuid() == 0:
+        uid = SANDBOX_UID_BASE + slot
+        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                    "--inh-caps=-all", "--bounding-set=-all", "--"]
+    else:
+        uid = os.getuid()
+        command += ["--unshare-user"]
+    return command + python, env, limits.for_runner(tasks_of(uid))
+
+
+class FreshSandbox:
+    """Starts a new sandboxed runner for every job of its slot."""
+
+    def __init__(self, slot: int, config: GradingConfig) -> None:
+        self.slot = slot
+        self.config = config
+
+    def run(self, job: Job) -> RawRun:
+        read_fd, write_fd = os.pipe()
+        command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
+        job = replace(job, limits=runner_limits)
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,),
+                                   start_new_session=True)
+        os.close(write_fd)
+        events: list[dict] = []
+        stderr_head = bytearray()
+
+        def read_results() -> None:
+            decoder = LineDecoder()
+            with os.fdopen(read_fd, "rb") as stream:
+                for chunk in iter(lambda: stream.read1(1 << 16), b""):
+                    events.extend(decoder.feed(chunk))
+            events.extend(decoder.finish())
+
+        def read_stderr() -> None:
+            assert process.stderr is not None
+            for chunk in iter(lambda: process.stderr.read(1 << 16), b""):
+                if len(stderr_head) < STDERR_KEEP_BYTES:
+                    stderr_head.extend(chunk[: STDERR_KEEP_BYTES - len(stderr_head)])
+
+        readers = [threading.Thread(target=read_results), threading.Thread(target=read_stderr)]
+        for reader in readers:
+            reader.start()
+        try:
+            assert process.stdin is not None
+            process.stdin.write(job.to_json().encode())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            status: str | int = process.wait(timeout=self.config.limits.notebook_seconds)
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+        finally:
+            try:
+                os.killpg(process.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+            process.wait()
+        for reader in readers:
+            reader.join(timeout=10)
+        return RawRun(events, status, stderr_head.decode("utf-8", "replace"))
+
+    def close(self) -> None:
+        """Nothing stays up between jobs."""

@@ -1,0 +1,194 @@
+"""What a task's answer refers to, read from the submitted source in the grader's process.
+
+Nothing here runs student code: the cells are parsed with ``ast``. Names are resolved
+to qualified names (``torch.nn.functional.softmax``) through ``import ... as``,
+``from ... import``, aliases assigned anywhere in the notebook (``sm = torch.softmax``,
+``f = getattr(F, "softmax")``) and attribute chains. A method called on an object whose
+type the analysis cannot know is ``?.name``. The answer includes every function or
+class of the notebook that it calls, transitively, wherever it was defined, so a
+forbidden call cannot hide in a helper in another cell.
+"""
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+
+UNKNOWN = "?"
+# Builtins that run code given as text, which no static reading can follow.
+BUILTINS_THAT_RUN_CODE = ("eval", "exec", "compile", "__import__")
+
+
+@dataclass
+class AnswerScan:
+    """The qualified names an answer refers to (with counts) and its Python loops."""
+
+    references: Counter[str] = field(default_factory=Counter)
+    loops: int = 0
+    unparsable: str | None = None
+
+
+class _Notebook:
+    """Aliases and definitions collected from every code cell, in order."""
+
+    def __init__(self, sources: list[str]) -> None:
+        self.aliases: dict[str, str] = {}
+        self.definitions: dict[str, list[ast.AST]] = {}
+        self.methods: set[str] = set()  # names of functions defined in a class body
+        self.trees: list[ast.Module | None] = []
+        for source in sources:
+            try:
+                tree = ast.parse(_without_magics(source))
+            except (SyntaxError, ValueError):
+                self.trees.append(None)
+                continue
+            self.trees.append(tree)
+            self._collect(tree)
+        # Aliases of aliases (f = F; g = f.softmax) settle after a few passes.
+        for _ in range(5):
+            before = dict(self.aliases)
+            for tree in self.trees:
+                if tree is not None:
+                    self._collect_assignments(tree)
+            if before == self.aliases:
+                break
+
+    def _collect(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.aliases[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.aliases[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.definitions.setdefault(node.name, []).append(node)
+                if isinstance(node, ast.ClassDef):
+                    self.methods.update(item.name for item in node.body
+                                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        self._collect_assignments(tree)
+
+    def _collect_assignments(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                targets, value = [node.target], node.value
+            if value is None:
+                continue
+            if isinstance(value, ast.Lambda):
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.definitions.setdefault(target.id, []).append(value)
+                continue
+            qualified = self.qualify(value)
+            if qualified is None or qualified.startswith(UNKNOWN):
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self.aliases[target.id] = qualified
+                elif isinstance(target, ast.Attribute):
+                    self.aliases[f"{UNKNOWN}.{target.attr}"] = qualified
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """The qualified name ``node`` refers to, ``?.attr`` for unknown bases, else None."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.qualify(node.value)
+            if base is None or base.startswith(UNKNOWN):
+                return self.aliases.get(f"{UNKNOWN}.{node.attr}", f"{UNKNOWN}.{node.attr}")
+            return f"{base}.{node.attr}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str):
+            base = self.qualify(node.args[0])
+            attr = node.args[1].value
+            return f"{UNKNOWN}.{attr}" if base is None or base.startswith(UNKNOWN) else f"{base}.{attr}"
+        return None
+
+
+def _without_magics(source: str) -> str:
+    """Source with IPython's ``%`` and ``!`` lines blanked, so that ``ast`` can read it."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: set[str]) -> None:
+    for child in ast.walk(node):
+        if isinstance(child, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp,
+                              ast.DictComp, ast.GeneratorExp)):
+            scan.loops += 1
+        if isinstance(child, (ast.BinOp, ast.AugAssign)) and isinstance(child.op, ast.MatMult):
+            scan.references["@"] += 1
+        if isinstance(child, ast.Name):
+            if child.id in notebook.aliases:
+                scan.references[notebook.aliases[child.id]] += 1
+            elif child.id in BUILTINS_THAT_RUN_CODE:
+                scan.references[child.id] += 1
+            if child.id in notebook.definitions:
+                called.add(child.id)
+        elif isinstance(child, ast.Attribute):
+            qualified = notebook.qualify(child)
+            if child.attr in notebook.methods and (qualified is None or qualified.startswith(UNKNOWN)):
+                # ``obj.name`` on an object of unknown type, where a class of the notebook
+                # defines a method ``name``: taken for that method, which is scanned as
+                # such (run time still sees a tensor method of the same name).
+                called.add(child.attr)
+            elif qualified is not None:
+                scan.references[qualified] += 1
+        elif isinstance(child, ast.Call):
+            qualified = notebook.qualify(child)
+            if qualified is not None:
+                scan.references[qualified] += 1
+
+
+def scan_answer(sources: list[str], answer_cells: list[int], roots: set[str] = frozenset(),
+                student_cells: list[int] | None = None) -> AnswerScan:
+    """Scan a task's answer: the cells at ``answer_cells`` of the notebook whose code cells
+    are ``sources``, the definitions of the names in ``roots`` (what the task's probes
+    call) made in ``student_cells``, and every function or class they use, wherever
+    it is defined.
+    """
+    notebook = _Notebook(sources)
+    scan = AnswerScan()
+    called: set[str] = set()
+    for index in answer_cells:
+        tree = notebook.trees[index]
+        if tree is None:
+            scan.unparsable = f"cell {index + 1} is not valid Python"
+            continue
+        _references(tree, notebook, scan, called)
+    student = set(range(len(sources)) if student_cells is None else student_cells)
+    for index in sorted(student - set(answer_cells)):
+        tree = notebook.trees[index]
+        if tree is not None and _defines(tree, roots):
+            _references(tree, notebook, scan, called)
+    seen: set[str] = set()
+    while called - seen:
+        name = sorted(called - seen)[0]
+        seen.add(name)
+        for definition in notebook.definitions.get(name, []):
+            _references(definition, notebook, scan, called)
+    return scan
+
+
+def _defines(tree: ast.Module, names: set[str]) -> bool:
+    """Whether the cell binds one of ``names`` at its top level (def, class, assignment, import)."""
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id in names for t in targets):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and \
+                any((a.asname or a.name.split(".")[0]) in names for a in node.names):
+            return True
+    return False

@@ -1,0 +1,26 @@
+"""A worker-side grading function that kills its own worker, for the scale-out tests.
+
+Dask workers import it by name (the tests put this folder on their PYTHONPATH).
+``poison_*`` students kill the worker every time they are graded; ``dies_once_*``
+students kill it the first time only (a marker file under ``$D2L_TEST_FAULT_DIR``
+remembers), so their retry on another worker must succeed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from d2lgrade.assignment import Assignment
+from d2lgrade.config import Limits
+from d2lgrade.scaleout import grade_on_worker
+
+
+def grade_or_die(student: str, data: bytes, assignment: Assignment, expected: list[Any],
+                 limits: Limits) -> dict[str, Any]:
+    marker = Path(os.environ["D2L_TEST_FAULT_DIR"]) / student
+    if student.startswith("poison") or (student.startswith("dies_once") and not marker.exists()):
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return grade_on_worker(student, data, assignment, expected, limits)

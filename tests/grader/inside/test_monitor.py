@@ -1,0 +1,49 @@
+"""The run-time half of rule checking: calls attributed to the student's cells only."""
+from __future__ import annotations
+
+import torch
+
+from d2lgrade.inside.monitor import CallMonitor, cell_file
+
+
+def compiled(source: str, filename: str) -> dict:
+    namespace: dict = {"torch": torch}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def test_calls_from_student_cells_count_and_the_probes_own_do_not():
+    student = compiled("def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)", cell_file(3))
+    course = compiled("def provided(X):\n    return torch.softmax(X, 1)", cell_file(1))
+    via_course = compiled("def uses_provided(X):\n    return provided(X)", cell_file(3))
+    via_course["provided"] = course["provided"]
+    probe = compiled("def probe(softmax, uses_provided, provided):\n"
+                     "    X = torch.softmax(torch.randn(2, 3), 1)\n"
+                     "    provided(X)\n"
+                     "    return softmax(X), uses_provided(X)", "<hidden check probe>")
+    with CallMonitor([3]) as monitor:
+        probe["probe"](student["softmax"], via_course["uses_provided"], course["provided"])
+    calls = monitor.record()["calls"]
+    # Twice from student code (directly, and through the course's helper it called);
+    # the probe's own softmax and its direct call of the helper do not count.
+    assert calls.get("torch.softmax") == 2, calls
+
+
+def test_backward_passes_from_student_code_are_counted():
+    student = compiled("def grad_of(f, x):\n    x = x.clone().requires_grad_()\n    f(x).backward()\n"
+                       "    return x.grad", cell_file(5))
+    probe = compiled("def probe(grad_of):\n    y = torch.ones(2, requires_grad=True)\n"
+                     "    (y * y).sum().backward()\n    return grad_of(lambda t: (t * t).sum(), torch.ones(3))",
+                     "<hidden check probe>")
+    with CallMonitor([5]) as monitor:
+        probe["probe"](student["grad_of"])
+    assert monitor.record()["autograd"] == 1
+    assert monitor.record()["calls"].get("torch.Tensor.backward") == 1
+
+
+def test_the_monitor_leaves_torch_as_it_found_it():
+    engine = torch.autograd._engine_run_backward
+    with CallMonitor([0]):
+        pass
+    assert torch.autograd._engine_run_backward is engine
+    assert not torch.overrides._is_torch_function_mode_enabled()

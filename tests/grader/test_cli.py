@@ -1,0 +1,107 @@
+"""``d2l-grade`` end to end on the toy course: both layouts, reports, progress, caching."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+
+import toy_course as toy
+from d2lgrade.cli import main
+
+
+def _submit(folder: Path, notebook) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / "toy.ipynb")
+
+
+def test_grade_nbgrader_layout_writes_reports_and_caches(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    submitted = tmp_path / "submitted"
+    _submit(submitted / "ann" / "toy", toy.reference_notebook())
+    _submit(submitted / "bob" / "toy", toy.solved("double"))
+    (submitted / "cyd" / "toy").mkdir(parents=True)  # handed in nothing
+    out = tmp_path / "grades"
+    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "2"]) == 0
+    first = capsys.readouterr().err
+    assert "[3/3]" in first and "running the reference solution of toy" in first
+
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert rows["ann"]["total"] == str(toy.FULL) and rows["ann"]["sandbox"] == "bubblewrap"
+    assert rows["bob"]["toy:double"] == "2" and rows["bob"]["toy:softmax"] == "0" and rows["bob"]["total"] == "2"
+    assert rows["cyd"]["total"] == "0" and "no notebook submitted" in rows["cyd"]["notes"]
+    feedback = (out / "feedback" / "bob.html").read_text()
+    assert "NotImplementedError" in feedback and "double_on_other_inputs" not in feedback
+    summary = (out / "summary.html").read_text()
+    assert "Pass rate" in summary or "pass rate" in summary
+    assert "data:image/png;base64," in summary and "<img src='summary.png'" not in summary
+
+    # Unchanged submissions and checks are not run again; a changed one is.
+    _submit(submitted / "bob" / "toy", toy.solved("double", "norm"))
+    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out)]) == 0
+    second = capsys.readouterr().err
+    assert "ann toy: 6/6 (cached)" in second
+    assert "bob toy: 3/6 (cached)" not in second and "bob toy: 3/6" in second
+    assert "running the reference solution" not in second
+
+    # New hidden checks invalidate every cached result.
+    hidden = course / "solutions" / "toy" / "hidden_checks.py"
+    hidden.write_text(hidden.read_text() + "\n# revised\n")
+    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out)]) == 0
+    assert "(cached)" not in capsys.readouterr().err
+
+
+def test_grade_flat_folder_needs_an_assignment(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    flat = tmp_path / "downloads"
+    flat.mkdir()
+    nbformat.write(toy.student_notebook(), flat / "dee.ipynb")
+    assert main(["--course", str(course), "grade", str(flat)]) == 2
+    assert "name exactly one assignment" in capsys.readouterr().err
+    out = tmp_path / "grades"
+    assert main(["--course", str(course), "grade", str(flat), "-a", "toy", "-o", str(out), "--no-cache"]) == 0
+    rows = list(csv.DictReader((out / "gradebook.csv").open()))
+    assert rows[0]["student"] == "dee" and rows[0]["total"] == "0"
+    assert not (out / ".cache").exists()
+
+
+def test_user_errors_are_one_line_with_exit_status_2(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    cases = [
+        (["--course", str(course), "grade", str(tmp_path / "nowhere")], "does not exist"),
+        (["--course", str(course), "grade", str(course), "--jobs", "0"], "--jobs must be at least 1"),
+        (["--course", str(tmp_path / "no-course"), "selfcheck", "toy"], "no reference notebook"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err
+
+
+def test_without_a_course_the_command_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["selfcheck"]) == 2
+    assert "no solutions/ folder at or above" in capsys.readouterr().err
+
+
+def test_selfcheck_passes_on_a_sound_course_and_fails_on_a_broken_reference(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    exercises = course / "exercises" / "toy"
+    exercises.mkdir(parents=True)
+    nbformat.write(toy.student_notebook(), exercises / "toy.ipynb")
+    assert main(["--course", str(course), "selfcheck", "toy", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "ok   toy reference: 6/6" in out and "ok   toy untouched: 0/6" in out
+    # A student notebook that already solves a task means the exercise gives it away.
+    nbformat.write(toy.solved("double"), exercises / "toy.ipynb")
+    assert main(["--course", str(course), "selfcheck", "toy", "--jobs", "2"]) == 1
+    assert "FAIL toy untouched: 2/6" in capsys.readouterr().out
+
+
+def test_no_warm_sandbox_flag_and_its_environment_default(monkeypatch):
+    from d2lgrade.cli import build_parser
+
+    assert build_parser().parse_args(["grade", "x"]).warm_sandbox is True
+    assert build_parser().parse_args(["grade", "x", "--no-warm-sandbox"]).warm_sandbox is False
+    monkeypatch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
+    assert build_parser().parse_args(["grade", "x"]).warm_sandbox is False
