@@ -25,6 +25,7 @@ Goal: A at most 1.15x B.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,9 @@ def main() -> None:
     difference = max_weight_difference(net_a, net_b)
     print(f"same work check: max |weight A - weight B| after one epoch = {difference:.2e} "
           f"({'same batches and updates' if difference < 1e-4 else 'DIFFERENT: check the batches'})")
+    if difference >= 1e-4:
+        sys.exit("error: the two sides did not do the same work (different weights after one "
+                 "epoch), so no ratio is printed")
     print("  epoch metrics A: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics_a.items())))
     print("  epoch metrics B: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics_b.items())))
 

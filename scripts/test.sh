@@ -5,7 +5,10 @@
 # Extra arguments go to the first pytest run (e.g. -k board).
 set -uo pipefail
 source "$(dirname "$0")/common.sh" || exit 1
-bash scripts/ensure_system.sh || exit 1
+if ! bash scripts/ensure_system.sh; then
+    echo "error: installing the system packages the tests need failed; nothing was run" >&2
+    exit 1
+fi
 
 status=0
 run() {

@@ -37,8 +37,9 @@ const start = Date.now();
   const mj = window.MathJax;
   if (mj && mj.startup && mj.startup.promise) {
     mj.startup.promise.then(() => done('typeset'), (e) => done('error: ' + e));
-  } else if (Date.now() - start > 3000) {
-    done('error: the MathJax script did not run (not found, or it failed)');
+  } else if (Date.now() - start > 30000) {
+    // Generous: a loaded machine can take seconds to run the script.
+    done('error: the MathJax script did not run within ' + (Date.now() - start) + ' ms (not found, or it failed)');
   } else {
     setTimeout(poll, 100);
   }
