@@ -59,7 +59,7 @@ MUTATIONS = [
              "grader/d2lgrade/scoring.py",
              '    failed = [o for o in outcomes if o.kind is not None]',
              '    failed = []',
-             ("tests/grader/test_cli.py",)),
+             ("tests/grader/test_cli.py::test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases",)),
     Mutation("edited test cells run as the student left them",
              "grader/d2lgrade/notebook.py",
              '            plan.sources.append(task.source)',

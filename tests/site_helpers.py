@@ -6,17 +6,20 @@ read what it left in _build/html.
 """
 from __future__ import annotations
 
-import ast
 import functools
 import html
 import http.server
 import json
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from d2lgrade.course_tools import leaks
+from d2lgrade.course_tools.leaks import Secret, collapse, notebook_text
+from d2lgrade.notebook import cell_source
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "_build" / "html"
@@ -32,8 +35,6 @@ CHROMIUM_FLAGS = (
     "--disable-dev-shm-usage", "--window-size=1280,1400",
 )
 
-# A solution line shorter than this is too common ("return X < Y") to tell anything.
-MIN_LEAK_LINE = 25
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp")
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2",
                    ".ttf", ".eot", ".otf", ".pdf", ".zip", ".gz", ".pickle", ".inv"}
@@ -99,11 +100,6 @@ def read_notebook(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf8"))
 
 
-def cell_source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def _tags(cell: dict) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
@@ -142,10 +138,6 @@ def source_has_math(path: Path) -> bool:
 
 # --- the built files as text -----------------------------------------------------
 
-def _collapse(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _json_strings(value, out: list[str]) -> None:
     if isinstance(value, str):
         out.append(value)
@@ -156,23 +148,6 @@ def _json_strings(value, out: list[str]) -> None:
         for k, v in value.items():
             out.append(str(k))
             _json_strings(v, out)
-
-
-def notebook_text(nb: dict) -> str:
-    """Sources and text outputs of a notebook, each cell's source joined as written."""
-    parts = []
-    for cell in nb.get("cells", []):
-        parts.append(cell_source(cell))
-        for out in cell.get("outputs", []):
-            text = out.get("text")
-            if text:
-                parts.append("".join(text) if isinstance(text, list) else text)
-            for mime, data in out.get("data", {}).items():
-                if mime.startswith("text/"):
-                    parts.append("".join(data) if isinstance(data, list) else data)
-            if out.get("traceback"):
-                parts.append("\n".join(out["traceback"]))
-    return "\n".join(parts)
 
 
 def file_texts(path: Path) -> list[str]:
@@ -209,93 +184,22 @@ def site_text_files() -> list[Path]:
 def site_haystack() -> dict[str, str]:
     """Every text file of the built site (its path relative to the site) -> its readable
     forms, whitespace collapsed."""
-    return {str(p.relative_to(SITE)): "\n".join(_collapse(t) for t in file_texts(p))
+    return {str(p.relative_to(SITE)): "\n".join(collapse(t) for t in file_texts(p))
             for p in site_text_files()}
 
 
 # --- what must never be published ------------------------------------------------
-
-@dataclass
-class Secret:
-    origin: str             # "solutions/ex2_1/ex2_1.ipynb, cell broadcast_answer"
-    lines: list[str] = field(default_factory=list)
-
-
-def _solution_cells(nb: dict):
-    for index, cell in enumerate(nb.get("cells", [])):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") is True:
-            yield meta.get("grade_id", f"#{index}"), cell_source(cell)
-
-
-_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.S | re.M)
-
-
-def solution_blocks(source: str) -> list[str]:
-    """The text between ### BEGIN SOLUTION and ### END SOLUTION (each block). A solution
-    cell without the markers is replaced whole for students: all of it is secret."""
-    blocks = _BLOCK.findall(source)
-    return blocks if blocks or "### BEGIN SOLUTION" in source else [source]
-
-
-@functools.lru_cache(maxsize=1)
-def public_text() -> str:
-    """What students may see anyway: the student notebooks and the book's sources."""
-    parts = []
-    for path in sorted((REPO / "exercises").glob("**/*.ipynb")) + sorted((REPO / "book").glob("*.ipynb")):
-        if ".ipynb_checkpoints" not in path.parts:
-            parts.append(notebook_text(read_notebook(path)))
-    for path in sorted((REPO / "book").glob("*.md")):
-        parts.append(path.read_text(encoding="utf8"))
-    return _collapse("\n".join(parts))
-
-
-def _telling(lines, public: str) -> list[str]:
-    kept = []
-    for line in lines:
-        line = _collapse(line)
-        if len(line) >= MIN_LEAK_LINE and line not in public and line not in kept:
-            kept.append(line)
-    return kept
+# One detector for the whole course (grader/d2lgrade/course_tools/leaks.py).
 
 
 def solution_secrets() -> list[Secret]:
-    """For each solution cell of solutions/*/*.ipynb, its telling lines: at least
-    MIN_LEAK_LINE characters, and not also in a student notebook or the book. A block of
-    short lines is looked for as a whole as well."""
-    public = public_text()
-    secrets = []
-    for path in sorted(SOLUTIONS.glob("*/*.ipynb")):
-        for grade_id, source in _solution_cells(read_notebook(path)):
-            blocks = solution_blocks(source)
-            lines = [line for block in blocks for line in block.splitlines()]
-            lines += [block for block in blocks if len(block.strip().splitlines()) > 1]
-            secrets.append(Secret(f"{path.relative_to(REPO)}, cell {grade_id}",
-                                  _telling(lines, public)))
-    return secrets
-
-
-def _is_probe(decorator: ast.expr) -> bool:
-    target = decorator.func if isinstance(decorator, ast.Call) else decorator
-    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return name == "probe"
+    """Telling lines of each solution cell of solutions/*/*.ipynb."""
+    return leaks.solution_secrets(REPO)
 
 
 def hidden_check_secrets() -> list[Secret]:
-    """For each function of solutions/*/hidden_checks.py decorated with @probe: its
-    name, and the telling lines of its body."""
-    public = public_text()
-    secrets = []
-    for path in sorted(SOLUTIONS.glob("*/hidden_checks.py")):
-        source = path.read_text(encoding="utf8")
-        lines = source.splitlines()
-        for node in ast.walk(ast.parse(source, str(path))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                    _is_probe(d) for d in node.decorator_list):
-                body = lines[node.body[0].lineno - 1:node.end_lineno]
-                secrets.append(Secret(f"{path.relative_to(REPO)}, @probe {node.name}",
-                                      [node.name] + _telling(body, public)))
-    return secrets
+    """Each probe's name and the telling lines of its body."""
+    return leaks.hidden_check_secrets(REPO)
 
 
 # --- serving and browsing --------------------------------------------------------

@@ -105,3 +105,21 @@ def test_no_warm_sandbox_flag_and_its_environment_default(monkeypatch):
     assert build_parser().parse_args(["grade", "x", "--no-warm-sandbox"]).warm_sandbox is False
     monkeypatch.setenv("D2L_GRADE_NO_WARM_SANDBOX", "1")
     assert build_parser().parse_args(["grade", "x"]).warm_sandbox is False
+
+
+def test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases(tmp_path):
+    course = toy.write_course(tmp_path / "course")
+    naive = toy.solved("double", "softmax", "norm")
+    # Right on the visible example, but exp(1000) overflows on hidden large logits.
+    toy.answer_cell(naive, "softmax").source = ("def softmax(X):\n    E = torch.exp(X)\n"
+                                                "    return E / E.sum(dim=1, keepdim=True)")
+    submitted = tmp_path / "submitted"
+    _submit(submitted / "eve" / "toy", naive)
+    out = tmp_path / "grades"
+    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "1"]) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert rows["eve"]["toy:softmax"] == "0" and rows["eve"]["toy:double"] == "2"
+    feedback = (out / "feedback" / "eve.html").read_text()
+    assert "visible check passed" in feedback and "&#x27;large logits&#x27; (value)" in feedback
+    assert "random logits" not in feedback  # the cases that pass are not listed
+    assert "1000" not in feedback and "manual_seed" not in feedback  # no hidden input

@@ -14,7 +14,7 @@ import pytest
 from d2lgrade.assignment import load_assignment
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
-from d2lgrade.course_tools.student_copy import find_leaks, solution_lines
+from d2lgrade.course_tools.leaks import MARKERS, hidden_check_secrets, leaks_in, solution_secrets
 from d2lgrade.notebook import cell_source, nbgrader_meta
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,8 +101,13 @@ def test_partial_submission_earns_exactly_its_solved_tasks(graded, assignment_id
 
 
 def test_student_versions_hold_no_solution_or_hidden_check():
-    leaks = find_leaks(REPO / "exercises", solution_lines(REPO))
-    assert not leaks, leaks
+    secrets = solution_secrets(REPO) + hidden_check_secrets(REPO)
+    assert sum(len(s.lines) for s in secrets) > 0, "no solution line found to look for"
+    for path in sorted((REPO / "exercises").rglob("*")):
+        if path.is_file():
+            text = path.read_text(errors="ignore")
+            assert not leaks_in(text, secrets), (path, leaks_in(text, secrets)[:5])
+            assert not [m for m in MARKERS if m in text], path
     assert not list((REPO / "exercises").rglob("hidden_checks.py"))
     for assignment_id in ASSIGNMENTS:
         hidden = (REPO / "solutions" / assignment_id / "hidden_checks.py").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from d2lgrade.course_tools.student_copy import find_leaks, solution_lines, write_student_copy
+from d2lgrade.course_tools.student_copy import find_leaks, write_student_copy
 from d2lgrade.errors import StudentCopyError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ def test_student_copy_has_no_solutions_and_passes_its_tests(tmp_path):
     assert not list(copy.rglob("hidden_checks.py"))
     assert not (copy / "tests" / "instructor").exists()
     assert (copy / "exercises" / "ex2_1" / "ex2_1.ipynb").exists()
-    assert not find_leaks(copy, solution_lines(REPO))
+    assert not find_leaks(copy, REPO)
     sample = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), str(copy / "grader")]), "D2L_DATA_DIR": os.environ.get("D2L_DATA_DIR", str(sample))}
     # These files run unchanged in the main suite; the site test also needs a built site.
