@@ -9,6 +9,7 @@ from .config import Limits
 from .errors import AssignmentError
 from .notebook import CellPlan, plan_cells
 from .protocol import Job, RunRecord
+from .rules import Forbid, ForbidInSource
 from .sandbox import Sandbox
 
 REFERENCE_STUDENT = "reference"
@@ -39,6 +40,15 @@ def status_text(status: str | int, limits: Limits) -> str | None:
     return str(status)
 
 
+def watched_names(assignment: Assignment) -> list[str]:
+    """The plain qualified names the assignment's ``Forbid`` rules list (no patterns,
+    operators or methods of unknown objects): the call record watches them at run time."""
+    names = {name for rules in assignment.rules.values() for rule in rules
+             if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
+             for name in rule.names if name[0].isalpha() and "*" not in name and "." in name}
+    return sorted(names)
+
+
 def run_notebook(plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limits: Limits,
                  student: str) -> RunOutcome:
     """Run the planned cells then the assignment's probes in ``sandbox``; check the events.
@@ -47,7 +57,7 @@ def run_notebook(plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limit
     while probes run, and tells notebooks whose id they are graded under (``student``).
     """
     job = Job(plan.sources, [p.job() for p in assignment.probes], asdict(limits),
-              student=student, student_cells=plan.student_cells)
+              student=student, student_cells=plan.student_cells, watch=watched_names(assignment))
     raw = sandbox.run(job)
     record = RunRecord.from_events(raw.events, len(plan.sources), len(assignment.probes))
     crash = status_text(raw.status, limits)

@@ -42,6 +42,8 @@ class Job:
     # which cells hold the student's own code (the call record attributes to them).
     student: str = ""
     student_cells: list[int] = field(default_factory=list)
+    # Module-level functions the task rules name, for the call record to watch.
+    watch: list[str] = field(default_factory=list)
     # Set by a warm sandbox: which job this is, and the user id its child runs as.
     job_id: str = ""
     uid: int = -1

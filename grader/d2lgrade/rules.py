@@ -120,9 +120,10 @@ class Forbid(Rule):
         object.__setattr__(self, "why", why)
 
     def describe(self) -> str:
-        shown = sorted({n.replace("torch.nn.functional.", "F.") for n in self.names
-                        if not n.endswith("*") and not n.startswith("?")})[:6]
-        text = "do not use " + ", ".join(shown) + (" (and the like)" if len(self.names) > 6 else "")
+        named = [n.replace("torch.nn.functional.", "F.") for n in self.names
+                 if not n.endswith("*") and not n.startswith("?")]
+        shown = list(dict.fromkeys(named))[:6]  # in the order the rule lists them
+        text = "do not use " + ", ".join(shown) + (" (and the like)" if len(named) > 6 else "")
         return text + (f": {self.why}" if self.why else "")
 
     def _found(self, names: dict[str, int]) -> str | None:
@@ -204,7 +205,20 @@ class MustCall(Rule):
         return "your code never did this while it was checked"
 
 
-NoTampering = Forbid(*TAMPERING, why="these names can switch off or fool the grader's checks")
+@dataclass(frozen=True)
+class ForbidInSource(Forbid):
+    """Like ``Forbid``, but checked on the source only: the names it lists are also used
+    inside torch on the student's behalf (``torch.no_grad()`` calls ``torch._C``), so the
+    run-time record cannot tell the student's use from the library's."""
+
+    def __init__(self, *names: str, why: str = "") -> None:
+        super().__init__(*names, why=why)
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        return None
+
+
+NoTampering = ForbidInSource(*TAMPERING, why="these names can switch off or fool the grader's checks")
 
 
 @dataclass

@@ -79,7 +79,8 @@ def _error_text(error: BaseException) -> str:
 class Runner:
     """Executes cells and probes and reports each outcome as one JSON line."""
 
-    def __init__(self, channel: BinaryIO, output_limit: int, student_cells: list[int]) -> None:
+    def __init__(self, channel: BinaryIO, output_limit: int, student_cells: list[int],
+                 watch: list[str]) -> None:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
@@ -91,6 +92,7 @@ class Runner:
         self.cell_index = 0
         self.shell.compile.get_code_name = lambda raw, transformed, number: cell_file(self.cell_index)
         self.student_cells = student_cells
+        self.watch = watch
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -135,7 +137,7 @@ class Runner:
             namespace: dict[str, Any] = {"__builtins__": builtins}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
-            monitor = CallMonitor(self.student_cells)
+            monitor = CallMonitor(self.student_cells, self.watch)
             with monitor:
                 value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
             event.update(ok=True, value=to_plain(value), **monitor.record())
@@ -151,7 +153,7 @@ def run_job(job: Job, channel: BinaryIO) -> None:
     apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ[STUDENT_ID_VARIABLE] = job.student
-    runner = Runner(channel, int(job.limits["output_chars"]), job.student_cells)
+    runner = Runner(channel, int(job.limits["output_chars"]), job.student_cells, job.watch)
     runner.emit({"event": "start"})
     for index, source in enumerate(job.cells):
         runner.run_cell(index, source, job.limits["cell_seconds"])

@@ -47,3 +47,20 @@ def test_the_monitor_leaves_torch_as_it_found_it():
         pass
     assert torch.autograd._engine_run_backward is engine
     assert not torch.overrides._is_torch_function_mode_enabled()
+
+
+def test_watched_python_functions_are_recorded_even_under_a_name_built_at_run_time():
+    import numpy as np
+
+    student = compiled("def shape_of(a, b):\n    return getattr(torch, 'broadcast_' + 'shapes')(a, b)\n"
+                       "def inverse(A):\n    import numpy\n    return getattr(numpy.linalg, 'i' + 'nv')(A)",
+                       cell_file(2))
+    original = torch.broadcast_shapes
+    with CallMonitor([2], watch=["torch.broadcast_shapes", "numpy.linalg.inv", "torch.Tensor.softmax",
+                                 "torch.nn.Softmax", "no.such.module"]) as monitor:
+        student["shape_of"]((2, 1), (1, 3))
+        student["inverse"](np.eye(2))
+        torch.broadcast_shapes((1,), (2,))  # the monitor's caller here is not a student cell
+    assert monitor.record()["calls"].get("torch.broadcast_shapes") == 1
+    assert monitor.record()["calls"].get("numpy.linalg.inv") == 1
+    assert torch.broadcast_shapes is original and np.linalg.inv.__name__ == "inv"
