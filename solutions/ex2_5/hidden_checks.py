@@ -1,160 +1,286 @@
 """Hidden checks for exercises 2.5 (instructor only; never shipped to students).
 
-Each probe also reports whether backpropagation ran while the student's function was
-called, by counting calls of the autograd engine entry point that both
-`Tensor.backward` / `torch.autograd.backward` and `torch.autograd.grad` go through.
+The functions to differentiate come from the probes, wrapped in probekit.CallCounter:
+a gradient from autograd flows back through their outputs and needs few calls, while
+finite differences call them many times and never backpropagate. So neither a formula
+(there is none to know in advance) nor differences plus a dummy backward() call pass.
 """
-from d2lgrade import probe
+from d2lgrade import probe, rules
+from d2lgrade.rules import Forbid, UseAutograd
+
+JACOBIAN_BUILDERS = (
+    "torch.autograd.functional.jacobian", "torch.autograd.functional.hessian", "torch.func.jacrev",
+    "torch.func.jacfwd", "torch.func.hessian", "torch.vmap", "torch.func.vmap", "torch._functorch.*",
+)
+
+rules("gradient", UseAutograd())
+rules("detach", UseAutograd())
+rules("control_flow", UseAutograd())
+rules("vjp", UseAutograd(), Forbid(*JACOBIAN_BUILDERS, why="one backward pass, without building the Jacobian"))
 
 
 @probe("gradient")
-def gradient_of_other_functions(gradient):
+def gradient_cases(gradient):
     import torch
-    import torch.autograd as autograd_module
-
-    calls = [0]
-    engine = getattr(autograd_module, "_engine_run_backward", None)
-
-    def counting_engine(*args, **kwargs):
-        calls[0] += 1
-        return engine(*args, **kwargs)
-
+    from d2lgrade.inside.probekit import CallCounter, attempt
     gen = torch.Generator().manual_seed(2501)
     W = torch.randn(3, 4, generator=gen)
-    cases = [
-        (lambda t: (torch.tanh(t) * t).sum(), torch.randn(2, 3, generator=gen)),
-        (lambda t: torch.logsumexp(t, 0), torch.randn(6, generator=gen, dtype=torch.float64)),
-        (lambda t: (t ** 3).sum().reshape(1), torch.randn(4, generator=gen)),
-        (lambda t: 5.0 * t.sum(), torch.randn(1, generator=gen)),
-        (lambda t: ((W * t).sum(dim=1) ** 2).sum(), torch.randn(4, generator=gen)),
-        (lambda t: torch.exp(t), torch.randn(3, generator=gen)),                   # 3 outputs
-        (lambda t: t.reshape(2, 3).sum(dim=0), torch.randn(6, generator=gen)),     # 3 outputs
-    ]
-    results = []
-    if engine is not None:
-        autograd_module._engine_run_backward = counting_engine
-    try:
-        for f, x in cases:
-            x0 = x.clone()
-            calls[0] = 0
-            try:
-                g = gradient(f, x)
-                results.append(["ok", g, str(g.dtype), bool(g.requires_grad),
-                                engine is None or calls[0] > 0])
-            except Exception as err:
-                results.append(["error", type(err).__name__])
-            results.append(bool(torch.equal(x, x0) and not x.requires_grad and x.grad is None))
-    finally:
-        if engine is not None:
-            autograd_module._engine_run_backward = engine
+    cases = {
+        "tanh times t, a matrix": (lambda t: (torch.tanh(t) * t).sum(), torch.randn(2, 3, generator=gen)),
+        "float64 logsumexp": (lambda t: torch.logsumexp(t, 0), torch.randn(6, generator=gen, dtype=torch.float64)),
+        "output of shape (1,)": (lambda t: (t ** 3).sum().reshape(1), torch.randn(4, generator=gen)),
+        "one-element x": (lambda t: 5.0 * t.sum(), torch.randn(1, generator=gen)),
+        "squared products with a matrix": (lambda t: ((W * t).sum(dim=1) ** 2).sum(), torch.randn(4, generator=gen)),
+        "more than one output": (lambda t: torch.exp(t), torch.randn(3, generator=gen)),
+    }
+    results, through_f, few_calls, untouched = {}, [], [], []
+    for name, (f, x) in cases.items():
+        counted, before = CallCounter(f), x.clone()
+        got = attempt(gradient, counted, x)
+        results[name] = [got, got.requires_grad] if isinstance(got, torch.Tensor) else got
+        if name != "more than one output":
+            through_f.append(counted.backpropagated)
+            few_calls.append(counted.calls <= 2)
+        untouched.append(bool(torch.equal(x, before)) and not x.requires_grad and x.grad is None)
+    results["gradient flows back through f"] = all(through_f)
+    results["f evaluated once or twice"] = all(few_calls)
+    results["x left untouched"] = all(untouched)
     return results
 
 
+@probe("accumulated_grad", rtol=1e-6, atol=1e-6)
+def accumulated_grad_cases(answer_accumulated_grad):
+    return {"x.grad": float(answer_accumulated_grad)}
+
+
 @probe("detach")
-def frozen_mean_grads_on_other_vectors(frozen_mean_grads):
+def frozen_stat_grads_cases(frozen_stat_grads):
     import torch
-    import torch.autograd as autograd_module
-
-    calls = [0]
-    engine = getattr(autograd_module, "_engine_run_backward", None)
-
-    def counting_engine(*args, **kwargs):
-        calls[0] += 1
-        return engine(*args, **kwargs)
-
+    from d2lgrade.inside.probekit import CallCounter, attempt
     gen = torch.Generator().manual_seed(2502)
-    cases = [
-        torch.randn(7, generator=gen),
-        torch.randn(3, generator=gen, dtype=torch.float64),
-        torch.randn(1, generator=gen),
-        torch.tensor([0.5, -0.5, 2.0, -2.0]),     # mean 0: frozen gradient is 0
-    ]
-    results = []
-    if engine is not None:
-        autograd_module._engine_run_backward = counting_engine
-    try:
-        for x in cases:
-            x0 = x.clone()
-            calls[0] = 0
-            full, frozen = frozen_mean_grads(x)
-            results.append([full, frozen, str(full.dtype), str(frozen.dtype),
-                            bool(full.requires_grad or frozen.requires_grad),
-                            engine is None or calls[0] > 0,
-                            bool(torch.equal(x, x0) and not x.requires_grad and x.grad is None)])
-    finally:
-        if engine is not None:
-            autograd_module._engine_run_backward = engine
+    cases = {
+        "mean times sum of squares": (lambda t, s: s * (t ** 2).sum(), lambda t: t.mean(),
+                                      torch.randn(7, generator=gen)),
+        "float64, centred by the maximum": (lambda t, s: ((t - s) ** 2).sum(), lambda t: t.max(),
+                                            torch.randn(5, generator=gen, dtype=torch.float64)),
+        "statistic of shape (1,)": (lambda t, s: (torch.sin(t) * s).sum(), lambda t: (t ** 2).sum().reshape(1),
+                                    torch.randn(3, generator=gen)),
+        "one entry": (lambda t, s: (t * s).sum(), lambda t: t.exp().sum(), torch.randn(1, generator=gen)),
+        "mean zero": (lambda t, s: s * (t ** 2).sum(), lambda t: t.mean(), torch.tensor([0.5, -0.5, 2.0, -2.0])),
+    }
+    results, through_stat, through_loss, untouched = {}, [], [], []
+    for name, (loss, stat, x) in cases.items():
+        counted_loss, counted_stat, before = CallCounter(loss), CallCounter(stat), x.clone()
+        got = attempt(frozen_stat_grads, counted_loss, counted_stat, x)
+        if isinstance(got, tuple) and len(got) == 2:
+            results[name] = [got[0], got[1], bool(got[0].requires_grad or got[1].requires_grad)]
+        else:
+            results[name] = got
+        through_stat.append(counted_stat.backpropagated)
+        through_loss.append(counted_loss.backpropagated)
+        untouched.append(bool(torch.equal(x, before)) and not x.requires_grad and x.grad is None)
+    results["gradient flows back through stat"] = all(through_stat)
+    results["gradient flows back through loss"] = all(through_loss)
+    results["x left untouched"] = all(untouched)
     return results
 
 
 @probe("control_flow")
-def power_until_on_other_inputs(power_until):
+def loop_derivative_cases(loop_derivative):
     import torch
-    import torch.autograd as autograd_module
-
-    calls = [0]
-    engine = getattr(autograd_module, "_engine_run_backward", None)
-
-    def counting_engine(*args, **kwargs):
-        calls[0] += 1
-        return engine(*args, **kwargs)
-
-    # limits are chosen well away from a power of a (except the exact tie 2**10 = 1024)
-    cases = [(1.7, 50.0), (2.0, 1024.0), (5.0, 3.0), (1.3, 1e6), (1.05, 1.2), (4.0, -1.0)]
-    results = []
-    if engine is not None:
-        autograd_module._engine_run_backward = counting_engine
-    try:
-        for a, limit in cases:
-            calls[0] = 0
-            y, dy_da = power_until(a, limit)
-            results.append([y, dy_da, list(y.shape), list(dy_da.shape), str(y.dtype),
-                            str(dy_da.dtype), bool(y.requires_grad or dy_da.requires_grad),
-                            engine is None or calls[0] > 0])
-    finally:
-        if engine is not None:
-            autograd_module._engine_run_backward = engine
+    from d2lgrade.inside.probekit import CallCounter, attempt
+    # limits stay well away from the values the loops pass through
+    cases = {
+        "powers of a": (lambda y, a: y * a, 1.7, 50.0),
+        "an exact tie": (lambda y, a: y * a, 2.0, 1024.0),
+        "no iteration": (lambda y, a: y * a, 5.0, 3.0),
+        "many iterations": (lambda y, a: y * a, 1.3, 1e6),
+        "a step adding a square root": (lambda y, a: y + a * torch.sqrt(y), 0.8, 30.0),
+        "a step mixing sin and a": (lambda y, a: y * (1.5 + torch.sin(a)) + a, 0.6, 40.0),
+    }
+    results, through_step = {}, []
+    for name, (step, a, limit) in cases.items():
+        counted = CallCounter(step)
+        got = attempt(loop_derivative, counted, a, limit)
+        if isinstance(got, tuple) and len(got) == 2:
+            results[name] = [got[0], got[1], bool(got[0].requires_grad or got[1].requires_grad)]
+        else:
+            results[name] = got
+        if name != "no iteration":
+            through_step.append(counted.backpropagated)
+    results["gradient flows back through step"] = all(through_step)
     return results
 
 
 @probe("vjp")
-def vjp_on_other_functions(vjp):
+def vjp_cases(vjp):
     import torch
-    import torch.autograd as autograd_module
+    from d2lgrade.inside.probekit import attempt
 
-    calls = [0]
-    engine = getattr(autograd_module, "_engine_run_backward", None)
+    class PassCounter:
+        """Wraps f: counts its calls and the backward passes through its output."""
 
-    def counting_engine(*args, **kwargs):
-        calls[0] += 1
-        return engine(*args, **kwargs)
+        def __init__(self, f):
+            self.f, self.calls, self.passes = f, 0, 0
+
+        def count(self, grad):
+            self.passes += 1
+            return grad
+
+        def __call__(self, t):
+            self.calls += 1
+            out = self.f(t)
+            if isinstance(out, torch.Tensor) and out.requires_grad:
+                out.register_hook(self.count)
+            return out
 
     gen = torch.Generator().manual_seed(2504)
     W = torch.randn(3, 4, generator=gen)
-    cases = [
-        (lambda t: torch.cumsum(t, 0), torch.randn(5, generator=gen),
-         torch.randn(5, generator=gen)),
-        (lambda t: (W * torch.tanh(t)).sum(dim=1), torch.randn(4, generator=gen),
-         torch.randn(3, generator=gen)),
-        (lambda t: t ** 2, torch.randn(3, generator=gen, dtype=torch.float64),
-         torch.randn(3, generator=gen, dtype=torch.float64)),
-        (lambda t: torch.stack([t.prod(), t.sum(), torch.sin(t[0])]),
-         torch.randn(2, generator=gen), torch.randn(3, generator=gen)),
-        (lambda t: torch.stack([t[0] * t[0], 3.0 * t[0]]), torch.randn(1, generator=gen),
-         torch.randn(2, generator=gen)),
-    ]
-    results = []
-    if engine is not None:
-        autograd_module._engine_run_backward = counting_engine
-    try:
-        for f, x, v in cases:
-            x0 = x.clone()
-            calls[0] = 0
-            out = vjp(f, x, v)
-            results.append([out, str(out.dtype), bool(out.requires_grad),
-                            engine is None or calls[0] > 0,
-                            bool(torch.equal(x, x0) and not x.requires_grad and x.grad is None)])
-    finally:
-        if engine is not None:
-            autograd_module._engine_run_backward = engine
+    cases = {
+        "cumulative sum": (lambda t: torch.cumsum(t, 0), torch.randn(5, generator=gen), torch.randn(5, generator=gen)),
+        "tanh and weights": (lambda t: (W * torch.tanh(t)).sum(dim=1), torch.randn(4, generator=gen),
+                             torch.randn(3, generator=gen)),
+        "float64 squares": (lambda t: t ** 2, torch.randn(3, generator=gen, dtype=torch.float64),
+                            torch.randn(3, generator=gen, dtype=torch.float64)),
+        "more outputs than inputs": (lambda t: torch.stack([t.prod(), t.sum(), torch.sin(t[0])]),
+                                     torch.randn(2, generator=gen), torch.randn(3, generator=gen)),
+        "one input": (lambda t: torch.stack([t[0] * t[0], 3.0 * t[0]]), torch.randn(1, generator=gen),
+                      torch.randn(2, generator=gen)),
+    }
+    results, one_pass, untouched = {}, [], []
+    for name, (f, x, v) in cases.items():
+        counted, before = PassCounter(f), x.clone()
+        got = attempt(vjp, counted, x, v)
+        results[name] = [got, got.requires_grad] if isinstance(got, torch.Tensor) else got
+        one_pass.append(counted.passes == 1)
+        untouched.append(bool(torch.equal(x, before)) and not x.requires_grad and x.grad is None)
+    results["one backward pass through f"] = all(one_pass)
+    results["x left untouched"] = all(untouched)
     return results
+
+
+@probe("jacobian_modes")
+def jacobian_modes_cases(jacobian_modes, answer_jacobian_modes):
+    from d2lgrade.inside.probekit import attempt
+    return {"answer": attempt(jacobian_modes.choice, answer_jacobian_modes)}
+
+
+@probe("gradient_check", rtol=1e-4, atol=1e-6)
+def gradient_check_cases(gradient_check):
+    import torch
+    from d2lgrade.inside.probekit import CallCounter, attempt, keeps_inputs
+    gen = torch.Generator().manual_seed(2507)
+    x = torch.randn(5, generator=gen)
+    M = torch.randn(2, 3, generator=gen, dtype=torch.float64)
+    smooth = CallCounter(lambda t: (torch.sin(t) * t ** 2).sum())
+    results = {
+        "a smooth function": attempt(gradient_check, smooth, x),
+        "a float64 matrix": attempt(gradient_check, lambda t: (t.exp().sum(dim=1) ** 2).sum(), M),
+        "a gradient broken by a detach": attempt(gradient_check, lambda t: (t.detach() * t ** 2).sum(), x),
+        "a gradient broken by a wrong backward": attempt(
+            gradient_check, lambda t: (t ** 2).sum() + (t.detach() - t).sum() * 0.5, M),
+        "a larger step h": attempt(gradient_check, lambda t: (t ** 4).sum(), x, h=1e-3),
+        "x with no elements": attempt(gradient_check, lambda t: t.sum() + 1.0, torch.zeros(0)),
+    }
+    results["f evaluated at least twice per entry"] = smooth.calls >= 2 * x.numel()
+    results["x left untouched"] = keeps_inputs(gradient_check, lambda t: (t ** 3).sum(), x)
+    return results
+
+
+_DIFFERENCES = ("    flat = x.detach().double().reshape(-1)\n"
+                "    grad = torch.zeros_like(flat)\n"
+                "    for i in range(flat.numel()):\n"
+                "        e = torch.zeros_like(flat)\n"
+                "        e[i] = 1e-6\n"
+                "        grad[i] = (f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))).sum() / 2e-6\n")
+
+RULE_EXAMPLES = {
+    "gradient": {
+        "breaks": {
+            "central differences, no autograd": (
+                "def gradient(f, x):\n    if f(x).numel() != 1:\n        raise ValueError('f(x) has more than one element')\n"
+                + _DIFFERENCES + "    return grad.reshape(x.shape).to(x.dtype)"),
+        },
+        "keeps": {
+            "torch.autograd.grad": (
+                "def gradient(f, x):\n    z = x.detach().clone().requires_grad_()\n    out = f(z)\n"
+                "    if out.numel() != 1:\n        raise ValueError('f(x) has more than one element')\n"
+                "    (g,) = torch.autograd.grad(out.sum(), z)\n    return g"),
+        },
+    },
+    "detach": {
+        "breaks": {
+            "central differences, no autograd": (
+                "def frozen_stat_grads(loss, stat, x):\n"
+                "    x = x.double()\n    h = 1e-6\n    n = x.numel()\n    s0 = stat(x)\n"
+                "    full, frozen = torch.zeros(n, dtype=x.dtype), torch.zeros(n, dtype=x.dtype)\n"
+                "    for i in range(n):\n        e = torch.zeros(n, dtype=x.dtype)\n        e[i] = h\n"
+                "        full[i] = ((loss(x + e, stat(x + e)) - loss(x - e, stat(x - e))) / (2 * h)).sum()\n"
+                "        frozen[i] = ((loss(x + e, s0) - loss(x - e, s0)) / (2 * h)).sum()\n"
+                "    return full.float(), frozen.float()"),
+        },
+        "keeps": {
+            "two separate copies and torch.autograd.grad": (
+                "def frozen_stat_grads(loss, stat, x):\n"
+                "    a = x.detach().clone().requires_grad_()\n"
+                "    (full,) = torch.autograd.grad(loss(a, stat(a)).sum(), a)\n"
+                "    b = x.detach().clone().requires_grad_()\n"
+                "    (frozen,) = torch.autograd.grad(loss(b, stat(b).detach()).sum(), b)\n"
+                "    return full, frozen"),
+        },
+    },
+    "control_flow": {
+        "breaks": {
+            "a difference quotient, no autograd": (
+                "def loop_derivative(step, a, limit):\n"
+                "    def run(value):\n        t = torch.tensor(value, dtype=torch.float64)\n"
+                "        y = t\n        while y < limit:\n            y = step(y, t)\n        return y\n"
+                "    h = 1e-6\n    slope = (run(a + h) - run(a - h)) / (2 * h)\n"
+                "    return run(a).float(), slope.float()"),
+        },
+        "keeps": {
+            "backward() and .grad": (
+                "def loop_derivative(step, a, limit):\n"
+                "    t = torch.tensor(a, dtype=torch.float32, requires_grad=True)\n"
+                "    y = t\n    while y < limit:\n        y = step(y, t)\n"
+                "    y.backward()\n    return y.detach(), t.grad"),
+        },
+    },
+    "vjp": {
+        "breaks": {
+            "differences of v^T f, no autograd": (
+                "def vjp(f, x, v):\n"
+                "    g = lambda t: (v.double() * f(t)).sum()\n"
+                "    flat = x.detach().double()\n    out = torch.zeros_like(flat)\n"
+                "    for i in range(flat.numel()):\n        e = torch.zeros_like(flat)\n        e[i] = 1e-6\n"
+                "        out[i] = (g(flat + e) - g(flat - e)) / 2e-6\n"
+                "    return out.to(x.dtype)"),
+            "the Jacobian from torch.autograd.functional": (
+                "def vjp(f, x, v):\n"
+                "    J = torch.autograd.functional.jacobian(f, x.detach())\n"
+                "    return (v[:, None] * J).sum(dim=0)"),
+            "jacrev imported under another name": (
+                "from torch.func import jacrev as rows_of",
+                "def vjp(f, x, v):\n"
+                "    J = rows_of(f)(x.detach())\n"
+                "    x.detach().clone().requires_grad_().sum().backward()\n"
+                "    return (v[:, None] * J).sum(dim=0)"),
+            "an alias bound in another cell": (
+                "jac = torch.autograd.functional.jacobian",
+                "def vjp(f, x, v):\n    return (v[:, None] * jac(f, x.detach())).sum(dim=0)"),
+        },
+        "keeps": {
+            "torch.autograd.grad with grad_outputs": (
+                "def vjp(f, x, v):\n"
+                "    # one pass, no torch.autograd.functional.jacobian\n"
+                "    z = x.detach().clone().requires_grad_()\n"
+                "    (g,) = torch.autograd.grad(f(z), z, grad_outputs=v)\n"
+                "    return g"),
+            "the scalar v^T f, then backward()": (
+                "def vjp(f, x, v):\n"
+                "    z = x.detach().clone().requires_grad_()\n"
+                "    (v * f(z)).sum().backward()\n"
+                "    return z.grad"),
+        },
+    },
+}
