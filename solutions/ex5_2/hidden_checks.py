@@ -147,7 +147,7 @@ _INIT = ("    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma
          "        self.b2 = nn.Parameter(torch.zeros(num_outputs))\n\n")
 
 
-def _scratch(forward: str) -> str:
+def _scratch_example(forward: str) -> str:
     return ("class MLPScratch(d2l.Classifier):\n" + _INIT + "    def forward(self, X):\n"
             "        X = X.reshape(-1, self.num_inputs)\n" + forward)
 
@@ -155,31 +155,31 @@ def _scratch(forward: str) -> str:
 RULE_EXAMPLES = {
     "mlp_scratch": {
         "breaks": {
-            "F.linear": _scratch("        H = torch.relu(F.linear(X, self.W1.T, self.b1))\n"
+            "F.linear": _scratch_example("        H = torch.relu(F.linear(X, self.W1.T, self.b1))\n"
                                  "        return F.linear(H, self.W2.T, self.b2)"),
             "from-import under another name": (
                 "from torch.nn.functional import linear as affine",
-                _scratch("        H = torch.relu(affine(X, self.W1.T, self.b1))\n"
+                _scratch_example("        H = torch.relu(affine(X, self.W1.T, self.b1))\n"
                          "        return affine(H, self.W2.T, self.b2)")),
             "alias in another cell": (
                 "layer_op = nn.functional.linear",
-                _scratch("        H = torch.relu(layer_op(X, self.W1.T, self.b1))\n"
+                _scratch_example("        H = torch.relu(layer_op(X, self.W1.T, self.b1))\n"
                          "        return H @ self.W2 + self.b2")),
             "helper in another cell": (
                 "def dense(X, W, b):\n    return F.linear(X, W.T, b)",
-                _scratch("        return dense(torch.relu(dense(X, self.W1, self.b1)), self.W2, self.b2)")),
-            "name built at run time": _scratch(
+                _scratch_example("        return dense(torch.relu(dense(X, self.W1, self.b1)), self.W2, self.b2)")),
+            "name built at run time": _scratch_example(
                 "        dense = getattr(F, 'lin' + 'ear')\n"
                 "        return dense(torch.relu(dense(X, self.W1.T, self.b1)), self.W2.T, self.b2)"),
         },
         "keeps": {
-            "torch.addmm and matmul": _scratch(
+            "torch.addmm and matmul": _scratch_example(
                 "        # not F.linear or nn.Linear: the products are written out\n"
                 "        H = torch.relu(torch.addmm(self.b1, X, self.W1))\n"
                 "        return torch.matmul(H, self.W2) + self.b2"),
             "helper in another cell": (
                 "def affine_map(X, W, b):\n    return X @ W + b",
-                _scratch("        return affine_map(torch.relu(affine_map(X, self.W1, self.b1)), self.W2, self.b2)")),
+                _scratch_example("        return affine_map(torch.relu(affine_map(X, self.W1, self.b1)), self.W2, self.b2)")),
         },
     },
 }

@@ -98,7 +98,7 @@ def backward_cases(backward):
 
 
 @probe("per_example_shape")
-def per_example_shape_answer(answer_per_example_shape):
+def per_example_shape_value(answer_per_example_shape):
     from d2lgrade.inside.probekit import attempt
     return {"shape": attempt(lambda: [int(v) for v in answer_per_example_shape])}
 
@@ -125,7 +125,7 @@ def memory_cases(memory_floats):
     return results
 
 
-def _backward(body: str) -> str:
+def _backward_example(body: str) -> str:
     return "def backward(X, Y, W1, W2, lambd):\n" + body
 
 
@@ -135,45 +135,45 @@ _BY_AUTOGRAD = ("    W1 = W1.detach().clone().requires_grad_(True)\n"
 RULE_EXAMPLES = {
     "backward": {
         "breaks": {
-            "enable_grad escapes no_grad, then backward()": _backward(
+            "enable_grad escapes no_grad, then backward()": _backward_example(
                 "    with torch.enable_grad():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
                 "        objective(X, Y, W1, W2, lambd).backward()\n    return W1.grad, W2.grad"),
-            "set_grad_enabled with torch.autograd.grad": _backward(
+            "set_grad_enabled with torch.autograd.grad": _backward_example(
                 "    with torch.set_grad_enabled(True):\n" + _BY_AUTOGRAD.replace("    ", "        ") +
                 "        return torch.autograd.grad(objective(X, Y, W1, W2, lambd), (W1, W2))"),
             "torch.autograd.grad imported under another name": (
                 "from torch.autograd import grad as gradients_of",
-                _backward("    with torch.enable_grad():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
+                _backward_example("    with torch.enable_grad():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
                           "        return gradients_of(objective(X, Y, W1, W2, lambd), (W1, W2))")),
             "alias of torch.autograd in another cell": (
                 "engine = torch.autograd",
-                _backward("    with torch.enable_grad():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
+                _backward_example("    with torch.enable_grad():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
                           "        return engine.grad(objective(X, Y, W1, W2, lambd), (W1, W2))")),
             "helper in another cell": (
                 "def autograd_of_objective(X, Y, W1, W2, lambd):\n    with torch.enable_grad():\n"
                 + _BY_AUTOGRAD.replace("    ", "        ") +
                 "        objective(X, Y, W1, W2, lambd).backward()\n    return W1.grad, W2.grad",
-                _backward("    return autograd_of_objective(X, Y, W1, W2, lambd)")),
-            "torch.func": _backward(
+                _backward_example("    return autograd_of_objective(X, Y, W1, W2, lambd)")),
+            "torch.func": _backward_example(
                 "    return torch.func.grad(objective, argnums=(2, 3))(X, Y, W1, W2, lambd)"),
-            "name built at run time": _backward(
+            "name built at run time": _backward_example(
                 "    with getattr(torch, 'enable' + '_grad')():\n" + _BY_AUTOGRAD.replace("    ", "        ") +
                 "        J = objective(X, Y, W1, W2, lambd)\n"
                 "        return getattr(torch, 'auto' + 'grad').grad(J, (W1, W2))"),
-            "backward kernel for ReLU": _backward(
+            "backward kernel for ReLU": _backward_example(
                 "    n = X.shape[0]\n    Z = X @ W1\n    H = torch.clamp(Z, min=0)\n"
                 "    dO = (H @ W2 - Y) / n\n"
                 "    dZ = torch.ops.aten.threshold_backward(dO @ W2.T, Z, 0.0)\n"
                 "    return X.T @ dZ + lambd * W1, H.T @ dO + lambd * W2"),
         },
         "keeps": {
-            "torch.where and .mT": _backward(
+            "torch.where and .mT": _backward_example(
                 "    # chain rule by hand: no .backward(), no torch.autograd\n"
                 "    Z = torch.matmul(X, W1)\n    H = torch.where(Z > 0, Z, torch.zeros_like(Z))\n"
                 "    dO = (torch.matmul(H, W2) - Y) / X.shape[0]\n"
                 "    dZ = torch.where(Z > 0, dO @ W2.mT, torch.zeros_like(Z))\n"
                 "    return X.mT @ dZ + lambd * W1, H.mT @ dO + lambd * W2"),
-            "forward from Task 1": _backward(
+            "forward from Task 1": _backward_example(
                 "    Z, H, O = forward(X, W1, W2)\n    dO = (O - Y) / len(X)\n"
                 "    dZ = (dO @ W2.T) * (Z > 0)\n"
                 "    return X.T @ dZ + lambd * W1, H.T @ dO + lambd * W2"),
