@@ -217,6 +217,14 @@ RULE_EXAMPLES = {
                 "        y = F.gelu(z).sum()\n    return getattr(torch, 'auto' + 'grad').grad(y, z)[0]"),
             "backward kernel": (
                 "def gelu_grad(x):\n    return torch.ops.aten.gelu_backward(torch.ones_like(x), x)"),
+            "alias in another cell": (
+                "differentiate = torch.autograd.grad",
+                "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
+                "    with torch.enable_grad():\n        return differentiate(F.gelu(z).sum(), z)[0]"),
+            "helper in another cell": (
+                "def elementwise_slope(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
+                "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad",
+                "def gelu_grad(x):\n    return elementwise_slope(F.gelu, x)"),
         },
         "keeps": {
             "torch.special.ndtr": (
