@@ -1,112 +1,185 @@
 """Hidden checks for exercises 5.2 (instructor only; never shipped to students)."""
-from d2lgrade import probe
+from d2lgrade import probe, rules
+from d2lgrade.rules import Forbid
 
+LAYERS = ("torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear", "torch.nn.LazyBilinear",
+          "torch.nn.functional.linear", "torch.nn.functional.bilinear")
 
-@probe("relu")
-def relu_values_shapes_and_gradient(relu):
-    import torch
-    gen = torch.Generator().manual_seed(5201)
-    X = torch.randn(4, 3, 2, generator=gen)
-    X_copy = X.clone()
-    Z = torch.randn(10, generator=gen).requires_grad_(True)
-    relu(Z).pow(2).sum().backward()
-    return {
-        "values": relu(X),
-        "unchanged": bool(torch.equal(X, X_copy)),
-        "grad": Z.grad,
-        "dtype64": str(relu(X.double()).dtype),
-        "scalar": relu(torch.tensor(-2.0)),
-        "empty_shape": list(relu(torch.zeros(0, 5)).shape),
-    }
+rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
 
 
 @probe("mlp_scratch")
-def mlp_scratch_parameters_and_forward(MLPScratch):
+def mlp_scratch_cases(MLPScratch):
     import torch
-    torch.manual_seed(5202)
-    big = MLPScratch(num_inputs=200, num_outputs=50, num_hiddens=100, lr=0.1, sigma=0.5)
-    names = {name: list(p.shape) for name, p in big.named_parameters()}
-    init_ok = [
-        bool(abs(float(big.W1.std()) - 0.5) < 0.05),
-        bool(abs(float(big.W2.std()) - 0.5) < 0.05),
-        bool(torch.all(big.b1 == 0)),
-        bool(torch.all(big.b2 == 0)),
-    ]
-    model = MLPScratch(num_inputs=6, num_outputs=3, num_hiddens=5, lr=0.1)
-    gen = torch.Generator().manual_seed(5203)
-    with torch.no_grad():
-        model.W1.copy_(torch.randn(6, 5, generator=gen))
-        model.b1.copy_(torch.randn(5, generator=gen))
-        model.W2.copy_(torch.randn(5, 3, generator=gen))
-        model.b2.copy_(torch.randn(3, generator=gen))
-    X = torch.randn(8, 2, 3, generator=gen)
-    y = torch.randint(0, 3, (8,), generator=gen)
-    O = model(X)
-    loss = model.loss(O, y)
-    loss.backward()
+    from d2lgrade.inside.probekit import attempt
+
+    def parameters_and_init():
+        torch.manual_seed(5202)
+        big = MLPScratch(num_inputs=200, num_outputs=50, num_hiddens=100, lr=0.1, sigma=0.5)
+        return {
+            "names": {name: list(p.shape) for name, p in big.named_parameters()},
+            "scale": [bool(abs(float(big.W1.std()) - 0.5) < 0.05), bool(abs(float(big.W2.std()) - 0.5) < 0.05)],
+            "zero biases": [bool(torch.all(big.b1 == 0)), bool(torch.all(big.b2 == 0))],
+        }
+
+    def model_with_known_weights():
+        model = MLPScratch(num_inputs=6, num_outputs=3, num_hiddens=5, lr=0.1)
+        gen = torch.Generator().manual_seed(5203)
+        with torch.no_grad():
+            for p in (model.W1, model.b1, model.W2, model.b2):
+                p.copy_(torch.randn(p.shape, generator=gen))
+        return model, gen
+
+    def logits():
+        model, gen = model_with_known_weights()
+        return model(torch.randn(8, 2, 3, generator=gen)).detach()
+
+    def batch_of_one():
+        model, gen = model_with_known_weights()
+        return model(torch.randn(1, 6, generator=gen)).detach()
+
+    def gradients():
+        model, gen = model_with_known_weights()
+        X = torch.randn(8, 6, generator=gen)
+        y = torch.randint(0, 3, (8,), generator=gen)
+        model.loss(model(X), y).backward()
+        return [model.W1.grad, model.b1.grad, model.W2.grad, model.b2.grad]
+
+    setup = attempt(parameters_and_init)
+    if not isinstance(setup, dict) or "names" not in setup:
+        setup = {"names": setup, "scale": setup, "zero biases": setup}
     return {
-        "names": names,
-        "num_tensors": len(list(model.parameters())),
-        "init": init_ok,
-        "logits": O.detach(),
-        "single": model(torch.randn(1, 6, generator=gen)).detach(),
-        "grad_W1": model.W1.grad,
-        "grad_b2": model.b2.grad,
+        "parameter names and shapes": setup["names"],
+        "initial scale (sigma = 0.5)": setup["scale"],
+        "biases start at zero": setup["zero biases"],
+        "logits": attempt(logits),
+        "batch of one": attempt(batch_of_one),
+        "gradients of the loss": attempt(gradients),
     }
 
 
+@probe("symmetry")
+def symmetry_reading(symmetry, answer_symmetry):
+    from d2lgrade.inside.probekit import attempt
+    return {"answer": attempt(symmetry.choice, answer_symmetry)}
+
+
 @probe("make_mlp")
-def make_mlp_structure_counts_and_forward(make_mlp, count_parameters):
+def make_mlp_cases(make_mlp):
     import torch
-    from torch import nn
-    structures = {}
-    counts = {}
-    for key, sizes in {"deep": [12, 8, 6, 4, 3], "one": [5, 2], "two": [7, 1, 9]}.items():
+    from d2lgrade.inside.probekit import attempt
+
+    def structure(sizes):
+        return [[type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
+                 getattr(m, "bias", None) is not None] for m in make_mlp(sizes)]
+
+    def forward():
         torch.manual_seed(5204)
-        net = make_mlp(sizes)
-        structures[key] = [
-            [type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
-             getattr(m, "bias", None) is not None]
-            for m in net
-        ]
-        counts[key] = count_parameters(net)
-    net = make_mlp([6, 4, 3])
-    gen = torch.Generator().manual_seed(5205)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen))
-    out = net(torch.randn(5, 2, 3, generator=gen)).detach()
-    shared = nn.Linear(3, 3)
-    others = [
-        count_parameters(nn.Sequential(nn.Linear(10, 4, bias=False), nn.ReLU(), nn.Linear(4, 2))),
-        count_parameters(nn.Sequential(shared, nn.Tanh(), shared, nn.Linear(3, 1))),
-        count_parameters(nn.ReLU()),
-    ]
-    return {"structures": structures, "counts": counts, "forward": out, "others": others,
-            "count_type": type(counts["deep"]).__name__}
+        net = make_mlp([6, 4, 3])
+        return net(torch.randn(5, 2, 3, generator=torch.Generator().manual_seed(5205))).detach()
+
+    return {
+        "four layers": attempt(structure, [12, 8, 6, 4, 3]),
+        "softmax regression": attempt(structure, [5, 2]),
+        "hidden width 1": attempt(structure, [7, 1, 9]),
+        "default initialization": attempt(forward),
+    }
 
 
-@probe("train_step")
-def train_step_several_steps_with_stale_gradients(train_step):
-    import torch
+@probe("count_parameters")
+def count_parameters_cases(count_parameters):
     from torch import nn
-    torch.manual_seed(5206)
-    net = nn.Sequential(nn.Flatten(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
-    gen = torch.Generator().manual_seed(5207)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-    X = torch.randn(10, 2, 3, generator=gen)
-    y = torch.randint(0, 3, (10,), generator=gen)
-    # leave stale gradients behind: they must not influence the update
-    (net(X) ** 2).sum().backward()
-    losses = [train_step(net, X, y, 0.3) for _ in range(5)]
-    params = [p.detach().clone() for p in net.parameters()]
-    single = nn.Sequential(nn.Linear(2, 2))
-    with torch.no_grad():
-        single[0].weight.copy_(torch.tensor([[0.5, -1.0], [2.0, 0.0]]))
-        single[0].bias.copy_(torch.tensor([0.1, -0.1]))
-    first = train_step(single, torch.tensor([[1.0, 2.0]]), torch.tensor([1]), 1.0)
-    return {"losses": losses, "params": params, "single_loss": first,
-            "single_params": [p.detach().clone() for p in single.parameters()],
-            "loss_type": type(losses[0]).__name__}
+    from d2lgrade.inside.probekit import attempt
+    deep = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+    shared = nn.Linear(3, 3)
+    tied = nn.Sequential(shared, nn.Tanh(), shared, nn.Linear(3, 1))
+    frozen = nn.Sequential(nn.Linear(10, 4, bias=False), nn.ReLU(), nn.Linear(4, 2))
+    frozen[2].bias.requires_grad_(False)
+    return {
+        "deep MLP": attempt(count_parameters, deep),
+        "shared layer": attempt(count_parameters, tied),
+        "no parameters": attempt(count_parameters, nn.ReLU()),
+        "layer without bias": attempt(count_parameters, frozen),
+        "frozen bias, trainable only": attempt(count_parameters, frozen, trainable_only=True),
+        "shared layer, trainable only": attempt(count_parameters, tied, True),
+        "returns an int": type(attempt(count_parameters, deep)).__name__,
+    }
+
+
+@probe("init_scale", rtol=0.02, atol=0.0)
+def init_scale_number(answer_init_scale):
+    from d2lgrade.inside.probekit import attempt
+    return {"factor": attempt(float, answer_init_scale)}
+
+
+# Validation accuracy on 200 images moves in steps of 0.005; runs on other machines may differ
+# in the last bits of their sums and flip a few borderline images. A wrong recipe (no reseed per
+# run, another learning rate, batch size or number of epochs) moves some width by 0.1 or more.
+@probe("width", rtol=0.0, atol=0.03)
+def width_accuracies(width_results):
+    from d2lgrade.inside.probekit import attempt
+
+    def recorded():
+        return sorted(int(width) for width in width_results)
+
+    cases = {"widths recorded": attempt(recorded)}
+    if isinstance(width_results, dict):
+        for width, accuracy in width_results.items():
+            cases[f"width {width}"] = attempt(float, accuracy)
+    return cases
+
+
+@probe("width")
+def width_figure_layout(width_figure):
+    from d2lgrade.inside.probekit import figure_summary
+    summary = figure_summary(width_figure)
+    if "axes" not in summary:
+        return {"figure": summary}
+    return {"figure: number of axes": summary["axes"], "figure: points per line": summary["lines"],
+            "figure: axis labels": summary["labelled"]}
+
+
+_INIT = ("    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma=0.01):\n"
+         "        super().__init__()\n        self.save_hyperparameters()\n"
+         "        self.W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)\n"
+         "        self.b1 = nn.Parameter(torch.zeros(num_hiddens))\n"
+         "        self.W2 = nn.Parameter(torch.randn(num_hiddens, num_outputs) * sigma)\n"
+         "        self.b2 = nn.Parameter(torch.zeros(num_outputs))\n\n")
+
+
+def _scratch_example(forward: str) -> str:
+    return ("class MLPScratch(d2l.Classifier):\n" + _INIT + "    def forward(self, X):\n"
+            "        X = X.reshape(-1, self.num_inputs)\n" + forward)
+
+
+RULE_EXAMPLES = {
+    "mlp_scratch": {
+        "breaks": {
+            "F.linear": _scratch_example("        H = torch.relu(F.linear(X, self.W1.T, self.b1))\n"
+                                 "        return F.linear(H, self.W2.T, self.b2)"),
+            "from-import under another name": (
+                "from torch.nn.functional import linear as affine",
+                _scratch_example("        H = torch.relu(affine(X, self.W1.T, self.b1))\n"
+                         "        return affine(H, self.W2.T, self.b2)")),
+            "alias in another cell": (
+                "layer_op = nn.functional.linear",
+                _scratch_example("        H = torch.relu(layer_op(X, self.W1.T, self.b1))\n"
+                         "        return H @ self.W2 + self.b2")),
+            "helper in another cell": (
+                "def dense(X, W, b):\n    return F.linear(X, W.T, b)",
+                _scratch_example("        return dense(torch.relu(dense(X, self.W1, self.b1)), self.W2, self.b2)")),
+            "name built at run time": _scratch_example(
+                "        dense = getattr(F, 'lin' + 'ear')\n"
+                "        return dense(torch.relu(dense(X, self.W1.T, self.b1)), self.W2.T, self.b2)"),
+        },
+        "keeps": {
+            "torch.addmm and matmul": _scratch_example(
+                "        # not F.linear or nn.Linear: the products are written out\n"
+                "        H = torch.relu(torch.addmm(self.b1, X, self.W1))\n"
+                "        return torch.matmul(H, self.W2) + self.b2"),
+            "helper in another cell": (
+                "def affine_map(X, W, b):\n    return X @ W + b",
+                _scratch_example("        return affine_map(torch.relu(affine_map(X, self.W1, self.b1)), self.W2, self.b2)")),
+        },
+    },
+}
