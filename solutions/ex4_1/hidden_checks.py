@@ -205,6 +205,9 @@ RULE_EXAMPLES = {
             "imported under another name in another cell": (
                 "from torch.special import entr as surprise_terms",
                 "def entropy(p):\n    return surprise_terms(p).sum(dim=-1)"),
+            "helper in another cell": (
+                "def surprisal_terms(p):\n    return torch.special.entr(p)",
+                "def entropy(p):\n    return surprisal_terms(p).sum(dim=-1)"),
             "name built at run time": (
                 "def entropy(p):\n"
                 "    return getattr(torch.special, 'en' + 'tr')(p).sum(dim=-1)"),
@@ -232,6 +235,9 @@ RULE_EXAMPLES = {
                 "def kl_divergence(p, q):\n"
                 "    D = torch.distributions\n"
                 "    return D.kl_divergence(D.Categorical(probs=p), D.Categorical(probs=q))"),
+            "helper in another cell": (
+                "def pointwise_divergence(p, q):\n    return F.kl_div(q.log(), p, reduction='none')",
+                "def kl_divergence(p, q):\n    return pointwise_divergence(p, q).sum(dim=-1)"),
             "name built at run time": (
                 "def kl_divergence(p, q):\n"
                 "    return getattr(F, 'kl_' + 'div')(torch.log(q), p, reduction='none').sum(dim=-1)"),

@@ -197,6 +197,9 @@ RULE_EXAMPLES = {
             "nn.NLLLoss made in another cell": (
                 "criterion = torch.nn.NLLLoss()",
                 "def cross_entropy(Y_hat, y):\n    return criterion(torch.log(Y_hat), y)"),
+            "helper in another cell": (
+                "def mean_negative_log(Y_hat, y):\n    return torch.nn.functional.nll_loss(Y_hat.log(), y)",
+                "def cross_entropy(Y_hat, y):\n    return mean_negative_log(Y_hat, y)"),
             "name built at run time": (
                 "def cross_entropy(Y_hat, y):\n"
                 "    return getattr(torch.nn.functional, 'nll_' + 'loss')(torch.log(Y_hat), y)"),
@@ -231,6 +234,11 @@ RULE_EXAMPLES = {
                 "from torch.special import logsumexp as smooth_max",
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = smooth_max(O, dim=1) - O[torch.arange(len(y)), y]\n"
+                "    return losses.mean() if averaged else losses"),
+            "helper in another cell": (
+                "def log_normaliser(O):\n    return torch.logsumexp(O, dim=1)",
+                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+                "    losses = log_normaliser(O) - O[torch.arange(len(y)), y]\n"
                 "    return losses.mean() if averaged else losses"),
             "name built at run time": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
