@@ -122,11 +122,11 @@ def linear_classifier_cases(LinearClassifier):
 
 
 @probe("wd_study", rtol=0.005, atol=0.0)
-def wd_study_losses_and_norms(wd_results):
+def weight_decay_losses_and_norms(wd_study_results):
     from d2lgrade.inside.probekit import attempt
 
     def numbers(key):
-        return [float(v) for v in wd_results[key]]
+        return [float(v) for v in wd_study_results[key]]
 
     return {
         "weight decays studied": attempt(numbers, "weight_decay"),
@@ -136,15 +136,15 @@ def wd_study_losses_and_norms(wd_results):
 
 
 @probe("wd_study", rtol=0.0, atol=0.011)
-def wd_study_accuracies(wd_results):
+def weight_decay_accuracies(wd_study_results):
     from d2lgrade.inside.probekit import attempt
-    return {"final validation accuracies": attempt(lambda: [float(v) for v in wd_results["val_acc"]])}
+    return {"final validation accuracies": attempt(lambda: [float(v) for v in wd_study_results["val_acc"]])}
 
 
 @probe("wd_study")
-def wd_study_figure(wd_figure):
+def weight_decay_plot(wd_study_figure):
     from d2lgrade.inside.probekit import figure_summary
-    return {"figure": figure_summary(wd_figure)}
+    return {"figure": figure_summary(wd_study_figure)}
 
 
 RULE_EXAMPLES = {
