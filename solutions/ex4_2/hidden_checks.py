@@ -1,80 +1,195 @@
-"""Hidden checks for exercises 4.2 (instructor only; never shipped to students)."""
-from d2lgrade import probe
+"""Hidden checks for exercises 4.2 (instructor only; never shipped to students).
+
+The probes load their own copy of the data (``d2l.FashionMNIST()`` reads ``$D2L_DATA_DIR``,
+which the grader sets): they never use a data set the notebook made.
+"""
+from d2lgrade import probe, rules
+from d2lgrade.rules import NoLoops
+
+rules("class_counts", NoLoops(why="count with one whole-tensor operation"))
+rules("mean_intensity", NoLoops(why="per-class sums and counts with whole-tensor operations"))
 
 
 @probe("class_counts")
-def class_counts_on_real_and_toy_data(class_counts, data):
+def class_counts_cases(class_counts):
     import torch
     from torch.utils.data import TensorDataset
+
+    import d2lutils as d2l
+    from d2lgrade.inside.probekit import attempt
+    fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(421)
     labels = torch.randint(0, 4, (30,), generator=gen)
-    labels[labels == 2] = 3                            # class 2 never occurs
+    labels[labels == 2] = 3
     toy = TensorDataset(torch.zeros(30, 1, 3, 3), labels)
     empty = TensorDataset(torch.zeros(0, 1, 28, 28), torch.zeros(0, dtype=torch.int64))
     return {
-        "val": class_counts(data.val),
-        "train": class_counts(data.train),
-        "toy": class_counts(toy, num_classes=4),
-        "toy_more_classes": class_counts(toy, num_classes=6),
-        "empty": class_counts(empty),
+        "validation set": attempt(class_counts, fashion.val),
+        "training set": attempt(class_counts, fashion.train),
+        "a class never occurs": attempt(class_counts, toy, num_classes=4),
+        "more classes than labels": attempt(class_counts, toy, num_classes=6),
+        "empty data set": attempt(class_counts, empty),
     }
 
 
 @probe("mean_intensity", rtol=1e-4, atol=1e-6)
-def mean_intensity_on_real_and_toy_data(mean_intensity, data):
+def mean_intensity_cases(mean_intensity):
     import torch
     from torch.utils.data import TensorDataset
+
+    import d2lutils as d2l
+    from d2lgrade.inside.probekit import attempt
+    fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(422)
     images = torch.rand(12, 1, 3, 5, generator=gen)
     labels = torch.tensor([0, 2, 2, 4, 0, 0, 2, 4, 4, 4, 0, 2])   # classes 1 and 3 absent
-    toy = mean_intensity(TensorDataset(images, labels), num_classes=5)
-    val = mean_intensity(data.val)
     return {
-        "val": torch.nan_to_num(val, nan=-1.0),
-        "val_dtype": str(val.dtype),
-        "toy": torch.nan_to_num(toy, nan=-1.0),
-        "toy_nan": torch.isnan(toy),
-        "toy_dtype": str(toy.dtype),
+        "validation set": attempt(mean_intensity, fashion.val),
+        "training set": attempt(mean_intensity, fashion.train),
+        "absent classes, other image size": attempt(mean_intensity, TensorDataset(images, labels), num_classes=5),
+        "one image per class": attempt(mean_intensity, TensorDataset(images[:3], torch.tensor([2, 0, 1])),
+                                       num_classes=3),
     }
 
 
-@probe("text_labels")
-def text_labels_on_all_classes(text_labels, data):
+@probe("fixed_clothes")
+def fixed_clothes_cases(FixedClothesData):
+    import matplotlib.pyplot as plt
     import torch
+    from d2lgrade.inside.probekit import RAISED, attempt
+    cases = ("tensor of indices", "list of indices", "range", "validation labels", "empty input",
+             "returns a list", "index 10", "index -1", "titles drawn by visualize")
+    try:
+        fixed = FixedClothesData(batch_size=16)
+    except Exception as err:  # the class itself is broken: every case fails alike
+        return {case: {RAISED: type(err).__name__} for case in cases}
+    labels = fixed.val.tensors[1]
+
+    def titles():
+        plt.close("all")
+        fixed.visualize((fixed.val.tensors[0][:6], labels[:6]), nrows=2, ncols=3)
+        drawn = [ax.get_title() for ax in plt.gcf().get_axes()]
+        plt.close("all")
+        return drawn
+
     return {
-        "all_reversed": text_labels(torch.arange(9, -1, -1)),
-        "list": text_labels([7, 5, 7, 8]),
-        "val_first": text_labels(data.val.tensors[1][:12]),
-        "empty_tensor": text_labels(torch.zeros(0, dtype=torch.int64)),
-        "type": type(text_labels([3])).__name__,
+        "tensor of indices": attempt(fixed.text_labels, torch.arange(9, -1, -1)),
+        "list of indices": attempt(fixed.text_labels, [7, 5, 7, 8]),
+        "range": attempt(fixed.text_labels, range(2, 6)),
+        "validation labels": attempt(fixed.text_labels, labels[:20]),
+        "empty input": attempt(fixed.text_labels, torch.zeros(0, dtype=torch.int64)),
+        "returns a list": type(attempt(fixed.text_labels, [3])).__name__,
+        "index 10": attempt(fixed.text_labels, [1, 10]),
+        "index -1": attempt(fixed.text_labels, torch.tensor([-1, 2])),
+        "titles drawn by visualize": attempt(titles),
     }
 
 
 @probe("balanced_subset")
-def balanced_subset_on_real_and_toy_data(balanced_subset, data):
+def balanced_subset_cases(balanced_subset):
     import torch
     from torch.utils.data import TensorDataset
-    real = balanced_subset(data.train, per_class=3)
-    real_images, real_labels = real.tensors
+
+    import d2lutils as d2l
+    from d2lgrade.inside.probekit import attempt, keeps_inputs
+    fashion = d2l.FashionMNIST(batch_size=64)
+
+    def summary(per_class, dataset, num_classes=10):
+        """What a subset holds: its labels, each image's pixel sum, its shapes and dtypes."""
+        sub = balanced_subset(dataset, per_class, num_classes=num_classes)
+        images, labels = sub.tensors
+        return {"labels": labels, "image sums": images.reshape(len(images), -1).sum(dim=1),
+                "shapes": [list(images.shape), list(labels.shape)], "dtypes": [str(images.dtype), str(labels.dtype)]}
+
     gen = torch.Generator().manual_seed(423)
     images = torch.rand(20, 1, 2, 3, generator=gen)
     labels = torch.randint(0, 3, (20,), generator=gen)
-    toy = balanced_subset(TensorDataset(images, labels), per_class=2, num_classes=3)
-    none = balanced_subset(TensorDataset(images, labels), per_class=0, num_classes=3)
+    toy = TensorDataset(images, labels)
     too_many = int((labels == labels.bincount().argmin()).sum()) + 1
-    try:
-        balanced_subset(TensorDataset(images, labels), per_class=too_many, num_classes=3)
-        error = None
-    except ValueError:
-        error = "ValueError"
-    except Exception as e:  # noqa: BLE001 - the wrong kind of error is also an answer
-        error = type(e).__name__
     return {
-        "real_labels": real_labels,
-        "real_image_sums": real_images.sum(dim=(1, 2, 3)),
-        "real_shape": list(real_images.shape),
-        "toy": [toy.tensors[0], toy.tensors[1]],
-        "none_shapes": [list(none.tensors[0].shape), list(none.tensors[1].shape)],
-        "none_label_dtype": str(none.tensors[1].dtype),
-        "error": error,
+        "training set, 3 per class": attempt(summary, 3, fashion.train),
+        "validation set, 1 per class": attempt(summary, 1, fashion.val),
+        "other image size": attempt(summary, 2, toy, 3),
+        "per_class = 0": attempt(summary, 0, toy, 3),
+        "too few examples": attempt(summary, too_many, toy, 3),
+        "float64 images": attempt(summary, 2, TensorDataset(images.double(), labels), 3),
+        "input not modified": keeps_inputs(lambda imgs, lbls: balanced_subset(TensorDataset(imgs, lbls), 2, 3),
+                                           images, labels),
     }
+
+
+@probe("resize_megabytes", rtol=0.01, atol=0.0)
+def resize_megabytes_value(answer_resize_megabytes):
+    return {"answer": answer_resize_megabytes}
+
+
+@probe("resize_effect")
+def resize_effect_choice(resize_effect, answer_resize_effect):
+    from d2lgrade.inside.probekit import attempt
+    return {"answer": attempt(resize_effect.choice, answer_resize_effect)}
+
+
+@probe("last_batch", rtol=0.0, atol=0.0)
+def last_batch_value(answer_last_batch):
+    return {"answer": answer_last_batch}
+
+
+RULE_EXAMPLES = {
+    "class_counts": {
+        "breaks": {
+            "comprehension over the classes": (
+                "def class_counts(dataset, num_classes=10):\n"
+                "    labels = dataset.tensors[1]\n"
+                "    return torch.tensor([int((labels == c).sum()) for c in range(num_classes)], dtype=torch.int64)"),
+            "loop in a helper in another cell": (
+                "def tally(labels, num_classes):\n"
+                "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"
+                "    for label in labels:\n"
+                "        counts[label] += 1\n"
+                "    return counts",
+                "def class_counts(dataset, num_classes=10):\n"
+                "    return tally(dataset.tensors[1], num_classes)"),
+        },
+        "keeps": {
+            "one-hot sum": (
+                "def class_counts(dataset, num_classes=10):\n"
+                "    # summing one-hot rows, no for loop\n"
+                "    return torch.nn.functional.one_hot(dataset.tensors[1], num_classes).sum(dim=0)"),
+            "comparison with arange": (
+                "def class_counts(dataset, num_classes=10):\n"
+                "    labels = dataset.tensors[1]\n"
+                "    return (labels.unsqueeze(1) == torch.arange(num_classes)).sum(dim=0)"),
+        },
+    },
+    "mean_intensity": {
+        "breaks": {
+            "loop over the classes": (
+                "def mean_intensity(dataset, num_classes=10):\n"
+                "    images, labels = dataset.tensors\n"
+                "    result = torch.full((num_classes,), float('nan'))\n"
+                "    for c in range(num_classes):\n"
+                "        if (labels == c).any():\n"
+                "            result[c] = images[labels == c].mean()\n"
+                "    return result"),
+            "comprehension in a helper in another cell": (
+                "def class_means(images, labels, num_classes):\n"
+                "    return torch.stack([images[labels == c].mean() for c in range(num_classes)])",
+                "def mean_intensity(dataset, num_classes=10):\n"
+                "    return class_means(*dataset.tensors, num_classes)"),
+        },
+        "keeps": {
+            "index_add_": (
+                "def mean_intensity(dataset, num_classes=10):\n"
+                "    images, labels = dataset.tensors\n"
+                "    per_image = images.flatten(1).mean(dim=1)\n"
+                "    sums = torch.zeros(num_classes).index_add_(0, labels, per_image)\n"
+                "    sizes = torch.zeros(num_classes).index_add_(0, labels, torch.ones_like(per_image))\n"
+                "    return sums / sizes  # 'for c in range(...)' would be a loop"),
+            "one-hot matrix product": (
+                "def mean_intensity(dataset, num_classes=10):\n"
+                "    images, labels = dataset.tensors\n"
+                "    onehot = torch.nn.functional.one_hot(labels, num_classes).float()\n"
+                "    return (onehot.T @ images.flatten(1).mean(dim=1)) / onehot.sum(dim=0)"),
+        },
+    },
+}
