@@ -1,8 +1,9 @@
 """Points per task, decided in the grader's own process from plain data only.
 
-A task earns its points when its test cell was left as distributed, its visible
-check passed, it keeps every rule of its statement (checked on the source and on
-the run's record), and every hidden case matches the reference. Each failing case
+A task earns its points when its test cell was left as distributed, it keeps every
+rule of its statement (checked on the source and on the run's record; a broken rule
+is reported first, even when the visible check fails too), its visible check passed,
+and every hidden case matches the reference. Each failing case
 is named for the student with the kind of difference (shape, dtype, value, exception
 type), never with the inputs or the values. A task whose metadata grants partial
 credit earns the share of its points that its passing case groups carry.
@@ -190,9 +191,6 @@ def judge_task(task: Task, assignment: Assignment, outcome: RunOutcome, test_cel
         return TaskVerdict(0.0, f"its checks never ran: {why}", [label])
     if str(event.error).startswith("NotImplementedError"):
         return TaskVerdict(0.0, "not answered yet: the code still raises NotImplementedError", ["not answered"])
-    if not event.ok:
-        label = "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
-        return TaskVerdict(0.0, f"visible check failed: {event.error}", [label])
     probe_indices = assignment.probes_of(task.task_id)
     calls: dict[str, int] = {}
     autograd_runs = 0
@@ -206,6 +204,9 @@ def judge_task(task: Task, assignment: Assignment, outcome: RunOutcome, test_cel
     if breaks:
         text = "; ".join(f"rule broken: {rule.describe()} ({found})" for rule, found in breaks)
         return TaskVerdict(0.0, text, [f"rule: {rule.describe()}" for rule, _ in breaks])
+    if not event.ok:
+        label = "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
+        return TaskVerdict(0.0, f"visible check failed: {event.error}", [label])
     outcomes = [o for i in probe_indices
                 for o in case_outcomes(assignment.probes[i].name, record.probes.get(i), expected[i],
                                        assignment.probes[i].rtol, assignment.probes[i].atol)]
