@@ -34,7 +34,7 @@ def squared_loss_cases(squared_loss):
 
 
 @probe("constant_shift", rtol=0.0, atol=1e-3)
-def constant_shift_answer(answer_constant_shift):
+def constant_shift_reply(answer_constant_shift):
     from d2lgrade.inside.probekit import attempt
     return {"answer": attempt(float, answer_constant_shift)}
 
@@ -121,7 +121,7 @@ def gaussian_nll_cases(gaussian_nll):
 
 
 @probe("mle_sigma")
-def mle_sigma_answer(mle_sigma_question, answer_mle_sigma):
+def mle_sigma_reply(mle_sigma_question, answer_mle_sigma):
     from d2lgrade.inside.probekit import attempt
     return {"answer": attempt(mle_sigma_question.choice, answer_mle_sigma)}
 

@@ -63,7 +63,7 @@ def inverse_cases(inverse):
 
 
 @probe("hparams_timing")
-def hparams_timing_answer(hparams_timing_question, answer_hparams_timing):
+def hparams_timing_reply(hparams_timing_question, answer_hparams_timing):
     from d2lgrade.inside.probekit import attempt
     return {"answer": attempt(hparams_timing_question.choice, answer_hparams_timing)}
 
@@ -247,7 +247,7 @@ def constant_model_cases(ConstantModel):
 
 
 @probe("optimizer_steps", rtol=0.0, atol=1e-9)
-def optimizer_steps_answer(answer_optimizer_steps):
+def optimizer_steps_reply(answer_optimizer_steps):
     return {"answer": answer_optimizer_steps if type(answer_optimizer_steps) is int else "not an int"}
 
 

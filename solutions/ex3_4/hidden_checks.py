@@ -141,7 +141,7 @@ def linreg_loss_cases(loss, configure_optimizers):
 
 
 @probe("registered_params")
-def registered_params_answer(registered_params_question, answer_registered_params):
+def registered_params_reply(registered_params_question, answer_registered_params):
     from d2lgrade.inside.probekit import attempt
     return {"answer": attempt(registered_params_question.choice, answer_registered_params)}
 
@@ -170,7 +170,7 @@ def train_run_cases(train_scratch):
 
 
 @probe("steps_to_one_percent", rtol=0.02, atol=0.0)
-def steps_to_one_percent_answer(answer_steps_to_one_percent):
+def steps_to_one_percent_reply(answer_steps_to_one_percent):
     from d2lgrade.inside.probekit import attempt
     return {"answer": attempt(float, answer_steps_to_one_percent)}
 
