@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from numbers import Real
+from pathlib import Path
 from typing import Any, Iterator, Sequence, Union
 
 import torch
