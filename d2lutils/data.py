@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from numbers import Real
 from pathlib import Path
 from typing import Any, Iterator, Sequence, Union
 
@@ -77,11 +78,43 @@ def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: boo
     return TensorLoader(tensors, batch_size, shuffle)
 
 
+def check_split(val_fraction: float, split_seed: int) -> None:
+    """Raise ``ValueError`` unless ``0 < val_fraction < 1`` and ``split_seed`` is an int."""
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, Real) or not 0 < val_fraction < 1:
+        raise ValueError(
+            f"val_fraction must be a number strictly between 0 and 1 (the share of the "
+            f"training examples held out for validation), got {val_fraction!r}."
+        )
+    if isinstance(split_seed, bool) or not isinstance(split_seed, int):
+        raise ValueError(f"split_seed must be an int, got {split_seed!r}")
+
+
+def split_rows(num_rows: int, val_fraction: float, split_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split the row indices ``0 .. num_rows - 1`` at random into training and validation rows.
+
+    ``round(val_fraction * num_rows)`` rows go to validation, the rest to training; both
+    index tensors (int64, 1-D) are sorted, so each part keeps the stored order. The
+    draw uses its own generator seeded with ``split_seed``: the same seed gives the same
+    split on every machine, whatever else has drawn random numbers before.
+    """
+    check_split(val_fraction, split_seed)
+    num_val = round(val_fraction * num_rows)
+    if not 0 < num_val < num_rows:
+        raise ValueError(
+            f"val_fraction={val_fraction} of {num_rows} examples leaves {num_val} for "
+            f"validation and {num_rows - num_val} for training; both need at least one. "
+            "Choose a fraction that keeps examples on both sides."
+        )
+    order = torch.randperm(num_rows, generator=torch.Generator().manual_seed(split_seed))
+    return order[num_val:].sort().values, order[:num_val].sort().values
+
+
 class DataModule(HyperParameters):
     """Owns the data: where it is stored and how training and validation batches are made.
 
     A subclass sets ``self.train`` and ``self.val`` (datasets) and ``self.batch_size``,
-    or overrides ``get_dataloader(train)``.
+    or overrides ``get_dataloader(train)``. One that also holds out a test set sets
+    ``self.test``, which :meth:`test_dataloader` serves.
     """
 
     batch_size: int
@@ -108,6 +141,25 @@ class DataModule(HyperParameters):
     def val_dataloader(self) -> Batches:
         """Minibatches for validation, in a fixed order."""
         return self.get_dataloader(train=False)
+
+    def test_dataloader(self) -> Batches:
+        """Minibatches of the test set, in a fixed order: for one final measurement.
+
+        Only data modules that keep a test set apart from the validation set have one
+        (``self.test``); :class:`FashionMNIST` does when built with ``val_fraction > 0``.
+        """
+        test = getattr(self, "test", None)
+        if test is None:
+            raise AttributeError(
+                f"{type(self).__name__} has no separate test set: its validation set is all "
+                "the held-out data there is. For FashionMNIST, pass val_fraction (e.g. 0.2) to "
+                "carve the validation set out of the training images and keep the test "
+                "images apart."
+            )
+        if isinstance(test, TensorDataset):
+            return self.get_tensorloader(test.tensors, train=False)
+        return DataLoader(test, batch_size=self.batch_size, shuffle=False,
+                          num_workers=self.num_workers)
 
     def get_tensorloader(self, tensors: Sequence[torch.Tensor], train: bool,
                          indices: Any = slice(0, None)) -> TensorLoader:

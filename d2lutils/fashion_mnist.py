@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import TensorDataset
 
-from .data import DATA_DIR_VARIABLE, DataModule, TensorLoader
+from .data import DATA_DIR_VARIABLE, DataModule, TensorLoader, check_split, split_rows
 from .plotting import show_images
 
 TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
@@ -110,20 +110,36 @@ class FashionMNIST(DataModule):
     Files are read from ``root``, else ``$D2L_DATA_DIR``, else a cache folder, in
     torchvision's layout (``<root>/FashionMNIST/raw``); they are downloaded through
     torchvision only when missing.
+
+    By default, as in d2l, ``val`` is the official test set. With ``val_fraction``
+    between 0 and 1, that share of the training images, drawn at random with
+    ``split_seed``, becomes ``val`` instead, and the official test images become a
+    separate ``test`` set (see :meth:`test_dataloader`): a model can then be chosen
+    on ``val`` and measured once on images no choice has seen.
     """
 
     def __init__(self, batch_size: int = 64, resize: Sequence[int] = (28, 28),
-                 root: str | os.PathLike[str] | None = None, num_workers: int = 0) -> None:
+                 root: str | os.PathLike[str] | None = None, num_workers: int = 0,
+                 val_fraction: float = 0.0, split_seed: int = 0) -> None:
         super().__init__(root=root, num_workers=num_workers)
         self.save_hyperparameters(ignore=["root"])
         if len(resize) != 2 or min(resize) < 1:
             raise ValueError(f"resize must be (height, width) with positive sizes, got {resize!r}")
+        if val_fraction != 0:  # before reading the files: a bad value fails at once
+            check_split(val_fraction, split_seed)
         self._ensure_files()
         splits = {}
         for train in (True, False):
             images, labels = load_split(self.root, train)
-            splits[train] = TensorDataset(to_float_images(images, resize), labels)
-        self.train, self.val = splits[True], splits[False]
+            splits[train] = (to_float_images(images, resize), labels)
+        self.test: TensorDataset | None = None
+        if val_fraction == 0:
+            self.train, self.val = TensorDataset(*splits[True]), TensorDataset(*splits[False])
+            return
+        train_rows, val_rows = split_rows(len(splits[True][1]), val_fraction, split_seed)
+        self.train = TensorDataset(*(t[train_rows] for t in splits[True]))
+        self.val = TensorDataset(*(t[val_rows] for t in splits[True]))
+        self.test = TensorDataset(*splits[False])
 
     def _ensure_files(self) -> None:
         raw_dir = raw_folder(self.root)
@@ -148,10 +164,20 @@ class FashionMNIST(DataModule):
         """
         n_train, n_val = len(self.train), len(self.val)
         height, width = self.train.tensors[0].shape[-2:]
-        text = (f"Fashion-MNIST: {n_train:,} training and {n_val:,} "
-                f"validation images of {height}x{width} pixels")
-        if n_train < FULL_SIZES[True] or n_val < FULL_SIZES[False]:
+        if self.test is None:
+            text = (f"Fashion-MNIST: {n_train:,} training and {n_val:,} "
+                    f"validation images of {height}x{width} pixels")
+            n_train_file, n_test_file = n_train, n_val
+        else:
+            n_test = len(self.test)
+            text = (f"Fashion-MNIST: {n_train:,} training, {n_val:,} validation and "
+                    f"{n_test:,} test images of {height}x{width} pixels")
+            n_train_file, n_test_file = n_train + n_val, n_test
+        if n_train_file < FULL_SIZES[True] or n_test_file < FULL_SIZES[False]:
             text += " (a subset, not the full 60,000 / 10,000)"
+        if self.test is not None:
+            text += (f"; validation = {self.val_fraction:.0%} of the training images, "
+                     f"split seed {self.split_seed}")
         return text
 
     def text_labels(self, indices: Any) -> list[str]:
@@ -164,8 +190,12 @@ class FashionMNIST(DataModule):
         return self.get_tensorloader(dataset.tensors, train)
 
     def visualize(self, batch: Sequence[torch.Tensor], nrows: int = 1, ncols: int = 8,
-                  labels: Sequence[str] = ()) -> np.ndarray:
-        """Show the first ``nrows * ncols`` images of ``batch`` with their class names."""
+                  labels: Sequence[str] = ()) -> None:
+        """Show the first ``nrows * ncols`` images of ``batch`` with their class names.
+
+        Returns nothing, as in d2l, so that a cell ending with this call shows only the
+        figure; its axes are ``plt.gcf().axes``.
+        """
         X, y = batch[0], batch[1]
         titles = list(labels) if labels else self.text_labels(y)
-        return show_images(X.squeeze(1), nrows, ncols, titles=titles)
+        show_images(X.squeeze(1), nrows, ncols, titles=titles)

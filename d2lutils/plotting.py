@@ -85,12 +85,14 @@ def plot(
     fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
     figsize: tuple[float, float] = (3.5, 2.5),
     axes: plt.Axes | None = None,
-) -> plt.Axes:
-    """Plot one or several curves and return the axes.
+) -> None:
+    """Plot one or several curves on ``axes`` (by default the current axes).
 
     ``X`` and ``Y`` are each a 1-D sequence (one curve) or a list of them (several
     curves). With ``Y`` omitted, ``X`` holds the y values and x runs 0, 1, 2, ...
-    A single ``X`` is shared by every curve in ``Y``.
+    A single ``X`` is shared by every curve in ``Y``. Returns nothing, as in d2l, so
+    that a cell ending with this call shows only the figure; to draw more on the same
+    plot, pass ``axes`` or use ``plt.gca()`` afterwards.
     """
     if Y is None:
         X, Y = [[]] * (1 if _has_one_axis(X) else len(X)), X
@@ -113,7 +115,6 @@ def plot(
         else:
             axes.plot(y_values, fmt)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
-    return axes
 
 
 def show_images(
@@ -122,11 +123,13 @@ def show_images(
     num_cols: int,
     titles: Sequence[str] | None = None,
     scale: float = 1.5,
-) -> np.ndarray:
-    """Show up to ``num_rows * num_cols`` images in a grid and return the axes array.
+) -> None:
+    """Show up to ``num_rows * num_cols`` images in a grid, one new figure.
 
     ``imgs`` is a sequence (or a tensor whose first axis indexes images) of 2-D
-    grayscale or HxWxC colour images, as tensors, arrays or PIL images.
+    grayscale or HxWxC colour images, as tensors, arrays or PIL images. Returns
+    nothing, so that a cell ending with this call shows only the figure; its axes, row
+    by row, are ``plt.gcf().axes``.
     """
     if num_rows < 1 or num_cols < 1:
         raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}")
@@ -143,4 +146,3 @@ def show_images(
             ax.set_title(titles[i])
     for ax in flat_axes[len(imgs):]:
         ax.set_visible(False)
-    return flat_axes

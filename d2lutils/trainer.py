@@ -12,6 +12,22 @@ from .hparams import HyperParameters
 from .module import Module
 
 
+class History(dict):
+    """Per-epoch means of each recorded metric: ``{'train_loss': [...], 'val_acc': [...], ...}``.
+
+    A plain ``dict`` of lists (one value per epoch) whose printed form is one short
+    line, so that a notebook cell ending with ``trainer.fit(...)`` does not print every
+    number; ``dict(history)`` shows them all.
+    """
+
+    def __repr__(self) -> str:
+        epochs = max((len(values) for values in self.values()), default=0)
+        last = ", ".join(f"{name} {values[-1]:.4g}" for name, values in self.items() if values)
+        return f"History({epochs} epochs" + (f"; last: {last})" if last else ")")
+
+    __str__ = __repr__
+
+
 class Trainer(HyperParameters):
     """Fits a :class:`Module` to a :class:`DataModule` with minibatch updates.
 
@@ -30,7 +46,7 @@ class Trainer(HyperParameters):
                 "Pass num_gpus=0 to train on the CPU."
             )
         self.gpus = [gpu(i) for i in range(num_gpus)]
-        self.history: dict[str, list[float]] = {}
+        self.history = History()
         self._epoch_values: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.batch_size = 1  # of the minibatch being processed; weights its metrics
 
@@ -68,15 +84,19 @@ class Trainer(HyperParameters):
         weighted by batch size so that a short last batch counts for what it holds."""
         self._epoch_values[label].append((value, self.batch_size))
 
-    def fit(self, model: Module, data: DataModule) -> dict[str, list[float]]:
-        """Train for ``max_epochs`` epochs; return each plotted metric's per-epoch mean."""
+    def fit(self, model: Module, data: DataModule) -> History:
+        """Train for ``max_epochs`` epochs; return each plotted metric's per-epoch mean.
+
+        The result is also kept as ``self.history``. It is a ``dict`` that prints as one
+        line, so a cell that ends with ``trainer.fit(...)``, as d2l code does, stays quiet.
+        """
         self.prepare_data(data)
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
         self.epoch = 0
         self.train_batch_idx = 0
         self.val_batch_idx = 0
-        self.history = {}
+        self.history = History()
         for self.epoch in range(self.max_epochs):
             self._epoch_values.clear()
             self.fit_epoch()
@@ -94,10 +114,14 @@ class Trainer(HyperParameters):
             self.batch_size = len(batch[-1])
             loss = self.model.training_step(self.prepare_batch(batch))
             self.optim.zero_grad()
-            loss.backward()
-            if self.gradient_clip_val > 0:
-                self.clip_gradients(self.gradient_clip_val, self.model)
-            self.optim.step()
+            # As in d2l: backward() still follows the graph the forward pass recorded,
+            # and with recording off an optimizer may update its tensors in place
+            # (``param -= lr * param.grad``) without a no_grad block of its own.
+            with torch.no_grad():
+                loss.backward()
+                if self.gradient_clip_val > 0:
+                    self.clip_gradients(self.gradient_clip_val, self.model)
+                self.optim.step()
             self.train_batch_idx += 1
         if self.val_dataloader is None:
             return

@@ -24,13 +24,21 @@ run() {
     fi
 }
 workers=$(python -c "import os; print(min(4, os.cpu_count() or 1))")
+# The book runs on D2L_DATA_DIR (common.sh: the 15k subset); unit tests, exercises and
+# grading on the 1,000-image sample. tests/test_book_results.py re-runs chapters and
+# reads their data folder from D2L_BOOK_DATA_DIR.
+book_data=${D2L_DATA_DIR:-}
+sample_data=${D2L_SAMPLE_DIR:-$book_data}
 run bash scripts/book.sh
 run bash scripts/pdf.sh
-run python -m pytest tests -n "$workers" --dist loadfile "$@"
+run env D2L_DATA_DIR="$sample_data" D2L_BOOK_DATA_DIR="$book_data" \
+    python -m pytest tests -n "$workers" --dist loadfile "$@"
 run python -m pytest --nbval book -n "$workers" --dist loadfile --nbval-sanitize-with tests/nbval_sanitize.cfg
-# The student copy of the course has no solutions/ (d2l-grade student-copy).
+# The student copy of the course has no solutions/ (d2l-course student-copy).
 if [ -d solutions ]; then
-    # The id that orders the multiple-choice questions (a JupyterHub sets it for students).
-    JUPYTERHUB_USER=reference run python -m pytest --nbval-lax solutions -n "$workers" --dist loadfile
+    # JUPYTERHUB_USER: the id that orders the multiple-choice questions (a JupyterHub
+    # sets it for students; the grader sets its own for graded runs).
+    run env D2L_DATA_DIR="$sample_data" JUPYTERHUB_USER=reference \
+        python -m pytest --nbval-lax solutions -n "$workers" --dist loadfile
 fi
 exit $status

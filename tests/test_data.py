@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import d2lutils as d2l
-from d2lutils.data import DATA_DIR_VARIABLE, data_root
+from d2lutils.data import DATA_DIR_VARIABLE, data_root, split_rows
 
 
 def test_synthetic_regression_data_shapes_and_noise():
@@ -69,3 +69,29 @@ def test_tensor_loader_matches_a_shuffled_dataloader_batch_for_batch():
         torch.testing.assert_close(gx, ex)
         torch.testing.assert_close(gy, ey)
     torch.testing.assert_close(torch.rand(1), after_reference)  # same draws from the global generator
+
+
+def test_split_rows_partitions_all_rows_with_the_requested_share():
+    train, val = split_rows(10, 0.3, split_seed=0)
+    assert len(val) == 3 and len(train) == 7
+    assert sorted(torch.cat([train, val]).tolist()) == list(range(10))
+    assert train.tolist() == sorted(train.tolist()) and val.tolist() == sorted(val.tolist())
+    assert torch.equal(split_rows(10, 0.3, split_seed=0)[1], val)
+
+
+def test_split_rows_refuses_a_split_with_an_empty_side():
+    with pytest.raises(ValueError, match="leaves 0 for validation and 3 for training"):
+        split_rows(3, 0.1, split_seed=0)
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        split_rows(3, 0, split_seed=0)
+
+
+def test_datamodule_test_loader_serves_a_test_dataset_in_order():
+    class WithTest(d2l.DataModule):
+        def __init__(self):
+            super().__init__()
+            self.batch_size = 3
+            self.test = torch.utils.data.TensorDataset(torch.arange(7.0))
+
+    batches = [b[0].tolist() for b in WithTest().test_dataloader()]
+    assert batches == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0]]

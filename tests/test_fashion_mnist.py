@@ -32,8 +32,8 @@ def test_text_labels_and_visualize(sample_root):
     data = d2l.FashionMNIST(root=sample_root)
     assert data.text_labels([0, 9, torch.tensor(5)]) == ["t-shirt", "ankle boot", "sandal"]
     batch = next(iter(data.val_dataloader()))
-    axes = data.visualize(batch, nrows=2, ncols=4)
-    assert [ax.get_title() for ax in axes] == data.text_labels(batch[1][:8])
+    assert data.visualize(batch, nrows=2, ncols=4) is None  # as in d2l: the figure, no printed axes
+    assert [ax.get_title() for ax in plt.gcf().axes] == data.text_labels(batch[1][:8])
     plt.close("all")
 
 
@@ -81,3 +81,51 @@ def test_gzip_files_are_read(sample_root, tmp_path):
         (raw / (path.name + ".gz")).write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
     assert len(d2l.FashionMNIST(root=tmp_path).val) == 200
+
+
+def test_val_fraction_carves_validation_from_training_images(sample_root):
+    whole = d2l.FashionMNIST(root=sample_root)
+    data = d2l.FashionMNIST(batch_size=64, root=sample_root, val_fraction=0.25, split_seed=7)
+    assert (len(data.train), len(data.val), len(data.test)) == (600, 200, 200)
+    # the validation images are training images, none of them also in the new training set
+    train_rows = {tuple(x.flatten().tolist()) for x in data.train.tensors[0]}
+    val_rows = [tuple(x.flatten().tolist()) for x in data.val.tensors[0]]
+    assert not train_rows & set(val_rows)
+    assert len(train_rows | set(val_rows)) == len({tuple(x.flatten().tolist()) for x in whole.train.tensors[0]})
+    # the official test images are the test set, served in order
+    torch.testing.assert_close(data.test.tensors[0], whole.val.tensors[0])
+    X, y = next(iter(data.test_dataloader()))
+    torch.testing.assert_close(y, whole.val.tensors[1][:64])
+    assert len(data.test_dataloader()) == 4
+    assert "600 training, 200 validation and 200 test images" in data.data_description
+    assert "validation = 25% of the training images, split seed 7" in data.data_description
+
+
+def test_split_is_deterministic_for_a_seed_and_changes_with_it(sample_root):
+    d2l.set_seed(0)
+    first = d2l.FashionMNIST(root=sample_root, val_fraction=0.2, split_seed=1)
+    d2l.set_seed(123)  # the global generator does not move the split
+    again = d2l.FashionMNIST(root=sample_root, val_fraction=0.2, split_seed=1)
+    other = d2l.FashionMNIST(root=sample_root, val_fraction=0.2, split_seed=2)
+    torch.testing.assert_close(first.val.tensors[1], again.val.tensors[1])
+    torch.testing.assert_close(first.val.tensors[0], again.val.tensors[0])
+    assert not torch.equal(first.val.tensors[0], other.val.tensors[0])
+
+
+def test_without_val_fraction_there_is_no_test_set(sample_root):
+    data = d2l.FashionMNIST(root=sample_root)
+    assert data.test is None
+    with pytest.raises(AttributeError, match="no separate test set.*pass val_fraction"):
+        data.test_dataloader()
+
+
+@pytest.mark.parametrize("fraction", [1.0, -0.1, 1.5, "0.2", True, None])
+def test_bad_val_fraction_is_a_clear_error_before_loading(fraction, tmp_path):
+    # tmp_path holds no data: the check must come before any attempt to read or download
+    with pytest.raises(ValueError, match="val_fraction must be a number strictly between 0 and 1"):
+        d2l.FashionMNIST(root=tmp_path, val_fraction=fraction)
+
+
+def test_split_seed_must_be_an_int(tmp_path):
+    with pytest.raises(ValueError, match="split_seed must be an int"):
+        d2l.FashionMNIST(root=tmp_path, val_fraction=0.2, split_seed=0.5)

@@ -6,23 +6,27 @@ import torch
 import d2lutils as d2l
 
 
-def test_plot_draws_each_curve_with_labels():
+def test_plot_draws_each_curve_with_labels_and_returns_nothing():
     x = torch.arange(5.0)
-    ax = d2l.plot(x, [x, x**2], "x", "y", legend=["x", "x^2"])
+    assert d2l.plot(x, [x, x**2], "x", "y", legend=["x", "x^2"]) is None  # a cell ending with it prints nothing
+    ax = plt.gca()
     assert len(ax.get_lines()) == 2
     assert ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), (x**2).numpy())
     plt.close("all")
 
 
-def test_plot_with_only_y_values_uses_indices():
-    ax = d2l.plot([3.0, 1.0, 2.0])
-    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0, 1, 2])
+def test_plot_with_only_y_values_uses_indices_on_the_given_axes():
+    _, (left, right) = plt.subplots(1, 2)
+    d2l.plot([3.0, 1.0, 2.0], axes=right)
+    np.testing.assert_allclose(right.get_lines()[0].get_xdata(), [0, 1, 2])
+    assert not left.get_lines()
     plt.close("all")
 
 
 def test_show_images_makes_grid_with_titles_and_hides_unused_axes():
-    axes = d2l.show_images(torch.rand(3, 4, 4), 2, 2, titles=["a", "b", "c"])
+    assert d2l.show_images(torch.rand(3, 4, 4), 2, 2, titles=["a", "b", "c"]) is None
+    axes = plt.gcf().axes
     assert len(axes) == 4
     assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
     assert not axes[3].get_visible()

@@ -130,3 +130,50 @@ def test_history_weights_batches_by_size():
     history = d2l.Trainer(max_epochs=1).fit(model, Uneven())
     assert history["val_loss"] == [pytest.approx(1.0)]  # (0 * 3 + 4 * 1) / 4, not (0 + 4) / 2
     assert model.board.points["val_loss"][1] == [pytest.approx(1.0)]  # the board agrees
+
+
+class HandWrittenSGD:
+    """An optimizer in d2l's style: updates in place and relies on the trainer's no_grad."""
+
+    def __init__(self, params, lr):
+        self.params, self.lr = list(params), lr
+
+    def step(self):
+        for param in self.params:
+            param -= self.lr * param.grad
+
+    def zero_grad(self):
+        for param in self.params:
+            if param.grad is not None:
+                param.grad.zero_()
+
+
+def test_trainer_runs_a_d2l_style_optimizer_without_no_grad_of_its_own():
+    w = torch.ones(2, requires_grad=True)
+    (w**2).sum().backward()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        HandWrittenSGD([w], lr=0.1).step()  # what the trainer must protect it from
+
+    class Model(LinearRegressionScratch):
+        def configure_optimizers(self):
+            return HandWrittenSGD([self.w, self.b], self.lr)
+
+    d2l.set_seed(0)
+    data = d2l.SyntheticRegressionData(w=[2, -3.4], b=4.2)
+    model = Model(2, lr=0.03)
+    d2l.Trainer(max_epochs=3).fit(model, data)
+    assert torch.allclose(model.w.detach().reshape(-1), torch.tensor([2, -3.4]), atol=0.05)
+    assert model.w.is_leaf and model.w.requires_grad  # still a trainable leaf after the updates
+
+
+def test_fit_returns_the_history_as_a_dict_that_prints_one_line():
+    d2l.set_seed(0)
+    data = d2l.SyntheticRegressionData(w=[2, -3.4], b=4.2, num_train=64, num_val=64)
+    trainer = d2l.Trainer(max_epochs=2)
+    history = trainer.fit(LinearRegressionScratch(2, lr=0.03), data)
+    assert history is trainer.history and isinstance(history, dict)
+    assert [len(v) for v in history.values()] == [2, 2]
+    text = repr(history)
+    assert "\n" not in text and len(text) < 100 and str(history) == text
+    assert text.startswith("History(2 epochs; last: train_loss ") and f"val_loss {history['val_loss'][-1]:.4g})" in text
+    assert repr(d2l.Trainer(max_epochs=0).history) == "History(0 epochs)"
