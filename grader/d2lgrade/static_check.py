@@ -29,21 +29,24 @@ class AnswerScan:
 
 
 class _Notebook:
-    """Aliases and definitions collected from every code cell, in order."""
+    """Aliases collected from every code cell, in order; definitions of functions and
+    classes from the student's cells only (``student_cells``; all when None): the
+    course's own code is the course's, even when an answer calls into it."""
 
-    def __init__(self, sources: list[str]) -> None:
+    def __init__(self, sources: list[str], student_cells: list[int] | None = None) -> None:
+        self.student = set(range(len(sources)) if student_cells is None else student_cells)
         self.aliases: dict[str, str] = {}
         self.definitions: dict[str, list[ast.AST]] = {}
         self.methods: set[str] = set()  # names of functions defined in a class body
         self.trees: list[ast.Module | None] = []
-        for source in sources:
+        for index, source in enumerate(sources):
             try:
                 tree = ast.parse(_without_magics(source))
             except (SyntaxError, ValueError):
                 self.trees.append(None)
                 continue
             self.trees.append(tree)
-            self._collect(tree)
+            self._collect(tree, index in self.student)
         # Aliases of aliases (f = F; g = f.softmax) settle after a few passes.
         for _ in range(5):
             before = dict(self.aliases)
@@ -53,7 +56,7 @@ class _Notebook:
             if before == self.aliases:
                 break
 
-    def _collect(self, tree: ast.AST) -> None:
+    def _collect(self, tree: ast.AST, student: bool) -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -66,7 +69,7 @@ class _Notebook:
                 for alias in node.names:
                     if alias.name != "*":
                         self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and student:
                 self.definitions.setdefault(node.name, []).append(node)
                 if isinstance(node, ast.ClassDef):
                     self.methods.update(item.name for item in node.body
@@ -156,7 +159,7 @@ def scan_answer(sources: list[str], answer_cells: list[int], roots: set[str] = f
     call) made in ``student_cells``, and every function or class they use, wherever
     it is defined.
     """
-    notebook = _Notebook(sources)
+    notebook = _Notebook(sources, student_cells)
     scan = AnswerScan()
     called: set[str] = set()
     for index in answer_cells:

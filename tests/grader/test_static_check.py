@@ -85,3 +85,14 @@ def test_pattern_matching_of_unknown_methods():
 def test_unparsable_answers_are_reported_not_raised():
     scan = scan_answer([SETUP, "def f(:\n"], [1])
     assert scan.unparsable and not scan.references
+
+
+def test_the_courses_own_code_is_not_the_answers():
+    course_cell = "class Demo:\n    def __init__(self):\n        self.layer = torch.nn.Linear(2, 2)"
+    answer = "class Model(Demo):\n    def __init__(self):\n        super().__init__()\n        self.w = torch.zeros(2)"
+    sources = [SETUP, course_cell, answer]
+    scan = scan_answer(sources, [2], student_cells=[2])
+    assert Forbid("torch.nn.Linear").static_violation(dict(scan.references), 0) is None
+    # The same class written by the student is scanned.
+    scan = scan_answer(sources, [2], student_cells=[1, 2])
+    assert Forbid("torch.nn.Linear").static_violation(dict(scan.references), 0)

@@ -3,8 +3,9 @@
 While a probe runs, a ``TorchFunctionMode`` sees every torch function and tensor
 method call, and a wrapper around autograd's engine entry point sees every backward
 pass (``Tensor.backward``, ``torch.autograd.grad`` and what is built on them). A call
-counts when student code made it: walking out from the call, a frame of one of the
-student's cells comes before any frame of the probe itself. So a probe may use
+counts when student code made it: walking out from the call through library code, a
+frame of one of the student's cells comes before a frame of the probe or of the course's
+own cells. So a probe may use
 ``torch.softmax`` to build its inputs, while the student's ``softmax`` may not, even
 through a helper defined in another cell or a library function it calls. The record
 crosses to the grader as plain data, which applies the task's rules to it.
@@ -21,11 +22,12 @@ from typing import Any, Callable
 
 MAX_NAMES = 1000
 PROBE_FILE_PREFIX = "<hidden check "
+COURSE_CELL_PREFIX = "<notebook cell "
 
 
 def cell_file(index: int) -> str:
     """The file name the runner gives the code of cell ``index`` (see ``runner.py``)."""
-    return f"<notebook cell {index}>"
+    return f"{COURSE_CELL_PREFIX}{index}>"
 
 
 def qualified_name(func: Any) -> str:
@@ -107,11 +109,14 @@ class CallMonitor:
         self._replaced.clear()
 
     def from_student(self, frame: FrameType | None) -> bool:
+        """Whether the innermost frame of notebook or probe code around ``frame`` is the
+        student's: library frames (torch, d2lutils) are looked through, while the
+        course's own cells and the probe speak for themselves."""
         while frame is not None:
             name = frame.f_code.co_filename
             if name in self.student_files:
                 return True
-            if name.startswith(PROBE_FILE_PREFIX):
+            if name.startswith((PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)):
                 return False
             frame = frame.f_back
         return False
