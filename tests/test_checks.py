@@ -31,3 +31,12 @@ def test_check_equal_shape_type_true():
         check_type([1], torch.Tensor, "out")
     with pytest.raises(CheckFailed, match="row 0 sums to 1.37. Hint: h"):
         check_true(False, "rows must sum to 1; row 0 sums to 1.37.", hint="h")
+
+
+def test_check_equal_takes_a_dict_subclass_for_a_dict_but_keeps_other_types_exact():
+    from d2lutils.trainer import History
+
+    check_equal(History(train_loss=[1.0]), {"train_loss": [1.0]}, "history")
+    check_equal(History(), {}, "an empty history")
+    with pytest.raises(CheckFailed):
+        check_equal(True, 1, "a flag")

@@ -153,12 +153,12 @@ def train_run_cases(train_scratch):
 
     def run(true_w, true_b, **kwargs):
         w_error, b_error, history = train_scratch(true_w, true_b, **kwargs)
-        return {"w_error": w_error, "b_error": b_error, "history": history}
+        return {"w_error": w_error, "b_error": b_error, "history": dict(history)}
 
     def kinds():
         w_error, b_error, history = train_scratch(torch.tensor([1.0, 2.0]), 0.5, max_epochs=1, seed=1)
         return [type(w_error).__name__, w_error.requires_grad, type(b_error).__name__,
-                type(history).__name__, sorted(history)]
+                isinstance(history, dict), sorted(history)]
 
     return {
         "three features, seed 7": attempt(run, torch.tensor([1.0, -2.0, 0.5]), -1.0, lr=0.1, max_epochs=2, seed=7),
