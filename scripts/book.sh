@@ -11,7 +11,9 @@ bash scripts/ensure_system.sh npm
 bash scripts/fetch_mathjax.sh
 data_stamp=_build/.jupyter_cache_data_dir
 if [ "$(cat "$data_stamp" 2>/dev/null)" != "${D2L_DATA_DIR:-}" ]; then
-    rm -rf _build/.jupyter_cache
+    # With the cache go the pages read from it (the site's and the PDF's Sphinx
+    # environments): otherwise an unchanged notebook is neither re-read nor re-run.
+    rm -rf _build/.jupyter_cache _build/html _build/pdf
     mkdir -p _build
     echo "${D2L_DATA_DIR:-}" > "$data_stamp"
 fi

@@ -7,7 +7,7 @@ check?", and answer it here, with one threshold and one normalisation:
 - a **solution secret** is a line of a solution region (``### BEGIN/END SOLUTION``) of a
   reference notebook, or a solution cell without markers, that is long enough to be
   telling (``MIN_LEAK_CHARS`` characters, whitespace collapsed) and that students may not
-  see anyway (it is not in a student notebook or in the book);
+  see anyway (it is not in the book, the library or a task statement: ``public_text``);
 - a **hidden-check secret** is the name of a probe and each telling line of its body.
 """
 from __future__ import annotations
@@ -64,13 +64,24 @@ def notebook_text(notebook: dict) -> str:
 
 
 def public_text(root: Path) -> str:
-    """What students may see anyway: the student notebooks and the book, collapsed."""
+    """What students get by design, collapsed: the book, the d2lutils library they
+    install, and the parts of the reference notebooks that are not solutions (the
+    statements, given code and checks that the exercise notebooks are made of).
+
+    The exercise notebooks themselves are not counted: a solution line that leaked into
+    one would otherwise count as public and hide its own leak.
+    """
     parts = []
-    notebooks = sorted((root / "exercises").glob("**/*.ipynb")) + sorted((root / "book").glob("*.ipynb"))
-    for path in notebooks:
-        if ".ipynb_checkpoints" not in path.parts:
-            parts.append(notebook_text(json.loads(path.read_text(encoding="utf8"))))
+    for path in sorted((root / "book").glob("*.ipynb")):
+        parts.append(notebook_text(json.loads(path.read_text(encoding="utf8"))))
     parts += [path.read_text(encoding="utf8") for path in sorted((root / "book").glob("*.md"))]
+    parts += [path.read_text(encoding="utf8") for path in sorted((root / "d2lutils").rglob("*.py"))]
+    for path in sorted((root / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
+            source = cell_source(cell)
+            if nbgrader_meta(cell).get("solution") is True:
+                source = _BLOCK.sub("", source) if "### BEGIN SOLUTION" in source else ""
+            parts.append(source)
     return collapse("\n".join(parts))
 
 
