@@ -26,26 +26,19 @@ from site_helpers import cell_source, config, read_notebook
 SECTIONS = sections()
 PAGES = book_pages()
 
-# The sections that have had the issue-13 depth pass. For these, the word count
-# (at least MIN_WORDS each, median at least MIN_MEDIAN_WORDS) and the discussion
-# questions are checked. Add a section here when its deepened version lands; once all
-# have, this set goes and the checks cover SECTIONS.
-DEEPENED = {"2.1", "2.2", "2.3", "2.5", "3.1", "3.2", "3.4", "4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3"}
+# Every section: at least MIN_WORDS words of prose, the book's median at least
+# MIN_MEDIAN_WORDS, a summary and 2-4 discussion questions.
 MIN_WORDS = 1500
 MIN_MEDIAN_WORDS = 1700
 
 # The sections where a bug of the seed course happened (d2l 1.0.3 and its notebooks):
-# each explains it in a "What went wrong" box once deepened.
+# each explains it in a "What went wrong" box.
 SEED_BUG_SECTIONS = {"2.1", "2.2", "2.5", "3.2", "4.2"}
 
 WENT_WRONG = re.compile(r"^:{3,}\{admonition\}\s*What went wrong:\s*\S", re.M)
 EXERCISE_LINK = re.compile(r"\[exercise notebook for this section\]\((?P<target>[^)\s]+)\)")
 LIST_ITEM = re.compile(r"^(?:\d+[.)]|[-*+])[ \t]+\S", re.M)
 LEVEL2 = re.compile(r"^##[ \t]+(?P<title>.+?)[ \t]*$", re.M)
-
-
-def deepened() -> list[Section]:
-    return [s for s in SECTIONS if s.number in DEEPENED]
 
 
 # --- the word count itself --------------------------------------------------------
@@ -81,12 +74,7 @@ def test_print_the_word_count_table():
 
 # --- depth ------------------------------------------------------------------------
 
-def test_deepened_names_real_sections():
-    assert DEEPENED <= {s.number for s in SECTIONS}, \
-        f"DEEPENED names sections that _toc.yml lacks: {DEEPENED - {s.number for s in SECTIONS}}"
-
-
-@pytest.mark.parametrize("section", deepened(), ids=str)
+@pytest.mark.parametrize("section", SECTIONS, ids=str)
 def test_section_has_enough_prose(section):
     count = word_count(section.path)
     assert count >= MIN_WORDS, (
@@ -95,9 +83,9 @@ def test_section_has_enough_prose(section):
 
 
 def test_median_of_deepened_sections():
-    counts = [word_count(s.path) for s in deepened()]
-    assert counts, "DEEPENED is empty"
-    assert statistics.median(counts) >= MIN_MEDIAN_WORDS, word_table(deepened())
+    counts = [word_count(s.path) for s in SECTIONS]
+    assert counts, "_toc.yml lists no sections"
+    assert statistics.median(counts) >= MIN_MEDIAN_WORDS, word_table(SECTIONS)
 
 
 # --- how each section ends --------------------------------------------------------
@@ -125,7 +113,7 @@ def test_section_ends_with_its_exercise_link(section):
     assert "Summary" in _level2_headings(section), f"{section.path.name} has no ## Summary"
 
 
-@pytest.mark.parametrize("section", deepened(), ids=str)
+@pytest.mark.parametrize("section", SECTIONS, ids=str)
 def test_section_closes_with_summary_then_discussion_questions(section):
     headings = _level2_headings(section)
     assert headings[-2:] == ["Summary", "Discussion questions"], (
@@ -138,7 +126,7 @@ def test_section_closes_with_summary_then_discussion_questions(section):
         f"{section.path.name} asks {len(questions)} discussion questions, expected 2 to 4"
 
 
-@pytest.mark.parametrize("section", [s for s in deepened() if s.number in SEED_BUG_SECTIONS],
+@pytest.mark.parametrize("section", [s for s in SECTIONS if s.number in SEED_BUG_SECTIONS],
                          ids=str)
 def test_seed_bug_is_explained_in_a_box(section):
     """A "What went wrong" admonition (class warning), followed by a code cell that
@@ -224,7 +212,7 @@ def test_equation_references_resolve(page):
 
 def test_deepened_sections_number_their_key_equations():
     by_page = _labels_by_page()
-    unnumbered = [s.path.name for s in deepened() if s.path in by_page and not by_page[s.path]
+    unnumbered = [s.path.name for s in SECTIONS if s.path in by_page and not by_page[s.path]
                   and any("$$" in md for md in s.markdown())]
     assert not unnumbered, f"sections with display math but no labelled equation: {unnumbered}"
 
