@@ -13,7 +13,8 @@ check() {
 check ruff check .
 check ruff format --check .
 check mypy
-check nbqa ruff book solutions exercises
+# exercises/ is generated from solutions/ (its stubs leave names undefined by design).
+check nbqa ruff book solutions
 if [ $status -ne 0 ]; then
     echo "error: the code checks found problems (above); 'ruff check --fix .' and 'ruff format .'" \
          "fix many of them" >&2
