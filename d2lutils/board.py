@@ -1,4 +1,5 @@
 """A live training plot whose cost per draw stays flat as points accumulate."""
+
 from __future__ import annotations
 
 import io
@@ -116,8 +117,13 @@ class ProgressBoard(HyperParameters):
         for i, (label, (xs, ys)) in enumerate(self.points.items()):
             line = self._lines.get(label)
             if line is None:
-                (line,) = ax.plot([], [], linestyle=self.ls[i % len(self.ls)],
-                                  color=self.colors[i % len(self.colors)], label=label)
+                (line,) = ax.plot(
+                    [],
+                    [],
+                    linestyle=self.ls[i % len(self.ls)],
+                    color=self.colors[i % len(self.colors)],
+                    label=label,
+                )
                 self._lines[label] = line
                 ax.legend()
             line.set_data(xs, ys)

@@ -1,4 +1,5 @@
 """Small helpers for building classes step by step and recording hyperparameters."""
+
 from __future__ import annotations
 
 import inspect

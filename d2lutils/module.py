@@ -1,4 +1,5 @@
 """Models: what to compute, which loss to use and how to optimize it."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -82,8 +83,9 @@ class Module(nn.Module, HyperParameters):
             )
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
-    def apply_init(self, inputs: Sequence[torch.Tensor],
-                   init: Callable[[nn.Module], None] | None = None) -> None:
+    def apply_init(
+        self, inputs: Sequence[torch.Tensor], init: Callable[[nn.Module], None] | None = None
+    ) -> None:
         """Run one forward pass (so lazy layers get their shapes), then apply ``init``."""
         self.forward(*inputs)
         if init is not None:

@@ -1,4 +1,5 @@
 """Minibatch stochastic gradient descent written out by hand."""
+
 from __future__ import annotations
 
 from typing import Iterable

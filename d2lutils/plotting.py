@@ -1,4 +1,5 @@
 """Plotting helpers for notebooks: line plots and image grids."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
@@ -144,5 +145,5 @@ def show_images(
         ax.axes.get_yaxis().set_visible(False)
         if titles is not None and i < len(titles):
             ax.set_title(titles[i])
-    for ax in flat_axes[len(imgs):]:
+    for ax in flat_axes[len(imgs) :]:
         ax.set_visible(False)

@@ -1,4 +1,5 @@
 """A stopwatch that remembers every interval it measured."""
+
 from __future__ import annotations
 
 import time

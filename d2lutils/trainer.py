@@ -1,4 +1,5 @@
 """The training loop, kept apart from models and data."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -69,7 +70,11 @@ class Trainer(HyperParameters):
             # Scratch models keep their weights as plain tensors, which nn.Module.to
             # does not see; move those too, as fresh leaves that still need gradients.
             for name, value in list(vars(model).items()):
-                if isinstance(value, torch.Tensor) and value.requires_grad and value.device != device:
+                if (
+                    isinstance(value, torch.Tensor)
+                    and value.requires_grad
+                    and value.device != device
+                ):
                     setattr(model, name, value.detach().to(device).requires_grad_())
         self.model = model
 

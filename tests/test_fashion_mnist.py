@@ -91,7 +91,9 @@ def test_val_fraction_carves_validation_from_training_images(sample_root):
     train_rows = {tuple(x.flatten().tolist()) for x in data.train.tensors[0]}
     val_rows = [tuple(x.flatten().tolist()) for x in data.val.tensors[0]]
     assert not train_rows & set(val_rows)
-    assert len(train_rows | set(val_rows)) == len({tuple(x.flatten().tolist()) for x in whole.train.tensors[0]})
+    assert len(train_rows | set(val_rows)) == len(
+        {tuple(x.flatten().tolist()) for x in whole.train.tensors[0]}
+    )
     # the official test images are the test set, served in order
     torch.testing.assert_close(data.test.tensors[0], whole.val.tensors[0])
     X, y = next(iter(data.test_dataloader()))

@@ -13,6 +13,7 @@ Its parameters name objects of the notebook. The grader copies the function's so
 into the notebook's process, calls it there and brings the result back as plain data;
 the same probe run on the reference notebook gives the expected value.
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,8 +49,9 @@ class Probe:
         return ProbeJob(self.task, self.name, list(self.params), self.source, self.timeout)
 
 
-def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,
-          timeout: float = 30.0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def probe(
+    task: str, *, rtol: float = 1e-4, atol: float = 1e-6, timeout: float = 30.0
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as a hidden check of ``task``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,8 +64,9 @@ def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,
             raise TypeError(f"@probe must decorate a plain function, not {func!r}")
         definition.decorator_list = []
         params = tuple(a.arg for a in definition.args.args)
-        _registry.append(Probe(task, func.__name__, params, ast.unparse(definition),
-                               rtol, atol, timeout))
+        _registry.append(
+            Probe(task, func.__name__, params, ast.unparse(definition), rtol, atol, timeout)
+        )
         return func
 
     return register

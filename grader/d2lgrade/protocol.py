@@ -7,6 +7,7 @@ and an ``end`` event. Both sides import this module, so the records, the size ca
 the line decoder exist once. It imports nothing but the standard library: it is
 loaded inside the sandbox before any student code runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -172,11 +173,20 @@ class RunRecord:
             self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
             return True
         if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:
-            error, calls, autograd = event.get("error"), event.get("calls", {}), event.get("autograd", 0)
-            if not (error is None or type(error) is str) or type(autograd) is not int \
-                    or type(calls) is not dict or not all(type(k) is str and type(v) is int
-                                                          for k, v in calls.items()):
+            error, calls, autograd = (
+                event.get("error"),
+                event.get("calls", {}),
+                event.get("autograd", 0),
+            )
+            if (
+                not (error is None or type(error) is str)
+                or type(autograd) is not int
+                or type(calls) is not dict
+                or not all(type(k) is str and type(v) is int for k, v in calls.items())
+            ):
                 return False
-            self.probes[index] = ProbeEvent(index, event["ok"], event.get("value"), error, calls, autograd)
+            self.probes[index] = ProbeEvent(
+                index, event["ok"], event.get("value"), error, calls, autograd
+            )
             return True
         return False

@@ -1,4 +1,5 @@
 """What grading writes: a CSV gradebook, HTML feedback per student and a class summary."""
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,9 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "_"
 
 
-def write_gradebook(results: list[SubmissionResult], assignments: dict[str, Assignment],
-                    path: Path) -> None:
+def write_gradebook(
+    results: list[SubmissionResult], assignments: dict[str, Assignment], path: Path
+) -> None:
     """One row per student: points per task, per-assignment totals, total, and notes."""
     columns = []
     for assignment_id, assignment in assignments.items():
@@ -48,9 +50,16 @@ def write_gradebook(results: list[SubmissionResult], assignments: dict[str, Assi
         for student in sorted(rows):
             row = rows[student]
             total = sum(float(row.get(f"{a}:total", 0)) for a in assignments)
-            writer.writerow([student, *[row.get(c, "0") for c in columns], f"{total:g}",
-                             f"{max_total:g}", "; ".join(sorted(sandboxes[student])),
-                             " | ".join(notes[student])])
+            writer.writerow(
+                [
+                    student,
+                    *[row.get(c, "0") for c in columns],
+                    f"{total:g}",
+                    f"{max_total:g}",
+                    "; ".join(sorted(sandboxes[student])),
+                    " | ".join(notes[student]),
+                ]
+            )
 
 
 _STYLE = """<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}
@@ -69,19 +78,31 @@ def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
     for result in results:
         by_student[result.student].append(result)
     for student, student_results in by_student.items():
-        parts = [f"<!doctype html><meta charset='utf-8'><title>Feedback for "
-                 f"{html.escape(student)}</title>{_STYLE}<h1>Feedback for {html.escape(student)}</h1>"]
+        parts = [
+            f"<!doctype html><meta charset='utf-8'><title>Feedback for "
+            f"{html.escape(student)}</title>{_STYLE}<h1>Feedback for {html.escape(student)}</h1>"
+        ]
         for result in student_results:
-            parts.append(f"<h2>{html.escape(result.assignment)}: {result.total:g} / "
-                         f"{result.max_total:g} points</h2>")
+            parts.append(
+                f"<h2>{html.escape(result.assignment)}: {result.total:g} / "
+                f"{result.max_total:g} points</h2>"
+            )
             for note in result.notes:
                 parts.append(f"<p><strong>Note:</strong> {html.escape(note)}</p>")
-            parts.append("<table><tr><th>task</th><th>points</th><th>result</th><th>details</th></tr>")
+            parts.append(
+                "<table><tr><th>task</th><th>points</th><th>result</th><th>details</th></tr>"
+            )
             for task_id, task in result.tasks.items():
-                verdict = "<span class='pass'>pass</span>" if task.passed else "<span class='fail'>fail</span>"
-                parts.append(f"<tr><td>{html.escape(task_id)}</td><td>{task.points:g} / "
-                             f"{task.max_points:g}</td><td>{verdict}</td><td>"
-                             f"{html.escape(task.message)}</td></tr>")
+                verdict = (
+                    "<span class='pass'>pass</span>"
+                    if task.passed
+                    else "<span class='fail'>fail</span>"
+                )
+                parts.append(
+                    f"<tr><td>{html.escape(task_id)}</td><td>{task.points:g} / "
+                    f"{task.max_points:g}</td><td>{verdict}</td><td>"
+                    f"{html.escape(task.message)}</td></tr>"
+                )
             parts.append("</table>")
         (folder / f"{safe_name(student)}.html").write_text("\n".join(parts), encoding="utf-8")
 
@@ -92,19 +113,32 @@ def _png_data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _task_rows(results: list[SubmissionResult],
-               assignments: dict[str, Assignment]) -> list[dict[str, object]]:
+def _task_rows(
+    results: list[SubmissionResult], assignments: dict[str, Assignment]
+) -> list[dict[str, object]]:
     rows = []
     for assignment_id, assignment in assignments.items():
         for task_id, task in assignment.tasks.items():
-            outcomes = [r.tasks[task_id] for r in results
-                        if r.assignment == assignment_id and task_id in r.tasks]
+            outcomes = [
+                r.tasks[task_id]
+                for r in results
+                if r.assignment == assignment_id and task_id in r.tasks
+            ]
             n = len(outcomes) or 1
-            reasons = Counter(f for o in outcomes if not o.passed for f in (o.failures or ["failed"]))
-            rows.append({"assignment": assignment_id, "task": task_id, "max": task.points,
-                         "mean": sum(o.points for o in outcomes) / n,
-                         "pass_rate": sum(o.passed for o in outcomes) / n, "students": len(outcomes),
-                         "reasons": reasons.most_common(3)})
+            reasons = Counter(
+                f for o in outcomes if not o.passed for f in (o.failures or ["failed"])
+            )
+            rows.append(
+                {
+                    "assignment": assignment_id,
+                    "task": task_id,
+                    "max": task.points,
+                    "mean": sum(o.points for o in outcomes) / n,
+                    "pass_rate": sum(o.passed for o in outcomes) / n,
+                    "students": len(outcomes),
+                    "reasons": reasons.most_common(3),
+                }
+            )
     return rows
 
 
@@ -115,8 +149,13 @@ def _histograms(results: list[SubmissionResult], assignments: dict[str, Assignme
     for i, (assignment_id, assignment) in enumerate(assignments.items()):
         ax = fig.add_subplot(1, len(assignments), i + 1)
         totals = [r.total for r in results if r.assignment == assignment_id]
-        ax.hist(totals, bins=min(20, max(1, int(assignment.max_points)) + 1),
-                range=(0, assignment.max_points or 1), color="C0", edgecolor="white")
+        ax.hist(
+            totals,
+            bins=min(20, max(1, int(assignment.max_points)) + 1),
+            range=(0, assignment.max_points or 1),
+            color="C0",
+            edgecolor="white",
+        )
         ax.set_title(f"{assignment_id}: total scores", fontsize=9)
         ax.set_xlabel(f"points (of {assignment.max_points:g})", fontsize=8)
         ax.set_ylabel("students", fontsize=8)
@@ -139,8 +178,9 @@ def _pass_rates(rows: list[dict[str, object]], several: bool) -> Figure:
     return fig
 
 
-def write_summary(results: list[SubmissionResult], assignments: dict[str, Assignment],
-                  folder: Path) -> None:
+def write_summary(
+    results: list[SubmissionResult], assignments: dict[str, Assignment], folder: Path
+) -> None:
     """The class at a glance, as ``summary.html`` (one page, figures inside) and ``summary.csv``.
 
     The page shows what an instructor looks at first: the distribution of total scores
@@ -152,18 +192,37 @@ def write_summary(results: list[SubmissionResult], assignments: dict[str, Assign
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "summary.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["assignment", "task", "max_points", "mean_points", "pass_rate", "students",
-                         "common_failures"])
+        writer.writerow(
+            [
+                "assignment",
+                "task",
+                "max_points",
+                "mean_points",
+                "pass_rate",
+                "students",
+                "common_failures",
+            ]
+        )
         for r in rows:
-            writer.writerow([r["assignment"], r["task"], f"{r['max']:g}", f"{r['mean']:.3f}",
-                             f"{r['pass_rate']:.3f}", r["students"],
-                             "; ".join(f"{why} ({n})" for why, n in r["reasons"])])  # type: ignore[union-attr]
+            writer.writerow(
+                [
+                    r["assignment"],
+                    r["task"],
+                    f"{r['max']:g}",
+                    f"{r['mean']:.3f}",
+                    f"{r['pass_rate']:.3f}",
+                    r["students"],
+                    "; ".join(f"{why} ({n})" for why, n in r["reasons"]),
+                ]
+            )  # type: ignore[union-attr]
     task_table = "".join(
         f"<tr><td>{html.escape(str(r['assignment']))}</td><td>{html.escape(str(r['task']))}</td>"
         f"<td>{r['max']:g}</td><td>{r['mean']:.2f}</td><td>{r['pass_rate']:.0%}</td>"
         f"<td>{r['students']}</td><td>"
         + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r["reasons"])  # type: ignore[union-attr]
-        + "</td></tr>" for r in rows)
+        + "</td></tr>"
+        for r in rows
+    )
     totals: dict[str, float] = defaultdict(float)
     for result in results:
         totals[result.student] += result.total
@@ -172,7 +231,8 @@ def write_summary(results: list[SubmissionResult], assignments: dict[str, Assign
     student_table = "".join(
         f"<tr><td>{html.escape(student)}</td><td>{total:g}</td><td>{max_total:g}</td>"
         f"<td class='{'pass' if total >= median else 'fail'}'>{total - median:+g}</td></tr>"
-        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    )
     histograms = _png_data_uri(_histograms(results, assignments))
     pass_rates = _png_data_uri(_pass_rates(rows, len(assignments) > 1))
     (folder / "summary.html").write_text(
@@ -185,4 +245,6 @@ def write_summary(results: list[SubmissionResult], assignments: dict[str, Assign
         f"<th>students</th><th>most common failures</th></tr>{task_table}</table>"
         f"<h2>Students against the class median ({median:g})</h2>"
         "<table><tr><th>student</th><th>total</th><th>of</th><th>vs median</th></tr>"
-        f"{student_table}</table>", encoding="utf-8")
+        f"{student_table}</table>",
+        encoding="utf-8",
+    )

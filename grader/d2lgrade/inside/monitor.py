@@ -10,6 +10,7 @@ own cells. So a probe may use
 through a helper defined in another cell or a library function it calls. The record
 crosses to the grader as plain data, which applies the task's rules to it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -128,7 +129,9 @@ class CallMonitor:
         monitor = self
 
         class Recorder(TorchFunctionMode):
-            def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            def __torch_function__(
+                self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+            ) -> Any:
                 if monitor.from_student(sys._getframe(1)):
                     name = qualified_name(func)
                     if name in monitor.calls or len(monitor.calls) < MAX_NAMES:
@@ -149,8 +152,12 @@ class CallMonitor:
         self._mode.__enter__()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         import torch.autograd
 
         try:

@@ -15,6 +15,7 @@ value, exception type), never the inputs. These helpers build such cases::
             "input not modified": keeps_inputs(softmax, X),
         }
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable

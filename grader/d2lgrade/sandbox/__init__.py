@@ -8,6 +8,7 @@ slot gets is decided here, once:
   asks for fresh ones; its zygote imports torch once and forks a child per notebook;
 - a fresh sandbox per notebook (``fresh.py``) otherwise.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,14 @@ from .bwrap import bubblewrap
 from .fresh import FreshSandbox
 from .warm import WarmSandbox
 
-__all__ = ["RawRun", "Sandbox", "SandboxPool", "open_sandbox", "sandbox_description",
-           "warm_sandboxes_available"]
+__all__ = [
+    "RawRun",
+    "Sandbox",
+    "SandboxPool",
+    "open_sandbox",
+    "sandbox_description",
+    "warm_sandboxes_available",
+]
 
 
 def sandbox_description() -> str:
@@ -55,8 +62,12 @@ class SandboxPool:
     Use it as a context manager: every sandbox it started is stopped on exit.
     """
 
-    def __init__(self, config: GradingConfig, size: int | None = None,
-                 factory: Callable[[int, GradingConfig], Sandbox] = open_sandbox) -> None:
+    def __init__(
+        self,
+        config: GradingConfig,
+        size: int | None = None,
+        factory: Callable[[int, GradingConfig], Sandbox] = open_sandbox,
+    ) -> None:
         self.config = config
         self.size = size or config.jobs
         self._free: "queue.Queue[Sandbox]" = queue.Queue()

@@ -4,6 +4,7 @@ As root, the notebook also drops to an unprivileged user id of its slot, so the
 process limit holds; others run in a user namespace of their own (``--unshare-user``).
 Without bubblewrap the runner is a plain process with the grader's own permissions.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python
 STDERR_KEEP_BYTES = 4096
 
 
-def runner_command(result_fd: int, slot: int, config: GradingConfig) -> tuple[list[str], dict[str, str], dict[str, float]]:
+def runner_command(
+    result_fd: int, slot: int, config: GradingConfig
+) -> tuple[list[str], dict[str, str], dict[str, float]]:
     """The command, environment and runner limits for one sandboxed notebook run."""
     python = python_command("d2lgrade.inside.runner", str(result_fd))
     env = environment("/tmp", config.data_dir)
@@ -30,8 +33,15 @@ def runner_command(result_fd: int, slot: int, config: GradingConfig) -> tuple[li
     command = [*bwrap_args("1777", limits, config.data_dir), "--chdir", "/tmp"]
     if os.getuid() == 0:
         uid = SANDBOX_UID_BASE + slot
-        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--"]
+        command += [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+        ]
     else:
         uid = os.getuid()
         command += ["--unshare-user"]
@@ -49,9 +59,15 @@ class FreshSandbox:
         read_fd, write_fd = os.pipe()
         command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
         job = replace(job, limits=runner_limits)
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,),
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
         os.close(write_fd)
         events: list[dict] = []
         stderr_head = bytearray()

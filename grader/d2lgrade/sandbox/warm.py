@@ -4,6 +4,7 @@ One zygote per grading slot stays up inside bubblewrap, having imported torch on
 and forks an isolated child per notebook. Needs root: each child takes a user id of
 its own and mounts its own scratch folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,16 @@ def zygote_command(config: GradingConfig) -> tuple[list[str], dict[str, str]]:
     """The bubblewrap command of a slot's zygote and its environment."""
     # /tmp is read-only to notebooks here (root-owned 0755): each child writes only
     # to the private /scratch it mounts for itself.
-    command = [*bwrap_args("0755", config.limits, config.data_dir), "--perms", "0755",
-               "--dir", "/scratch", "--chdir", "/", *python_command("d2lgrade.inside.zygote")]
+    command = [
+        *bwrap_args("0755", config.limits, config.data_dir),
+        "--perms",
+        "0755",
+        "--dir",
+        "/scratch",
+        "--chdir",
+        "/",
+        *python_command("d2lgrade.inside.zygote"),
+    ]
     return command, environment("/nonexistent", config.data_dir)
 
 
@@ -42,8 +51,14 @@ class WarmSandbox:
 
     def _start(self) -> subprocess.Popen[bytes]:
         command, env = zygote_command(self.config)
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         self.messages = queue.Queue()
 
         def pump(stream: IO[bytes], sink: "queue.Queue[dict | None]") -> None:

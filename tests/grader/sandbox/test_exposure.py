@@ -7,6 +7,7 @@ course, the submissions and the gradebook folder, and a bounded walk of whatever
 sandbox shows. None of them may be visible. Then it tries to write into every mounted
 path but its own scratch space and /dev, /proc; every write must fail.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,7 @@ from d2lgrade.sandbox.bwrap import exposed_packages
 from test_corpus import config_for
 
 REPO = Path(__file__).resolve().parents[3]
-EXPLORE = '''
+EXPLORE = """
 
 @probe("norm")
 def exposure(norm):
@@ -71,14 +72,16 @@ def exposure(norm):
             report["found"].append("(the walk ran out of time)")
             break
     return report
-'''
+"""
+
 
 def exploring_course(root: Path, forbidden: list[str]) -> Path:
     course = toy.write_course(root)
     hidden = course / "solutions" / "toy" / "hidden_checks.py"
     packages = [str(p) for p in exposed_packages()]
-    hidden.write_text(hidden.read_text() + textwrap.dedent(EXPLORE).format(
-        forbidden=forbidden, packages=packages))
+    hidden.write_text(
+        hidden.read_text() + textwrap.dedent(EXPLORE).format(forbidden=forbidden, packages=packages)
+    )
     return course
 
 
@@ -90,10 +93,14 @@ def exposure(request, tmp_path_factory):
     submissions, grades = work / "submitted", work / "grades"
     for folder in (submissions / "someone" / "toy", grades):
         folder.mkdir(parents=True)
-    (submissions / "someone" / "toy" / "toy.ipynb").write_bytes(toy.to_bytes(toy.reference_notebook()))
+    (submissions / "someone" / "toy" / "toy.ipynb").write_bytes(
+        toy.to_bytes(toy.reference_notebook())
+    )
     (grades / "gradebook.csv").write_text("student,total\n")
     # Everything of the course but the two package folders (and a venv inside the checkout).
-    forbidden = [str(p) for p in sorted(REPO.iterdir()) if p.name not in ("d2lutils", "grader", ".venv")]
+    forbidden = [
+        str(p) for p in sorted(REPO.iterdir()) if p.name not in ("d2lutils", "grader", ".venv")
+    ]
     forbidden += [str(p) for p in sorted((REPO / "grader").iterdir()) if p.name != "d2lgrade"]
     forbidden += [str(p) for p in sorted(REPO.glob("solutions/*/hidden_checks.py"))]
     forbidden += [str(submissions), str(grades), str(work / "course" / "solutions")]
