@@ -12,8 +12,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 TILE_TOOL = REPO.parent / "shared" / "tools" / "tile_fashion_mnist.py"

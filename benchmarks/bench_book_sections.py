@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
-
 from _common import REPO, fashion_mnist_standin, print_load, print_machine_info
+from nbclient import NotebookClient
 
 GOAL_SECONDS = 90.0
 SECTIONS = {

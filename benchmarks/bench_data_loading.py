@@ -31,12 +31,10 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
-from torch.utils.data import DataLoader
-
 from _common import (
     fashion_mnist_standin,
     fmt_samples,
@@ -46,6 +44,7 @@ from _common import (
     print_load,
     print_machine_info,
 )
+from torch.utils.data import DataLoader
 
 GOAL = 50.0
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import REPO, fmt_seconds, goal_line, median, print_load, print_machine_info
+
 from d2lgrade.notebook import cell_source, nbgrader_meta
 
 GOAL = 5.0

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any, Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from _common import fmt_seconds, goal_line, median, print_load, print_machine_info
 

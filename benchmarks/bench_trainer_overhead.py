@@ -33,8 +33,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-
 from _common import (
     fashion_mnist_standin,
     fmt_samples,
@@ -44,6 +42,7 @@ from _common import (
     print_load,
     print_machine_info,
 )
+from torch import nn
 
 GOAL = 1.15
 

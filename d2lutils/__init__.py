@@ -22,6 +22,7 @@ from .trainer import Trainer
 __version__ = "0.1.0"
 
 __all__ = [
+    "SGD",
     "CheckFailed",
     "Classifier",
     "DataModule",
@@ -31,7 +32,6 @@ __all__ = [
     "Module",
     "MultipleChoice",
     "ProgressBoard",
-    "SGD",
     "SyntheticRegressionData",
     "TensorLoader",
     "Timer",

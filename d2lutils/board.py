@@ -6,7 +6,8 @@ import io
 import time
 import weakref
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .hparams import HyperParameters
 from .plotting import in_notebook
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 # Boards with points not yet shown; flushed when a notebook cell finishes so the
 # executed notebook always keeps the final curve.
-_unshown_boards: "weakref.WeakSet[ProgressBoard]" = weakref.WeakSet()
+_unshown_boards: weakref.WeakSet[ProgressBoard] = weakref.WeakSet()
 _hook_registered = False
 
 

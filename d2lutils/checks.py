@@ -6,7 +6,8 @@ says what was expected, what came back and, when given, a hint.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -13,7 +13,7 @@ import hashlib
 import os
 import random
 import string
-from typing import Sequence
+from collections.abc import Sequence
 
 GRADING_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # set by the grader in a graded run
 HUB_USER_VARIABLE = "JUPYTERHUB_USER"  # nbgrader on JupyterHub knows the student already

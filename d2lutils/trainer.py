@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
 from .data import DataModule
-from .devices import gpu, num_gpus as available_gpus
+from .devices import gpu
+from .devices import num_gpus as available_gpus
 from .hparams import HyperParameters
 from .module import Module
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from book_sources import (
     BIBLIOGRAPHY,
     BOOK,
@@ -117,7 +116,7 @@ def test_print_the_word_count_table():
 
 
 def test_deepened_names_real_sections():
-    assert DEEPENED <= {s.number for s in SECTIONS}, (
+    assert {s.number for s in SECTIONS} >= DEEPENED, (
         f"DEEPENED names sections that _toc.yml lacks: {DEEPENED - {s.number for s in SECTIONS}}"
     )
 

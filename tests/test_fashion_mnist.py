@@ -15,7 +15,7 @@ def test_loads_sample_into_memory(sample_root):
     X, y = next(iter(data.train_dataloader()))
     assert X.shape == (64, 1, 28, 28) and X.dtype == torch.float32
     assert y.shape == (64,) and y.dtype == torch.int64
-    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert X.min() >= 0.0 and X.max() <= 1.0
     assert "800 training and 200 validation images" in data.data_description
     assert "a subset, not the full 60,000 / 10,000" in data.data_description
     assert len(data.val_dataloader()) == 4

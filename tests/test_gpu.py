@@ -2,10 +2,10 @@
 
 import pytest
 import torch
+from test_training import LinearRegressionScratch
 from torch import nn
 
 import d2lutils as d2l
-from test_training import LinearRegressionScratch
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 

@@ -31,7 +31,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-
 from site_helpers import (
     REPO,
     SITE,
@@ -162,7 +161,7 @@ class Chapter:
         return self.docname
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def executed_notebook(source: Path) -> dict:
     import nbformat
     from jupyter_cache import get_cache

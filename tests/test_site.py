@@ -15,9 +15,7 @@ import urllib.request
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-
 from book_sources import cited_keys, equation_refs, markdown_cells
-
 from site_helpers import (
     BINARY_SUFFIXES,
     REPO,
@@ -218,7 +216,7 @@ def test_math_is_typeset(page, visit):
     assert not info["dollars"], f"{page.url}: raw $$ in the text: {info['dollars'][:5]}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _element_ids(url: str) -> frozenset[str]:
     """The ids of the elements of a page of the served site."""
     with urllib.request.urlopen(url, timeout=30) as response:

@@ -1,8 +1,8 @@
 # %%
 import torch
-from torch import nn
 from d2l import torch as d2l
 from split import FashionMNISTSplit
+from torch import nn
 
 data = FashionMNISTSplit(batch_size=256)
 

@@ -20,15 +20,16 @@ import ast
 import importlib.util
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import rules as rule_registry
 from .protocol import ProbeJob
 from .rules import Rule
 
-_registry: list["Probe"] | None = None
+_registry: list[Probe] | None = None
 
 
 @dataclass(frozen=True)

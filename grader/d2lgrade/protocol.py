@@ -53,7 +53,7 @@ class Job:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "Job":
+    def from_json(cls, text: str | bytes) -> Job:
         data = json.loads(text)
         data["probes"] = [ProbeJob(**p) for p in data["probes"]]
         return cls(**data)
@@ -146,7 +146,7 @@ class RunRecord:
     interfered: bool = False
 
     @classmethod
-    def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> "RunRecord":
+    def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> RunRecord:
         record = cls()
         for event in events:
             if not record._accept(event, n_cells, n_probes):

@@ -47,7 +47,7 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SubmissionResult":
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         tasks = {k: TaskResult(**v) for k, v in data["tasks"].items()}
         return cls(
             data["student"],

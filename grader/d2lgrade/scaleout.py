@@ -16,8 +16,9 @@ ends it) comes back as ``KilledWorker`` and is reported as such, with 0 points.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .assignment import Assignment
 from .batch import Engine, Graded, GradingTask, internal_error

@@ -65,6 +65,7 @@ rules(
 @probe("comparisons")
 def compare_cases(compare):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2101)
@@ -87,6 +88,7 @@ def compare_cases(compare):
 @probe("broadcast")
 def broadcast_shape_cases(broadcast_shape):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def described(a, b):
@@ -155,6 +157,7 @@ def summed_broadcast_shape_cases(answer_summed_broadcast_shape):
 @probe("border")
 def set_border_cases(set_border):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2103)
@@ -182,6 +185,7 @@ def view_or_copy_cases(view_or_copy, answer_view_or_copy):
 @probe("totals")
 def add_totals_cases(add_totals):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2104)
@@ -202,6 +206,7 @@ def add_totals_cases(add_totals):
 @probe("fill_column")
 def fill_column_cases(fill_column):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2107)

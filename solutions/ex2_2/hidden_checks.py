@@ -11,6 +11,7 @@ from d2lgrade import probe
 def count_missing_cases(count_missing):
     import numpy as np
     import pandas as pd
+
     from d2lgrade.inside.probekit import attempt
 
     def described(df):
@@ -44,6 +45,7 @@ def count_missing_cases(count_missing):
 def drop_most_missing_cases(drop_most_missing):
     import numpy as np
     import pandas as pd
+
     from d2lgrade.inside.probekit import attempt
 
     def described(df):
@@ -77,6 +79,7 @@ def drop_most_missing_cases(drop_most_missing):
 def impute_with_indicator_cases(impute_with_indicator):
     import numpy as np
     import pandas as pd
+
     from d2lgrade.inside.probekit import attempt
 
     def described(df, column):
@@ -131,6 +134,7 @@ def missingness_cases(missingness, answer_missingness):
 def table_to_tensors_cases(table_to_tensors):
     import numpy as np
     import pandas as pd
+
     from d2lgrade.inside.probekit import attempt
 
     def described(df, target):
@@ -174,6 +178,7 @@ def table_to_tensors_cases(table_to_tensors):
 def impute_from_train_cases(impute_from_train):
     import numpy as np
     import pandas as pd
+
     from d2lgrade.inside.probekit import attempt
 
     def described(train, test):

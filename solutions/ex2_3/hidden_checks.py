@@ -56,6 +56,7 @@ rules("frobenius", Forbid(*NORMS, why="compute it from squares, a sum and a squa
 @probe("matvec")
 def matvec_cases(matvec):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2301)
@@ -90,6 +91,7 @@ def matmul_cost_cases(answer_matmul_cost):
 @probe("normalize_rows")
 def normalize_rows_cases(normalize_rows):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2302)
@@ -115,6 +117,7 @@ def reduced_shape_cases(answer_reduced_shape):
 @probe("frobenius")
 def frobenius_norm_cases(frobenius_norm):
     import torch
+
     from d2lgrade.inside.probekit import attempt, dtype_and_shape
 
     def relative(X):
@@ -139,6 +142,7 @@ def frobenius_norm_cases(frobenius_norm):
 @probe("symmetric")
 def is_symmetric_cases(is_symmetric):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def described(A, tol):

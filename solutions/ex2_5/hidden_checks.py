@@ -33,6 +33,7 @@ rules(
 @probe("gradient")
 def gradient_cases(gradient):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
 
     gen = torch.Generator().manual_seed(2501)
@@ -77,6 +78,7 @@ def accumulated_grad_cases(answer_accumulated_grad):
 @probe("detach")
 def frozen_stat_grads_cases(frozen_stat_grads):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
 
     gen = torch.Generator().manual_seed(2502)
@@ -127,6 +129,7 @@ def frozen_stat_grads_cases(frozen_stat_grads):
 @probe("control_flow")
 def loop_derivative_cases(loop_derivative):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
 
     # limits stay well away from the values the loops pass through
@@ -155,6 +158,7 @@ def loop_derivative_cases(loop_derivative):
 @probe("vjp")
 def vjp_cases(vjp):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     class PassCounter:
@@ -225,6 +229,7 @@ def jacobian_modes_cases(jacobian_modes, answer_jacobian_modes):
 @probe("gradient_check", rtol=1e-4, atol=1e-6)
 def gradient_check_cases(gradient_check):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(2507)

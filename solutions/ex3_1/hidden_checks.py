@@ -33,6 +33,7 @@ rules("sgd_step", NoAutograd())
 @probe("squared_loss")
 def squared_loss_cases(squared_loss):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(311)
@@ -61,6 +62,7 @@ def constant_shift_reply(answer_constant_shift):
 @probe("closed_form", rtol=1e-3, atol=1e-4)
 def closed_form_cases(fit_closed_form):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(312)
@@ -94,6 +96,7 @@ def closed_form_cases(fit_closed_form):
 @probe("sgd_step", rtol=1e-4, atol=1e-6)
 def sgd_step_cases(sgd_step):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(313)
@@ -135,6 +138,7 @@ def sgd_step_cases(sgd_step):
 @probe("gaussian_nll", rtol=1e-4, atol=1e-5)
 def gaussian_nll_cases(gaussian_nll):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(314)

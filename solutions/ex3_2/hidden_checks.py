@@ -32,6 +32,7 @@ rules(
 @probe("standardizer")
 def standardizer_cases(Standardizer):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(321)
@@ -73,7 +74,9 @@ def standardizer_cases(Standardizer):
 @probe("inverse", rtol=1e-4, atol=1e-4)
 def inverse_cases(inverse):
     import types
+
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(322)
@@ -103,6 +106,7 @@ def hparams_timing_reply(hparams_timing_question, answer_hparams_timing):
 @probe("point_board")
 def point_board_cases(PointBoard):
     import torch
+
     import d2lutils as d2l
     import d2lutils.board as board_module
     from d2lgrade.inside.probekit import attempt
@@ -182,6 +186,7 @@ def point_board_cases(PointBoard):
 @probe("split_data")
 def split_data_cases(SplitData):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def made(seed, n=37, num_train=30, batch_size=7, features=(2,)):
@@ -270,6 +275,7 @@ def split_data_cases(SplitData):
 @probe("constant_model")
 def constant_model_cases(ConstantModel):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt
 

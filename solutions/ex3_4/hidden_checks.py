@@ -32,6 +32,7 @@ rules(
 @probe("my_sgd")
 def my_sgd_cases(MySGD):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     gen = torch.Generator().manual_seed(341)
@@ -89,6 +90,7 @@ def my_sgd_cases(MySGD):
 @probe("linreg_model")
 def linreg_model_cases(LinearRegressionScratch):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
@@ -144,7 +146,9 @@ def linreg_model_cases(LinearRegressionScratch):
 @probe("linreg_loss")
 def linreg_loss_cases(loss, configure_optimizers):
     import types
+
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(346)
@@ -189,6 +193,7 @@ def registered_params_reply(registered_params_question, answer_registered_params
 @probe("train_run", rtol=1e-3, atol=1e-6)
 def train_run_cases(train_scratch):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def run(true_w, true_b, **kwargs):
@@ -258,6 +263,7 @@ def lr_sweep_plot(lr_sweep_figure):
 @probe("minibatch_update", rtol=1e-5, atol=1e-6)
 def minibatch_update_cases(minibatch_update):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 

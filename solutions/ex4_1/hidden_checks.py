@@ -29,6 +29,7 @@ rules(
 @probe("ce_grad", rtol=1e-4, atol=1e-6)
 def ce_grad_cases(ce_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(413)
@@ -56,6 +57,7 @@ def ce_grad_cases(ce_grad):
 @probe("softmax_jacobian", rtol=1e-4, atol=1e-6)
 def softmax_jacobian_cases(softmax_jacobian):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4101)
@@ -75,6 +77,7 @@ def softmax_jacobian_cases(softmax_jacobian):
 @probe("entropy", rtol=1e-4, atol=1e-6)
 def entropy_cases(entropy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(414)
@@ -96,6 +99,7 @@ def entropy_cases(entropy):
 @probe("kl_divergence", rtol=1e-4, atol=1e-6)
 def kl_divergence_cases(kl_divergence):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4102)

@@ -62,6 +62,7 @@ def mean_intensity_cases(mean_intensity):
 def fixed_clothes_cases(FixedClothesData):
     import matplotlib.pyplot as plt
     import torch
+
     from d2lgrade.inside.probekit import RAISED, attempt
 
     cases = (

@@ -10,6 +10,7 @@ rules("topk", NoLoops(why="rank all rows at once"))
 @probe("accuracy")
 def accuracy_cases(accuracy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4301)
@@ -35,6 +36,7 @@ def accuracy_cases(accuracy):
 @probe("confusion")
 def confusion_cases(confusion_matrix):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4302)
@@ -54,6 +56,7 @@ def confusion_cases(confusion_matrix):
 @probe("topk")
 def topk_cases(topk_accuracy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4303)
@@ -89,6 +92,7 @@ def weighted_val_acc_value(answer_weighted_val_acc):
 @probe("wd_classifier")
 def linear_classifier_cases(LinearClassifier):
     import torch
+
     from d2lgrade.inside.probekit import RAISED
 
     cases = ("parameter shapes", "optimizer", "logits", "one SGD step")

@@ -20,6 +20,7 @@ rules("scratch_model", Forbid(*SOFTMAX, *CROSS_ENTROPY, why="use your softmax an
 @probe("softmax")
 def softmax_cases(softmax):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4401)
@@ -39,6 +40,7 @@ def softmax_cases(softmax):
 @probe("cross_entropy")
 def cross_entropy_cases(cross_entropy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4402)
@@ -67,6 +69,7 @@ def cross_entropy_cases(cross_entropy):
 @probe("ce_logits")
 def ce_logits_cases(cross_entropy_from_logits):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(4403)

@@ -45,6 +45,7 @@ rules("gelu_grad", NoAutograd(), BACKWARD_KERNELS)
 @probe("prelu")
 def prelu_cases(prelu):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5101)
@@ -79,6 +80,7 @@ def dead_unit_reading(dead_unit, answer_dead_unit):
 @probe("sigmoid_tanh_grad")
 def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5103)
@@ -126,6 +128,7 @@ def sigmoid_chain_number(answer_sigmoid_chain):
 @probe("gelu_grad")
 def gelu_grad_cases(gelu_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5105)
@@ -150,6 +153,7 @@ def gelu_grad_cases(gelu_grad):
 @probe("merge_linear")
 def merge_linear_cases(merge_linear):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5104)

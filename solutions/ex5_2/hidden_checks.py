@@ -18,6 +18,7 @@ rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
 @probe("mlp_scratch")
 def mlp_scratch_cases(MLPScratch):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def parameters_and_init():
@@ -78,6 +79,7 @@ def symmetry_reading(symmetry, answer_symmetry):
 @probe("make_mlp")
 def make_mlp_cases(make_mlp):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def structure(sizes):
@@ -107,6 +109,7 @@ def make_mlp_cases(make_mlp):
 @probe("count_parameters")
 def count_parameters_cases(count_parameters):
     from torch import nn
+
     from d2lgrade.inside.probekit import attempt
 
     deep = nn.Sequential(

@@ -20,6 +20,7 @@ rules(
 @probe("forward")
 def forward_cases(forward):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5301)
@@ -44,6 +45,7 @@ def forward_cases(forward):
 @probe("objective")
 def objective_cases(l2_penalty, objective):
     import torch
+
     from d2lgrade.inside.probekit import attempt, dtype_and_shape
 
     gen = torch.Generator().manual_seed(5302)
@@ -81,6 +83,7 @@ def objective_cases(l2_penalty, objective):
 @probe("backward", rtol=1e-4, atol=1e-5)
 def backward_cases(backward):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     gen = torch.Generator().manual_seed(5303)

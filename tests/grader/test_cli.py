@@ -6,8 +6,8 @@ import csv
 from pathlib import Path
 
 import nbformat
-
 import toy_course as toy
+
 from d2lgrade.cli import main
 
 
@@ -127,9 +127,9 @@ def test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases(tmp_pa
     course = toy.write_course(tmp_path / "course")
     naive = toy.solved("double", "softmax", "norm")
     # Right on the visible example, but exp(1000) overflows on hidden large logits.
-    toy.answer_cell(naive, "softmax").source = (
-        "def softmax(X):\n    E = torch.exp(X)\n    return E / E.sum(dim=1, keepdim=True)"
-    )
+    toy.answer_cell(
+        naive, "softmax"
+    ).source = "def softmax(X):\n    E = torch.exp(X)\n    return E / E.sum(dim=1, keepdim=True)"
     submitted = tmp_path / "submitted"
     _submit(submitted / "eve" / "toy", naive)
     out = tmp_path / "grades"

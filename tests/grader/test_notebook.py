@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.assignment import load_assignment
 from d2lgrade.notebook import SubmissionError, parse_notebook, plan_cells
 

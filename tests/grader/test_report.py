@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import toy_course as toy
+
 from d2lgrade.assignment import load_assignment
 from d2lgrade.report import write_feedback, write_gradebook, write_summary
 from d2lgrade.results import SubmissionResult, TaskResult

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.report import write_gradebook, write_summary

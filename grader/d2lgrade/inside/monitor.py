@@ -18,8 +18,9 @@ import importlib
 import inspect
 import sys
 from collections import Counter
+from collections.abc import Callable
 from types import FrameType, ModuleType, TracebackType
-from typing import Any, Callable
+from typing import Any
 
 MAX_NAMES = 1000
 PROBE_FILE_PREFIX = "<hidden check "
@@ -122,7 +123,7 @@ class CallMonitor:
             frame = frame.f_back
         return False
 
-    def __enter__(self) -> "CallMonitor":
+    def __enter__(self) -> CallMonitor:
         import torch.autograd
         from torch.overrides import TorchFunctionMode
 

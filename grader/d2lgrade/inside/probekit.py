@@ -18,7 +18,8 @@ value, exception type), never the inputs. These helpers build such cases::
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # A case whose call raised: the grader compares the exception type only.
 RAISED = "__raised__"

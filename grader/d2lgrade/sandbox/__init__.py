@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import queue
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from ..config import GradingConfig
 from .base import RawRun, Sandbox
@@ -70,12 +70,12 @@ class SandboxPool:
     ) -> None:
         self.config = config
         self.size = size or config.jobs
-        self._free: "queue.Queue[Sandbox]" = queue.Queue()
+        self._free: queue.Queue[Sandbox] = queue.Queue()
         self._all = [factory(slot, config) for slot in range(self.size)]
         for sandbox in self._all:
             self._free.put(sandbox)
 
-    def __enter__(self) -> "SandboxPool":
+    def __enter__(self) -> SandboxPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

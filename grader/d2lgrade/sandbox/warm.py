@@ -46,7 +46,7 @@ class WarmSandbox:
         self.slot = slot
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
-        self.messages: "queue.Queue[dict | None]" = queue.Queue()
+        self.messages: queue.Queue[dict | None] = queue.Queue()
         self.jobs_run = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -61,7 +61,7 @@ class WarmSandbox:
         )
         self.messages = queue.Queue()
 
-        def pump(stream: IO[bytes], sink: "queue.Queue[dict | None]") -> None:
+        def pump(stream: IO[bytes], sink: queue.Queue[dict | None]) -> None:
             decoder = LineDecoder(limit=None)  # the zygote caps each job's events
             for chunk in iter(lambda: stream.read1(1 << 16), b""):
                 for message in decoder.feed(chunk):

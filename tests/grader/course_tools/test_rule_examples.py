@@ -4,8 +4,8 @@ compliant one keeps it, through the real grader and its sandbox."""
 from __future__ import annotations
 
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.course_tools.cli import main
 from d2lgrade.course_tools.rule_examples import check_rule_examples, rule_examples

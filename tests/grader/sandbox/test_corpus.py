@@ -14,8 +14,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.sandbox import sandbox_description, warm_sandboxes_available
@@ -60,7 +60,7 @@ def build_corpus(
     ref_path = course / "solutions" / "toy" / "toy.ipynb"
     hidden_path = course / "solutions" / "toy" / "hidden_checks.py"
     full = dict(toy.POINTS)
-    zero = {t: 0 for t in toy.POINTS}
+    zero = dict.fromkeys(toy.POINTS, 0)
     nb = toy.to_bytes
     cases: dict[str, tuple[bytes, dict[str, int], str]] = {}
 

@@ -15,14 +15,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
+from test_corpus import config_for
+
 from d2lgrade.assignment import load_assignment
 from d2lgrade.execution import run_notebook
 from d2lgrade.notebook import plan_cells
 from d2lgrade.sandbox import SandboxPool, sandbox_description
 from d2lgrade.sandbox.bwrap import exposed_packages
-from test_corpus import config_for
 
 REPO = Path(__file__).resolve().parents[3]
 EXPLORE = """

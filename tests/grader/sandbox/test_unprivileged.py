@@ -21,10 +21,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
-from d2lgrade.sandbox import sandbox_description
 from test_corpus import Listener, build_corpus
+
+from d2lgrade.sandbox import sandbox_description
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
