@@ -77,14 +77,15 @@ def _bench_record_work(library):
 PRELUDE_OURS = PRELUDE + "import d2lutils\n_bench_record_work(d2lutils)\n"
 PRELUDE_D2L = (
     PRELUDE
-    + "import sys\nsys.path.insert(0, %r)\n" % str(D2L_SECTIONS)
+    + f"import sys\nsys.path.insert(0, {str(D2L_SECTIONS)!r})\n"
     + "from d2l import torch as _bench_d2l\n_bench_record_work(_bench_d2l)\n"
 )
 # CPU seconds of the kernel and the processes it waited for (d2l's loader workers): with
 # one thread, about the wall time the section would take on an otherwise idle machine.
 EPILOGUE = (
     "import resource as _bench_resource\n"
-    "_bench_cpu = sum(u.ru_utime + u.ru_stime for u in (_bench_resource.getrusage(_bench_resource.RUSAGE_SELF), "
+    "_bench_cpu = sum(u.ru_utime + u.ru_stime for u in ("
+    "_bench_resource.getrusage(_bench_resource.RUSAGE_SELF), "
     "_bench_resource.getrusage(_bench_resource.RUSAGE_CHILDREN)))\n"
     f"print({WORK_MARKER!r} + _bench_json.dumps(dict(_bench_work, cpu_seconds=_bench_cpu)))"
 )
@@ -131,7 +132,8 @@ def run_d2l(section: str, workdir: Path, threads: int) -> tuple[float, float, An
 
 
 def prepare_d2l(venv: Path, data_root: Path, scratch: Path) -> None:
-    """A kernelspec for the d2l venv, and d2l's data layout: ``../data`` from the kernel's folder."""
+    """A kernelspec for the d2l venv, and d2l's data layout: ``../data`` from the kernel's
+    folder."""
     python = venv / "bin" / "python"
     if not python.exists():
         raise SystemExit(
@@ -249,7 +251,8 @@ def main() -> None:
             "MET" if total <= GOAL_SECONDS else f"NOT MET; over by {total - GOAL_SECONDS:.1f} s"
         )
         print(
-            f"four sections with {threads[0]} thread(s): {total:.1f} s (goal <= {GOAL_SECONDS:g} s) -> {verdict}"
+            f"four sections with {threads[0]} thread(s): {total:.1f} s "
+            f"(goal <= {GOAL_SECONDS:g} s) -> {verdict}"
         )
     print_load()
     if not theirs:
@@ -258,7 +261,8 @@ def main() -> None:
     for section in differing:
         print(
             f"section {section}: the two sides did different work; no ratio.\n"
-            f"  ours:      {json.dumps(our_work[section])}\n  d2l 1.0.3: {json.dumps(their_work[section])}"
+            f"  ours:      {json.dumps(our_work[section])}\n"
+            f"  d2l 1.0.3: {json.dumps(their_work[section])}"
         )
     if differing:
         sys.exit(2)
@@ -267,12 +271,14 @@ def main() -> None:
         print(
             f"{section}: d2l 1.0.3 {theirs[section]:.1f} s vs ours {main_medians[section]:.1f} s: "
             f"{theirs[section] / main_medians[section]:.1f}x ({len(fits)} training runs, "
-            f"{sum(f['updates'] for f in fits)} updates, {len(our_work[section]['loads'])} data loads on each side)"
+            f"{sum(f['updates'] for f in fits)} updates, "
+            f"{len(our_work[section]['loads'])} data loads on each side)"
         )
     their_total = sum(theirs.values())
+    our_total_cpu = sum(statistics.median(our_cpu[threads[0]][s]) for s in sections)
     print(
         f"total: d2l 1.0.3 {their_total:.1f} s vs ours {total:.1f} s: {their_total / total:.1f}x "
-        f"(CPU seconds: {sum(their_cpu.values()):.1f} vs {sum(statistics.median(our_cpu[threads[0]][s]) for s in sections):.1f})"
+        f"(CPU seconds: {sum(their_cpu.values()):.1f} vs {our_total_cpu:.1f})"
     )
 
 

@@ -110,7 +110,8 @@ def load_exercise(
             json.loads(exercise.read_text()),
         )
     print(
-        f"note: {solution} or {exercise} is missing; using the toy course of tests/grader/toy_course.py"
+        f"note: {solution} or {exercise} is missing; "
+        "using the toy course of tests/grader/toy_course.py"
     )
     sys.path.insert(0, str(REPO / "tests" / "grader"))
     import toy_course
@@ -264,8 +265,9 @@ def main() -> None:
                     stock_times.append((seconds, len(stock_part)))
             print(
                 f"round {r + 1}/{args.rounds}: ours {len(ours_part)} notebooks in "
-                f"{fmt_seconds(ours_times[-1][0])} ({fmt_seconds(ours_times[-1][0] / len(ours_part))}"
-                f"/notebook); stock {len(stock_part)} in {fmt_seconds(stock_times[-1][0])} "
+                f"{fmt_seconds(ours_times[-1][0])} "
+                f"({fmt_seconds(ours_times[-1][0] / len(ours_part))}/notebook); "
+                f"stock {len(stock_part)} in {fmt_seconds(stock_times[-1][0])} "
                 f"({fmt_seconds(stock_times[-1][0] / len(stock_part))}/notebook)"
             )
 
@@ -284,7 +286,8 @@ def main() -> None:
     print(
         f"ours (grade_class, sandbox {sandbox}): {sum(n for _, n in ours_times)} notebooks, "
         f"{fmt_seconds(ours_per)} per notebook overall; per round "
-        f"[{', '.join(fmt_seconds(x) for x in ours_rounds)}], median {fmt_seconds(median(ours_rounds))}"
+        f"[{', '.join(fmt_seconds(x) for x in ours_rounds)}], "
+        f"median {fmt_seconds(median(ours_rounds))}"
     )
     print(
         f"stock (nbgrader autograde, no sandbox): {sum(n for _, n in stock_times)} notebooks, "

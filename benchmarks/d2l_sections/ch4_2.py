@@ -26,7 +26,7 @@ print(X.shape, y.shape)
 
 # %%
 tic = time.time()
-for X, y in data.train_dataloader():
+for _ in data.train_dataloader():
     continue
 print(f"{time.time() - tic:.2f} sec for one pass over {len(data.train)} training images")
 
