@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
-    "script, extra", [("bench_grading.py", ["--stock-n", "1"]), ("bench_scaleout.py", [])]
+    ("script", "extra"), [("bench_grading.py", ["--stock-n", "1"]), ("bench_scaleout.py", [])]
 )
 def test_grading_benchmarks_refuse_without_the_sandbox(script, extra):
     # No bubblewrap on this PATH: the grader would run notebooks unsandboxed.

@@ -31,7 +31,9 @@ def book_data_dir() -> str | None:
 def run_and_read(notebook: str, names: list[str]) -> dict[str, object]:
     """Execute a chapter notebook in a fresh kernel and return the named variables."""
     nb = nbformat.read(BOOK / notebook, as_version=4)
-    reader = "import json\nprint(json.dumps({n: globals()[n] for n in %r}, default=float))" % names
+    reader = (
+        f"import json\nprint(json.dumps({{n: globals()[n] for n in {names!r}}}, default=float))"
+    )
     nb.cells.append(nbformat.v4.new_code_cell(reader))
     env = dict(os.environ)
     if book_data_dir() is not None:

@@ -44,7 +44,7 @@ def test_check_equal_shape_type_true():
         check_shape(torch.zeros(3, 2), (2, 3), "W")
     with pytest.raises(CheckFailed, match="expected a Tensor, got a list"):
         check_type([1], torch.Tensor, "out")
-    with pytest.raises(CheckFailed, match="row 0 sums to 1.37. Hint: h"):
+    with pytest.raises(CheckFailed, match=r"row 0 sums to 1\.37\. Hint: h"):
         check_true(False, "rows must sum to 1; row 0 sums to 1.37.", hint="h")
 
 

@@ -96,7 +96,7 @@ def test_val_fraction_carves_validation_from_training_images(sample_root):
     )
     # the official test images are the test set, served in order
     torch.testing.assert_close(data.test.tensors[0], whole.val.tensors[0])
-    X, y = next(iter(data.test_dataloader()))
+    _, y = next(iter(data.test_dataloader()))
     torch.testing.assert_close(y, whole.val.tensors[1][:64])
     assert len(data.test_dataloader()) == 4
     assert "600 training, 200 validation and 200 test images" in data.data_description
@@ -117,7 +117,7 @@ def test_split_is_deterministic_for_a_seed_and_changes_with_it(sample_root):
 def test_without_val_fraction_there_is_no_test_set(sample_root):
     data = d2l.FashionMNIST(root=sample_root)
     assert data.test is None
-    with pytest.raises(AttributeError, match="no separate test set.*pass val_fraction"):
+    with pytest.raises(AttributeError, match=r"no separate test set.*pass val_fraction"):
         data.test_dataloader()
 
 

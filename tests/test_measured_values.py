@@ -1,4 +1,5 @@
-"""Values, not only shapes: resized pixels against an independent resize, the Timer against a sleep."""
+"""Values, not only shapes: resized pixels against an independent resize, the Timer against a
+sleep."""
 
 from __future__ import annotations
 

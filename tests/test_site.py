@@ -53,7 +53,8 @@ const start = Date.now();
     mj.startup.promise.then(() => done('typeset'), (e) => done('error: ' + e));
   } else if (Date.now() - start > 30000) {
     // Generous: a loaded machine can take seconds to run the script.
-    done('error: the MathJax script did not run within ' + (Date.now() - start) + ' ms (not found, or it failed)');
+    done('error: the MathJax script did not run within ' + (Date.now() - start) +
+         ' ms (not found, or it failed)');
   } else {
     setTimeout(poll, 100);
   }
@@ -76,7 +77,8 @@ const cells = Array.from(main.querySelectorAll('div.cell')).map((cell) => {
   const imgs = Array.from(cell.querySelectorAll('.cell_output img'));
   return {
     images: imgs.length,
-    broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
+    broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0))
+      .map((i) => i.getAttribute('src')),
     code: (cell.querySelector('.cell_input') || cell).textContent.trim().slice(0, 60),
     copyable: Array.from(cell.querySelectorAll('.cell_input div.highlight')).every(
       (h) => h.querySelector('button.copybtn')),
@@ -95,7 +97,8 @@ const reference = (a) => {
 };
 return {
   url: location.href,
-  title: (document.querySelector('main h1') || {textContent: ''}).textContent.replace('#', '').trim(),
+  title: (document.querySelector('main h1') || {textContent: ''}).textContent
+    .replace('#', '').trim(),
   math: document.querySelectorAll('.math').length,
   mjx: main.querySelectorAll('mjx-container').length,
   untypeset: Array.from(document.querySelectorAll('.math'))
@@ -108,12 +111,13 @@ return {
   citations: Array.from(main.querySelectorAll('span.bibtex-citation'))
     .map((span) => ({text: span.textContent.trim(),
                      links: Array.from(span.querySelectorAll('a[href]')).map(reference)})),
-  equation_refs: Array.from(main.querySelectorAll('a.reference[href*="#equation-"]')).map(reference),
+  equation_refs: Array.from(main.querySelectorAll('a.reference[href*="#equation-"]'))
+    .map(reference),
 };
 """
 
 
-# --- the build, the server, the browser --------------------------------------------------------------------
+# --- the build, the server, the browser ------------------------------------------
 
 
 def require_site():
@@ -334,8 +338,10 @@ def test_download_and_launch_buttons(page):
     assert target.resolve().is_file(), f"{page.url}: the download {download[0]} is missing"
     assert "btn-download-source-button" in html
 
-    colab = f"{cfg['launch_buttons']['colab_url'].rstrip('/')}/github/{owner_name}/blob/{branch}/{notebook}"
-    binder = f"{cfg['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{owner_name}/{branch}?urlpath=tree/{notebook}"
+    colab_url = cfg["launch_buttons"]["colab_url"].rstrip("/")
+    binder_url = cfg["launch_buttons"]["binderhub_url"].rstrip("/")
+    colab = f"{colab_url}/github/{owner_name}/blob/{branch}/{notebook}"
+    binder = f"{binder_url}/v2/gh/{owner_name}/{branch}?urlpath=tree/{notebook}"
     assert colab in hrefs, f"{page.url} has no Colab button to {colab}"
     assert binder in hrefs, f"{page.url} has no Binder button to {binder}"
 

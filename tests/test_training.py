@@ -57,11 +57,11 @@ def test_classifier_accuracy_and_loss():
 
 
 def test_module_errors_name_the_missing_piece():
-    with pytest.raises(AttributeError, match="set self.net in __init__ or override forward"):
+    with pytest.raises(AttributeError, match=r"set self\.net in __init__ or override forward"):
         d2l.Module()(torch.zeros(1))
     with pytest.raises(AttributeError, match="has no 'lr'"):
         d2l.Module().configure_optimizers()
-    with pytest.raises(RuntimeError, match="call it during Trainer.fit"):
+    with pytest.raises(RuntimeError, match=r"call it during Trainer\.fit"):
         d2l.Module().plot("loss", 1.0, train=True)
 
 

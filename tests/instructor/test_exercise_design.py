@@ -151,7 +151,8 @@ def test_no_solution_line_appears_outside_its_answer_cell():
                 text = _normalised(cell_source(other))
                 leaked = [s for s in secret if s in text]
                 assert not leaked, (
-                    f"{assignment_id}: {leaked[:3]} of {grade_id} appear elsewhere in the student notebook"
+                    f"{assignment_id}: {leaked[:3]} of {grade_id} appear elsewhere "
+                    "in the student notebook"
                 )
 
 

@@ -77,7 +77,8 @@ def test_generate_assignment_reproduces_committed_exercises(tmp_path):
     for assignment_id in ASSIGNMENTS:
         name = f"{assignment_id}/{assignment_id}.ipynb"
         assert _cells(course / "exercises" / name) == _cells(REPO / "exercises" / name), (
-            f"exercises/{name} is stale: regenerate it with nbgrader generate_assignment {assignment_id} --force"
+            f"exercises/{name} is stale: regenerate it with "
+            f"nbgrader generate_assignment {assignment_id} --force"
         )
 
 
