@@ -49,6 +49,21 @@ class ProgressBoard(HyperParameters):
     board records points but never makes a figure.
     """
 
+    # Set from the constructor's arguments by save_hyperparameters.
+    xlabel: str | None
+    ylabel: str | None
+    xlim: Sequence[float] | None
+    ylim: Sequence[float] | None
+    xscale: str
+    yscale: str
+    ls: Sequence[str]
+    colors: Sequence[str]
+    fig: Figure | None
+    axes: Any
+    figsize: tuple[float, float]
+    display: bool
+    refresh_interval: float
+
     def __init__(
         self,
         xlabel: str | None = None,
@@ -101,19 +116,22 @@ class ProgressBoard(HyperParameters):
         if time.perf_counter() - self._last_render >= self.refresh_interval:
             self.show()
 
-    def _ensure_figure(self) -> None:
+    def _ensure_figure(self) -> Figure:
+        fig = self.fig
         if self.axes is None:
-            if self.fig is None:
+            if fig is None:
                 from matplotlib.figure import Figure
 
-                self.fig = Figure(figsize=self.figsize)
-            self.axes = self.fig.add_subplot()
-        elif self.fig is None:
-            self.fig = self.axes.figure
+                fig = Figure(figsize=self.figsize)
+            self.axes = fig.add_subplot()
+        elif fig is None:
+            fig = self.axes.figure
+        self.fig = fig
+        return fig
 
     def render(self) -> Figure:
         """Bring the figure up to date with the recorded points and return it."""
-        self._ensure_figure()
+        fig = self._ensure_figure()
         ax = self.axes
         for i, (label, (xs, ys)) in enumerate(self.points.items()):
             line = self._lines.get(label)
@@ -139,7 +157,7 @@ class ProgressBoard(HyperParameters):
         if self.ylim is not None:
             ax.set_ylim(self.ylim)
         ax.grid(True)
-        return self.fig
+        return fig
 
     def show(self) -> None:
         """Display the current figure now (in a notebook, or through ``display_fn``)."""

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator, Sequence
 from numbers import Real
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Protocol
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -67,7 +67,16 @@ class TensorLoader:
             yield [t.index_select(0, rows) for t in self.tensors]
 
 
-Batches = Union[DataLoader, TensorLoader]
+class Batches(Protocol):
+    """What a data module hands the trainer: a sized, re-iterable collection of minibatches.
+
+    Both a ``torch.utils.data.DataLoader`` and a :class:`TensorLoader` are ``Batches``;
+    each minibatch is a sequence of tensors, the target last.
+    """
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Sequence[torch.Tensor]]: ...
 
 
 def tensor_loader(
@@ -127,12 +136,13 @@ class DataModule(HyperParameters):
     """
 
     batch_size: int
+    num_workers: int  # set by save_hyperparameters, as in the subclasses' own annotations
 
     def __init__(self, root: str | os.PathLike[str] | None = None, num_workers: int = 0) -> None:
         self.save_hyperparameters()
         self.root = data_root(root)
 
-    def get_dataloader(self, train: bool) -> DataLoader:
+    def get_dataloader(self, train: bool) -> Batches:
         """Loader over ``self.train`` (shuffled) or ``self.val`` (in order)."""
         split = "train" if train else "val"
         if not hasattr(self, split) or not hasattr(self, "batch_size"):
@@ -191,6 +201,10 @@ class SyntheticRegressionData(DataModule):
     training set, the rest the validation set. Uses PyTorch's global generator, so
     seed it (``d2l.set_seed``) for repeatable data.
     """
+
+    noise: float
+    num_train: int
+    num_val: int
 
     def __init__(
         self,

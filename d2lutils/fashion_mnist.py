@@ -133,6 +133,11 @@ class FashionMNIST(DataModule):
     on ``val`` and measured once on images no choice has seen.
     """
 
+    # Set from the constructor's arguments by save_hyperparameters.
+    resize: Sequence[int]
+    val_fraction: float
+    split_seed: int
+
     def __init__(
         self,
         batch_size: int = 64,

@@ -26,6 +26,11 @@ class Module(nn.Module, HyperParameters):
     """
 
     trainer: Trainer | None
+    # Set from the constructor's arguments by save_hyperparameters (``lr`` by the
+    # subclasses that take one).
+    plot_train_per_epoch: int
+    plot_valid_per_epoch: int
+    lr: float
 
     def __init__(self, plot_train_per_epoch: int = 2, plot_valid_per_epoch: int = 1) -> None:
         super().__init__()
@@ -45,7 +50,8 @@ class Module(nn.Module, HyperParameters):
                 f"{type(self).__name__} has no attribute 'net': set self.net in __init__ "
                 "or override forward()."
             )
-        return net(X)
+        output: torch.Tensor = net(X)
+        return output
 
     def plot(self, key: str, value: torch.Tensor | float, train: bool) -> None:
         """Record a metric for the history and draw it on the board against epochs."""

@@ -106,8 +106,8 @@ class MultipleChoice:
 
     def check(self, answer: object) -> None:
         """Check that ``answer`` is one of the letters (not whether it is right) and echo it."""
-        letter = str(answer).strip().upper() if isinstance(answer, str) else answer
-        if not isinstance(answer, str) or letter not in self.letters:
+        letter = answer.strip().upper() if isinstance(answer, str) else ""
+        if not letter or letter not in self.letters:
             from .checks import CheckFailed
 
             raise CheckFailed(

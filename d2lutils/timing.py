@@ -33,4 +33,4 @@ class Timer:
 
     def cumsum(self) -> list[float]:
         """Running totals of the recorded intervals."""
-        return np.cumsum(self.times).tolist()
+        return [float(total) for total in np.cumsum(self.times)]

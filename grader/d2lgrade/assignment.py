@@ -111,7 +111,10 @@ def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
 
 
 def _partial_credit(cell: dict[str, Any], path: Path) -> dict[str, float] | None:
-    """``{"group": weight}`` from ``metadata.d2lcourse.partial_credit``; ``true`` weighs all alike."""
+    """``{"group": weight}`` from ``metadata.d2lcourse.partial_credit``.
+
+    ``true`` weighs every case group alike.
+    """
     metadata = cell.get("metadata")
     course = metadata.get("d2lcourse") if isinstance(metadata, dict) else None
     value = course.get("partial_credit") if isinstance(course, dict) else None

@@ -75,7 +75,8 @@ def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
                 why = (
                     f"no notebook submitted (expected {assignment_id}/{assignment_id}.ipynb)"
                     if not notebooks
-                    else f"{len(notebooks)} notebooks in {assignment_id}/ and none named {assignment_id}.ipynb"
+                    else f"{len(notebooks)} notebooks in {assignment_id}/ and none named "
+                    f"{assignment_id}.ipynb"
                 )
                 submissions.append(Submission(student.name, assignment_id, None, why))
     return submissions

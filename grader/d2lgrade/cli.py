@@ -195,7 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse ``argv`` and run the chosen command; a ``GradingError`` becomes one line and status 2."""
+    """Parse ``argv`` and run the chosen command.
+
+    A ``GradingError`` becomes one line on stderr and exit status 2.
+    """
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

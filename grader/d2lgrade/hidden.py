@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import rules as rule_registry
 from .protocol import ProbeJob
-from .rules import Rule
+from .rules import Rule, collecting, stop_collecting
 
 _registry: list[Probe] | None = None
 
@@ -84,10 +83,10 @@ def load_hidden_checks(path: Path) -> tuple[list[Probe], dict[str, list[Rule]]]:
         raise ImportError(f"cannot import hidden checks from {path}")
     module = importlib.util.module_from_spec(spec)
     _registry = []
-    declared = rule_registry.collecting()
+    declared = collecting()
     try:
         spec.loader.exec_module(module)
         return list(_registry), {task: r.all() for task, r in declared.items()}
     finally:
         _registry = None
-        rule_registry.stop_collecting()
+        stop_collecting()

@@ -170,6 +170,7 @@ class RunRecord:
             error, seconds = event.get("error"), event.get("seconds")
             if not (error is None or type(error) is str) or type(seconds) not in (int, float):
                 return False
+            assert isinstance(seconds, (int, float))  # as just checked, for the type checker
             self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
             return True
         if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:

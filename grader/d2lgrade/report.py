@@ -9,6 +9,7 @@ import io
 import re
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,7 @@ def write_gradebook(
     for assignment_id, assignment in assignments.items():
         columns += [f"{assignment_id}:{task}" for task in assignment.tasks]
         columns.append(f"{assignment_id}:total")
-    rows: dict[str, dict[str, object]] = defaultdict(dict)
+    rows: dict[str, dict[str, str]] = defaultdict(dict)
     notes: dict[str, list[str]] = defaultdict(list)
     sandboxes: dict[str, set[str]] = defaultdict(set)
     for result in results:
@@ -113,9 +114,22 @@ def _png_data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@dataclass(frozen=True)
+class TaskRow:
+    """One task across the class, as the summary shows it."""
+
+    assignment: str
+    task: str
+    max_points: float
+    mean_points: float
+    pass_rate: float
+    students: int
+    reasons: list[tuple[str, int]]  # the most common failure labels, with their counts
+
+
 def _task_rows(
     results: list[SubmissionResult], assignments: dict[str, Assignment]
-) -> list[dict[str, object]]:
+) -> list[TaskRow]:
     rows = []
     for assignment_id, assignment in assignments.items():
         for task_id, task in assignment.tasks.items():
@@ -129,15 +143,15 @@ def _task_rows(
                 f for o in outcomes if not o.passed for f in (o.failures or ["failed"])
             )
             rows.append(
-                {
-                    "assignment": assignment_id,
-                    "task": task_id,
-                    "max": task.points,
-                    "mean": sum(o.points for o in outcomes) / n,
-                    "pass_rate": sum(o.passed for o in outcomes) / n,
-                    "students": len(outcomes),
-                    "reasons": reasons.most_common(3),
-                }
+                TaskRow(
+                    assignment_id,
+                    task_id,
+                    task.points,
+                    sum(o.points for o in outcomes) / n,
+                    sum(o.passed for o in outcomes) / n,
+                    len(outcomes),
+                    reasons.most_common(3),
+                )
             )
     return rows
 
@@ -163,13 +177,13 @@ def _histograms(results: list[SubmissionResult], assignments: dict[str, Assignme
     return fig
 
 
-def _pass_rates(rows: list[dict[str, object]], several: bool) -> Figure:
+def _pass_rates(rows: list[TaskRow], several: bool) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(max(4.0, 0.45 * len(rows) + 1.5), 3.2))
     ax = fig.add_subplot()
-    labels = [f"{r['assignment']}:{r['task']}" if several else str(r["task"]) for r in rows]
-    ax.bar(range(len(rows)), [float(r["pass_rate"]) * 100 for r in rows], color="C0")  # type: ignore[arg-type]
+    labels = [f"{r.assignment}:{r.task}" if several else r.task for r in rows]
+    ax.bar(range(len(rows)), [r.pass_rate * 100 for r in rows], color="C0")
     ax.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_ylabel("pass rate (%)")
@@ -206,20 +220,20 @@ def write_summary(
         for r in rows:
             writer.writerow(
                 [
-                    r["assignment"],
-                    r["task"],
-                    f"{r['max']:g}",
-                    f"{r['mean']:.3f}",
-                    f"{r['pass_rate']:.3f}",
-                    r["students"],
-                    "; ".join(f"{why} ({n})" for why, n in r["reasons"]),
+                    r.assignment,
+                    r.task,
+                    f"{r.max_points:g}",
+                    f"{r.mean_points:.3f}",
+                    f"{r.pass_rate:.3f}",
+                    r.students,
+                    "; ".join(f"{why} ({n})" for why, n in r.reasons),
                 ]
-            )  # type: ignore[union-attr]
+            )
     task_table = "".join(
-        f"<tr><td>{html.escape(str(r['assignment']))}</td><td>{html.escape(str(r['task']))}</td>"
-        f"<td>{r['max']:g}</td><td>{r['mean']:.2f}</td><td>{r['pass_rate']:.0%}</td>"
-        f"<td>{r['students']}</td><td>"
-        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r["reasons"])  # type: ignore[union-attr]
+        f"<tr><td>{html.escape(r.assignment)}</td><td>{html.escape(r.task)}</td>"
+        f"<td>{r.max_points:g}</td><td>{r.mean_points:.2f}</td><td>{r.pass_rate:.0%}</td>"
+        f"<td>{r.students}</td><td>"
+        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r.reasons)
         + "</td></tr>"
         for r in rows
     )
@@ -239,7 +253,8 @@ def write_summary(
         f"<!doctype html><meta charset='utf-8'><title>Class summary</title>{_STYLE}"
         f"<h1>Class summary</h1><p>{len(totals)} students, {len(results)} graded notebooks; "
         f"median total {median:g} of {max_total:g} points.</p>"
-        f"<h2>Total scores</h2><img src='{histograms}' alt='histogram of total scores per assignment'>"
+        f"<h2>Total scores</h2>"
+        f"<img src='{histograms}' alt='histogram of total scores per assignment'>"
         f"<h2>Tasks</h2><img src='{pass_rates}' alt='pass rate per task'>"
         "<table><tr><th>assignment</th><th>task</th><th>max</th><th>mean</th><th>pass rate</th>"
         f"<th>students</th><th>most common failures</th></tr>{task_table}</table>"

@@ -37,7 +37,7 @@ except ImportError:  # the engine says what to install when it is asked for
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
 
-class WorkerSandboxes(WorkerPlugin):  # type: ignore[misc,valid-type]
+class WorkerSandboxes(WorkerPlugin):
     """Gives each worker its own sandbox pool for the length of a grading run."""
 
     name = PLUGIN_NAME

@@ -25,9 +25,8 @@ RAISED = "__raised__"  # d2lgrade.inside.probekit marks a case whose call raised
 
 
 def _raised(value: Any) -> str | None:
-    if isinstance(value, dict) and set(value) == {RAISED} and isinstance(value[RAISED], str):
-        return value[RAISED]
-    return None
+    raised = value.get(RAISED) if isinstance(value, dict) and set(value) == {RAISED} else None
+    return raised if isinstance(raised, str) else None
 
 
 def _numbers_close(a: float, b: float, rtol: float, atol: float) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import threading
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 UNKNOWN = "?"
@@ -56,9 +57,9 @@ class _Notebook:
         # Aliases of aliases (f = F; g = f.softmax) settle after a few passes.
         for _ in range(5):
             before = dict(self.aliases)
-            for tree in self.trees:
-                if tree is not None:
-                    self._collect_assignments(tree)
+            for parsed in self.trees:
+                if parsed is not None:
+                    self._collect_assignments(parsed)
             if before == self.aliases:
                 break
 
@@ -189,7 +190,7 @@ def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: se
 def scan_answer(
     sources: list[str],
     answer_cells: list[int],
-    roots: set[str] = frozenset(),
+    roots: AbstractSet[str] = frozenset(),
     student_cells: list[int] | None = None,
 ) -> AnswerScan:
     """Scan a task's answer: the cells at ``answer_cells`` of the notebook whose code cells
@@ -220,7 +221,7 @@ def scan_answer(
     return scan
 
 
-def _defines(tree: ast.Module, names: set[str]) -> bool:
+def _defines(tree: ast.Module, names: AbstractSet[str]) -> bool:
     """Whether the cell binds one of ``names`` at its top level (def, class, assignment, import)."""
     for node in tree.body:
         if (

@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..notebook import cell_source, nbgrader_meta
 
@@ -47,7 +48,7 @@ def solution_blocks(source: str) -> list[str]:
     return blocks if blocks or "### BEGIN SOLUTION" in source else [source]
 
 
-def notebook_text(notebook: dict) -> str:
+def notebook_text(notebook: dict[str, Any]) -> str:
     """Sources and text outputs of a notebook."""
     parts = []
     for cell in notebook.get("cells", []):

@@ -93,7 +93,7 @@ class CallCounter:
         self.calls += 1
         out = self.func(*args, **kwargs)
         if isinstance(out, torch.Tensor) and out.requires_grad:
-            out.register_hook(self._mark)
+            out.register_hook(self._mark)  # type: ignore[no-untyped-call]
         return out
 
 
@@ -103,6 +103,7 @@ def figure_summary(fig: Any) -> Any:
     ``{"axes": n, "lines": [points of each line, per axes], "labelled": bool}``, or the
     type of what was given when it is no matplotlib figure.
     """
+    import numpy as np
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
@@ -110,6 +111,6 @@ def figure_summary(fig: Any) -> Any:
     axes = fig.get_axes()
     return {
         "axes": len(axes),
-        "lines": [[len(line.get_xdata()) for line in ax.get_lines()] for ax in axes],
+        "lines": [[int(np.size(line.get_xdata())) for line in ax.get_lines()] for ax in axes],
         "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
     }

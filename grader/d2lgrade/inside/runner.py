@@ -97,9 +97,12 @@ class Runner:
         # Cell i's code is compiled under the name cell_file(i): the call monitor tells
         # the student's cells from the course's by it.
         self.cell_index = 0
-        self.shell.compile.get_code_name = lambda raw, transformed, number: cell_file(
-            self.cell_index
-        )
+
+        def code_name(raw_code: str, transformed_code: str, number: int) -> str:
+            return cell_file(self.cell_index)
+
+        # IPython offers no hook for naming a cell's code; its compiler's method is it.
+        self.shell.compile.get_code_name = code_name  # type: ignore[method-assign]
         self.student_cells = student_cells
         self.watch = watch
         self.channel = channel

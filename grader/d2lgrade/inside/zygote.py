@@ -21,6 +21,7 @@ and a last line ``{"job": id, "done": true, "status": ...}``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import select
@@ -64,10 +65,8 @@ def kill_uid(uid: int, child: int | None = None) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         time.sleep(0.005)
     raise RuntimeError(f"processes of uid {uid} survive SIGKILL")
 

@@ -41,7 +41,7 @@ def package_folder(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"package {name} is not installed")
-    return Path(list(spec.submodule_search_locations)[0]).resolve()
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def exposed_packages() -> list[Path]:
@@ -93,7 +93,7 @@ def _font_cache_binds() -> list[str]:
     import matplotlib
     from matplotlib import font_manager
 
-    font_manager.fontManager  # builds the cache file on first use
+    _ = font_manager.fontManager  # the first use builds the cache file
     cache = Path(matplotlib.get_cachedir())
     return [
         arg

@@ -7,10 +7,12 @@ Without bubblewrap the runner is a plain process with the grader's own permissio
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
 from dataclasses import replace
+from typing import Any
 
 from ..config import GradingConfig
 from ..inside.processes import tasks_of
@@ -69,7 +71,7 @@ class FreshSandbox:
             start_new_session=True,
         )
         os.close(write_fd)
-        events: list[dict] = []
+        events: list[dict[str, Any]] = []
         stderr_head = bytearray()
 
         def read_results() -> None:
@@ -79,9 +81,11 @@ class FreshSandbox:
                     events.extend(decoder.feed(chunk))
             events.extend(decoder.finish())
 
+        stderr = process.stderr
+        assert stderr is not None  # asked for with stderr=PIPE
+
         def read_stderr() -> None:
-            assert process.stderr is not None
-            for chunk in iter(lambda: process.stderr.read(1 << 16), b""):
+            for chunk in iter(lambda: stderr.read(1 << 16), b""):
                 if len(stderr_head) < STDERR_KEEP_BYTES:
                     stderr_head.extend(chunk[: STDERR_KEEP_BYTES - len(stderr_head)])
 
@@ -99,10 +103,8 @@ class FreshSandbox:
         except subprocess.TimeoutExpired:
             status = "timeout"
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
             process.wait()
         for reader in readers:
             reader.join(timeout=10)

@@ -7,6 +7,8 @@ its own and mounts its own scratch folder.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import queue
 import signal
@@ -14,7 +16,7 @@ import subprocess
 import threading
 import time
 from dataclasses import asdict, replace
-from typing import IO
+from typing import Any
 
 from ..config import GradingConfig
 from ..protocol import Job, LineDecoder
@@ -46,7 +48,7 @@ class WarmSandbox:
         self.slot = slot
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
-        self.messages: queue.Queue[dict | None] = queue.Queue()
+        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.jobs_run = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
@@ -61,7 +63,7 @@ class WarmSandbox:
         )
         self.messages = queue.Queue()
 
-        def pump(stream: IO[bytes], sink: queue.Queue[dict | None]) -> None:
+        def pump(stream: io.BufferedReader, sink: queue.Queue[dict[str, Any] | None]) -> None:
             decoder = LineDecoder(limit=None)  # the zygote caps each job's events
             for chunk in iter(lambda: stream.read1(1 << 16), b""):
                 for message in decoder.feed(chunk):
@@ -87,7 +89,7 @@ class WarmSandbox:
         except BrokenPipeError:
             self.close()
             return RawRun([], "the warm sandbox stopped")
-        events: list[dict] = []
+        events: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.config.limits.notebook_seconds + 60
         while True:
             try:
@@ -107,9 +109,7 @@ class WarmSandbox:
     def close(self) -> None:
         """Stop the zygote and everything in its sandbox."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait()
             self.process = None
