@@ -12,7 +12,7 @@ from d2lgrade.notebook import SubmissionError, parse_notebook, plan_cells
 
 
 @pytest.mark.parametrize(
-    "data, reason",
+    ("data", "reason"),
     [
         (b"", "empty"),
         (b"\xff\xfe", "not UTF-8"),

@@ -155,9 +155,7 @@ def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(
         path = tmp_path / "submitted" / f"{name}.ipynb"
         path.write_bytes(toy.to_bytes(notebook))
         submissions.append(Submission(name, "toy", path))
-    local, assignments = grade_class(
-        submissions, course / "solutions", CONFIG, progress=lambda _: None
-    )
+    local, _ = grade_class(submissions, course / "solutions", CONFIG, progress=lambda _: None)
     on_dask, _ = grade_class(
         submissions,
         course / "solutions",

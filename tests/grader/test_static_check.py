@@ -66,7 +66,8 @@ def test_a_definition_outside_the_answer_cell_is_scanned_when_the_probes_call_it
 def test_comments_strings_and_own_names_are_not_uses():
     answer = (
         "def softmax(X):\n    # not torch.softmax: exp over the row sum\n"
-        "    note = 'torch.softmax would be shorter'\n    softmax_sum = torch.exp(X).sum(1, keepdim=True)\n"
+        "    note = 'torch.softmax would be shorter'\n"
+        "    softmax_sum = torch.exp(X).sum(1, keepdim=True)\n"
         "    return torch.exp(X) / softmax_sum"
     )
     assert Forbid(*SOFTMAX).static_violation(refs(answer), 0) is None
@@ -74,7 +75,8 @@ def test_comments_strings_and_own_names_are_not_uses():
 
 def test_a_method_of_the_notebooks_own_class_is_not_taken_for_a_tensor_method():
     answer = (
-        "class Model:\n    def softmax(self, X):\n        E = torch.exp(X)\n        return E / E.sum(1, keepdim=True)\n"
+        "class Model:\n    def softmax(self, X):\n"
+        "        E = torch.exp(X)\n        return E / E.sum(1, keepdim=True)\n"
         "    def forward(self, X):\n        return self.softmax(X)"
     )
     assert Forbid(*SOFTMAX).static_violation(refs(answer), 0) is None
@@ -118,7 +120,10 @@ def test_unparsable_answers_are_reported_not_raised():
 
 def test_the_courses_own_code_is_not_the_answers():
     course_cell = "class Demo:\n    def __init__(self):\n        self.layer = torch.nn.Linear(2, 2)"
-    answer = "class Model(Demo):\n    def __init__(self):\n        super().__init__()\n        self.w = torch.zeros(2)"
+    answer = (
+        "class Model(Demo):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.w = torch.zeros(2)"
+    )
     sources = [SETUP, course_cell, answer]
     scan = scan_answer(sources, [2], student_cells=[2])
     assert Forbid("torch.nn.Linear").static_violation(dict(scan.references), 0) is None

@@ -102,8 +102,9 @@ def build_corpus(
     add(
         "fork_bomb",
         with_cell(
-            "import os, time\nforks = 0\nwhile forks < 100_000:\n    try:\n        pid = os.fork()\n"
-            "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n"
+            "import os, time\nforks = 0\nwhile forks < 100_000:\n"
+            "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+            "    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n"
             "    forks += 1\n"
             "assert forks < 1000, f'{forks} processes were created'"
         ),
@@ -307,10 +308,13 @@ def build_corpus(
             textwrap_join(
                 "import json, os",
                 "for fd in range(3, 40):",
-                "    lines = [{'event': 'cell', 'index': i, 'ok': True, 'error': None, 'seconds': 0.0} for i in range(2, 12)]",
-                "    lines += [{'event': 'probe', 'index': i, 'ok': True, 'value': 0} for i in range(3)]",
+                "    lines = [{'event': 'cell', 'index': i, 'ok': True, 'error': None,"
+                " 'seconds': 0.0} for i in range(2, 12)]",
+                "    lines += [{'event': 'probe', 'index': i, 'ok': True, 'value': 0}"
+                " for i in range(3)]",
                 "    try:",
-                "        os.write(fd, ''.join(json.dumps(line) + '\\n' for line in lines + [{'event': 'end'}]).encode())",
+                "        os.write(fd, ''.join(json.dumps(line) + '\\n'"
+                " for line in lines + [{'event': 'end'}]).encode())",
                 "    except OSError:",
                 "        pass",
                 "os._exit(0)",

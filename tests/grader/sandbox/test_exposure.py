@@ -38,7 +38,8 @@ def exposure(norm):
     mounts = sorted({{f[4].replace("\\\\040", " ") for f in fields}})
     private = ("/tmp", "/scratch", "/dev", "/proc")
     read_write = sorted({{f[4] for f in fields if "rw" in f[5].split(",") and f[4] != "/"
-                         and not (f[4].startswith(private) and not f[4].startswith("/tmp/matplotlib/"))}})
+                         and not (f[4].startswith(private)
+                                  and not f[4].startswith("/tmp/matplotlib/"))}})
 
     def bound(path):
         return path in mounts or any(m.startswith(path.rstrip("/") + "/") for m in mounts)
@@ -46,7 +47,8 @@ def exposure(norm):
     report = {{"visible": [p for p in forbidden if os.path.lexists(p)],
               "mounted": [m for m in mounts for p in forbidden if m == p or m.startswith(p + "/")],
               "beside_packages": [], "writable": [], "read_write": read_write, "found": []}}
-    for parent in sorted({{os.path.dirname(p) for p in packages}} | {{os.path.dirname(os.path.dirname(p)) for p in packages}}):
+    for parent in sorted({{os.path.dirname(p) for p in packages}}
+                         | {{os.path.dirname(os.path.dirname(p)) for p in packages}}):
         try:
             entries = [os.path.join(parent, e) for e in os.listdir(parent)]
         except OSError:
@@ -55,7 +57,8 @@ def exposure(norm):
     for mount in mounts:
         if mount.startswith(private) and not mount.startswith("/tmp/matplotlib/"):
             continue
-        target = os.path.join(mount, f".d2l-write-{{os.getpid()}}") if os.path.isdir(mount) else mount
+        target = (os.path.join(mount, f".d2l-write-{{os.getpid()}}") if os.path.isdir(mount)
+                  else mount)
         try:
             with open(target, "a") as handle:
                 handle.write("x")
@@ -64,7 +67,8 @@ def exposure(norm):
             pass
     deadline = time.monotonic() + 20
     for folder, dirs, files in os.walk("/"):
-        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr")]
+        dirs[:] = [d for d in dirs
+                   if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr")]
         report["found"] += [os.path.join(folder, f) for f in files
                             if f in ("hidden_checks.py", "gradebook.csv")
                             or (f.endswith(".ipynb") and "site-packages" not in folder)]
