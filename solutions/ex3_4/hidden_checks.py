@@ -243,7 +243,7 @@ def lr_sweep_numbers(lr_sweep_results):
     from d2lgrade.inside.probekit import attempt
 
     return {
-        f"final validation loss, lr={lr:g}": attempt(lambda: float(lr_sweep_results[lr]))
+        f"final validation loss, lr={lr:g}": attempt(lambda rate: float(lr_sweep_results[rate]), lr)
         for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)
     }
 
