@@ -213,8 +213,18 @@ class FashionMNIST(DataModule):
         return text
 
     def text_labels(self, indices: Any) -> list[str]:
-        """Class names for a sequence or tensor of class indices."""
-        return [TEXT_LABELS[int(i)] for i in indices]
+        """Class names for a sequence or tensor of class indices (0-9).
+
+        An index outside 0-9 is an error: Python's negative indexing would otherwise
+        name class -1 "ankle boot".
+        """
+        names = []
+        for i in indices:
+            index = int(i)
+            if not 0 <= index < len(TEXT_LABELS):
+                raise ValueError(f"class index {index} is not one of 0-{len(TEXT_LABELS) - 1}")
+            names.append(TEXT_LABELS[index])
+        return names
 
     def get_dataloader(self, train: bool) -> TensorLoader:
         """Minibatches of (images, labels): shuffled for training, in order for validation."""

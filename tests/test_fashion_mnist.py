@@ -131,3 +131,11 @@ def test_bad_val_fraction_is_a_clear_error_before_loading(fraction, tmp_path):
 def test_split_seed_must_be_an_int(tmp_path):
     with pytest.raises(ValueError, match="split_seed must be an int"):
         d2l.FashionMNIST(root=tmp_path, val_fraction=0.2, split_seed=0.5)
+
+
+def test_text_labels_refuses_indices_outside_the_ten_classes(sample_root):
+    data = d2l.FashionMNIST(root=sample_root)
+    assert data.text_labels(torch.tensor([0, 9])) == ["t-shirt", "ankle boot"]
+    for bad in (-1, 10):
+        with pytest.raises(ValueError, match="not one of 0-9"):
+            data.text_labels([bad])
