@@ -2,6 +2,7 @@
 
 Not a benchmark itself. Each ``bench_*.py`` script imports it from its own folder.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -11,13 +12,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 TILE_TOOL = REPO.parent / "shared" / "tools" / "tile_fashion_mnist.py"
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+RAW_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
 
 
 def print_machine_info(title: str) -> None:
@@ -30,17 +35,23 @@ def print_machine_info(title: str) -> None:
         usable = os.cpu_count() or 1
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     print(f"== {title}")
-    print(f"machine: {platform.machine()} {platform.system()} {platform.release()}; "
-          f"os.cpu_count()={os.cpu_count()}, usable cores={usable}; "
-          f"load average (1/5/15 min) at start: {load}")
-    print(f"python {platform.python_version()}, torch {torch.__version__} "
-          f"(intra-op threads by default: {torch.get_num_threads()})")
+    print(
+        f"machine: {platform.machine()} {platform.system()} {platform.release()}; "
+        f"os.cpu_count()={os.cpu_count()}, usable cores={usable}; "
+        f"load average (1/5/15 min) at start: {load}"
+    )
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__} "
+        f"(intra-op threads by default: {torch.get_num_threads()})"
+    )
 
 
 def print_load(when: str = "at end") -> None:
     """The load average now; timings on a busy machine are noisier."""
     if hasattr(os, "getloadavg"):
-        print(f"load average (1/5/15 min) {when}: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+        print(
+            f"load average (1/5/15 min) {when}: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
 
 
 def median(values: Sequence[float]) -> float:
@@ -95,11 +106,14 @@ def fashion_mnist_standin(root: Path | None) -> Iterator[Path]:
         yield root
         return
     if not TILE_TOOL.exists():
-        raise SystemExit(f"cannot make the data stand-in: {TILE_TOOL} does not exist; "
-                         "pass --root with a folder holding FashionMNIST/raw")
+        raise SystemExit(
+            f"cannot make the data stand-in: {TILE_TOOL} does not exist; "
+            "pass --root with a folder holding FashionMNIST/raw"
+        )
     with contextlib.ExitStack() as stack:
         if root is None:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="d2l-bench-")))
-        subprocess.run([sys.executable, str(TILE_TOOL), str(root)], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(TILE_TOOL), str(root)], check=True, stdout=subprocess.DEVNULL
+        )
         yield root

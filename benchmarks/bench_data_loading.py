@@ -25,19 +25,26 @@ other jobs those threads wait for each other and the epoch time swings by 10x.
 gets; the goal line) and with one thread (the cost without that contention). The
 old pipeline's workers always use one thread each.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
+from _common import (
+    fashion_mnist_standin,
+    fmt_samples,
+    fmt_seconds,
+    goal_line,
+    median,
+    print_load,
+    print_machine_info,
+)
 from torch.utils.data import DataLoader
-
-from _common import (fashion_mnist_standin, fmt_samples, fmt_seconds, goal_line, median,
-                     print_load, print_machine_info)
 
 GOAL = 50.0
 
@@ -56,13 +63,21 @@ def time_epoch(make_loader: Callable[[], DataLoader], expected: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=None,
-                        help="folder with (or to receive) FashionMNIST/raw; default: a temp dir")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="folder with (or to receive) FashionMNIST/raw; default: a temp dir",
+    )
     parser.add_argument("--repeats", type=int, default=7, help="timed epochs per pipeline")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--workers", type=int, default=4, help="num_workers of the old pipeline")
-    parser.add_argument("--new-epochs", type=int, default=3,
-                        help="d2lutils epochs timed in each turn (each one a sample)")
+    parser.add_argument(
+        "--new-epochs",
+        type=int,
+        default=3,
+        help="d2lutils epochs timed in each turn (each one a sample)",
+    )
     args = parser.parse_args()
 
     import torchvision
@@ -75,8 +90,10 @@ def main() -> None:
     warnings.filterwarnings("ignore", message="This DataLoader will create")
     print_machine_info("data loading: one epoch, d2lutils vs the d2l 1.0.3 pipeline")
     default_threads = torch.get_num_threads()
-    print(f"batch size {args.batch_size}; old pipeline num_workers={args.workers}; "
-          f"{args.repeats} timed epochs each, interleaved")
+    print(
+        f"batch size {args.batch_size}; old pipeline num_workers={args.workers}; "
+        f"{args.repeats} timed epochs each, interleaved"
+    )
 
     with fashion_mnist_standin(args.root) as root:
         load_times = []
@@ -87,8 +104,9 @@ def main() -> None:
         n_train = len(data.train)
         old_transform = transforms.Compose([transforms.Resize((28, 28)), transforms.ToTensor()])
         started = time.perf_counter()
-        old_dataset = torchvision.datasets.FashionMNIST(root=str(root), train=True,
-                                                        transform=old_transform)
+        old_dataset = torchvision.datasets.FashionMNIST(
+            root=str(root), train=True, transform=old_transform
+        )
         old_setup = time.perf_counter() - started
         if len(old_dataset) != n_train:
             raise RuntimeError(f"torchvision sees {len(old_dataset)} images, d2lutils {n_train}")
@@ -97,11 +115,15 @@ def main() -> None:
             return data.train_dataloader()
 
         def old_loader() -> DataLoader:
-            return DataLoader(old_dataset, batch_size=args.batch_size, shuffle=True,
-                              num_workers=args.workers)
+            return DataLoader(
+                old_dataset, batch_size=args.batch_size, shuffle=True, num_workers=args.workers
+            )
 
-        new_name, new1_name, old_name = (f"d2lutils, {default_threads} thread(s)",
-                                         "d2lutils, 1 thread", "d2l 1.0.3")
+        new_name, new1_name, old_name = (
+            f"d2lutils, {default_threads} thread(s)",
+            "d2lutils, 1 thread",
+            "d2l 1.0.3",
+        )
         # name -> (make loader, intra-op threads, epochs per turn)
         pipelines: dict[str, tuple[Callable[[], DataLoader], int, int]] = {
             new_name: (new_loader, default_threads, args.new_epochs),
@@ -116,7 +138,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in pipelines}
         order = list(pipelines)
         for repeat in range(args.repeats):
-            for name in (order if repeat % 2 == 0 else order[::-1]):
+            for name in order if repeat % 2 == 0 else order[::-1]:
                 make, threads, epochs = pipelines[name]
                 torch.set_num_threads(threads)
                 times[name].extend(time_epoch(make, n_train) for _ in range(epochs))
@@ -124,20 +146,32 @@ def main() -> None:
 
     new, old = median(times[new_name]), median(times[old_name])
     print(f"training images per epoch: {n_train:,} ({len(data.train_dataloader())} batches)")
-    print(f"(a) d2lutils one-off load (FashionMNIST(...) incl. both splits, float + resize): "
-          f"median {fmt_seconds(median(load_times))} of {fmt_samples(load_times)}")
+    print(
+        f"(a) d2lutils one-off load (FashionMNIST(...) incl. both splits, float + resize): "
+        f"median {fmt_seconds(median(load_times))} of {fmt_samples(load_times)}"
+    )
     for name in pipelines:
         label = "(b)" if name == old_name else "(a)"
         if name == old_name:
-            print(f"(b) d2l 1.0.3 setup (torchvision.datasets.FashionMNIST(...)): "
-                  f"{fmt_seconds(old_setup)}")
-        print(f"{label} {name}: first (untimed, warm-up) epoch {fmt_seconds(first_epoch[name])}; "
-              f"epoch median {fmt_seconds(median(times[name]))} of {fmt_samples(times[name])}")
+            print(
+                f"(b) d2l 1.0.3 setup (torchvision.datasets.FashionMNIST(...)): "
+                f"{fmt_seconds(old_setup)}"
+            )
+        print(
+            f"{label} {name}: first (untimed, warm-up) epoch {fmt_seconds(first_epoch[name])}; "
+            f"epoch median {fmt_seconds(median(times[name]))} of {fmt_samples(times[name])}"
+        )
     print(f"setup + one epoch, old / new: {(old_setup + old) / (median(load_times) + new):.2f}x")
     print(goal_line(f"per-epoch speed-up, d2l 1.0.3 / {new_name}", old / new, GOAL, at_least=True))
     if new1_name in times:
-        print(goal_line(f"per-epoch speed-up, d2l 1.0.3 / {new1_name} (context)",
-                        old / median(times[new1_name]), GOAL, at_least=True))
+        print(
+            goal_line(
+                f"per-epoch speed-up, d2l 1.0.3 / {new1_name} (context)",
+                old / median(times[new1_name]),
+                GOAL,
+                at_least=True,
+            )
+        )
     print_load()
 
 

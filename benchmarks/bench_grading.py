@@ -25,6 +25,7 @@ stock's throughput (seconds per notebook) with the sandbox on. The scores of the
 submissions both graded are compared as a sanity check (they can differ only where
 a hidden check fails but the visible checks pass, which these submissions avoid).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import REPO, fmt_seconds, goal_line, median, print_load, print_machine_info
+
 from d2lgrade.notebook import cell_source, nbgrader_meta
 
 GOAL = 5.0
@@ -56,7 +58,8 @@ def answers_of(reference: dict[str, Any]) -> dict[str, str]:
         meta = nbgrader_meta(cell)
         if cell["cell_type"] == "code" and meta.get("solution") and meta.get("grade_id"):
             answers[meta["grade_id"]] = "\n".join(
-                line for line in cell_source(cell).splitlines() if not MARKER.match(line))
+                line for line in cell_source(cell).splitlines() if not MARKER.match(line)
+            )
     return answers
 
 
@@ -70,8 +73,9 @@ def solved(student: dict[str, Any], answers: dict[str, str], which: set[str]) ->
     return notebook
 
 
-def make_submissions(student: dict[str, Any], reference: dict[str, Any], n: int,
-                     seed: int = 0) -> list[tuple[str, str, dict[str, Any]]]:
+def make_submissions(
+    student: dict[str, Any], reference: dict[str, Any], n: int, seed: int = 0
+) -> list[tuple[str, str, dict[str, Any]]]:
     """(name, kind, notebook) for n students: solved, partial, untouched, repeating."""
     answers = answers_of(reference)
     ids = sorted(answers)
@@ -89,7 +93,9 @@ def make_submissions(student: dict[str, Any], reference: dict[str, Any], n: int,
     return out
 
 
-def load_exercise(assignment: str, workdir: Path) -> tuple[str, Path, dict[str, Any], dict[str, Any]]:
+def load_exercise(
+    assignment: str, workdir: Path
+) -> tuple[str, Path, dict[str, Any], dict[str, Any]]:
     """(assignment id, solutions dir, reference notebook, student notebook).
 
     The course's own exercise when both of its folders exist, else the toy course.
@@ -97,16 +103,26 @@ def load_exercise(assignment: str, workdir: Path) -> tuple[str, Path, dict[str, 
     solution = REPO / "solutions" / assignment / f"{assignment}.ipynb"
     exercise = REPO / "exercises" / assignment / f"{assignment}.ipynb"
     if solution.exists() and exercise.exists():
-        return (assignment, REPO / "solutions", json.loads(solution.read_text()),
-                json.loads(exercise.read_text()))
-    print(f"note: {solution} or {exercise} is missing; using the toy course of tests/grader/toy_course.py")
+        return (
+            assignment,
+            REPO / "solutions",
+            json.loads(solution.read_text()),
+            json.loads(exercise.read_text()),
+        )
+    print(
+        f"note: {solution} or {exercise} is missing; "
+        "using the toy course of tests/grader/toy_course.py"
+    )
     sys.path.insert(0, str(REPO / "tests" / "grader"))
     import toy_course
 
     toy_course.write_course(workdir / "toy_course")
-    return (toy_course.ASSIGNMENT, workdir / "toy_course" / "solutions",
-            json.loads(json.dumps(toy_course.reference_notebook())),
-            json.loads(json.dumps(toy_course.student_notebook())))
+    return (
+        toy_course.ASSIGNMENT,
+        workdir / "toy_course" / "solutions",
+        json.loads(json.dumps(toy_course.reference_notebook())),
+        json.loads(json.dumps(toy_course.student_notebook())),
+    )
 
 
 def nbgrader_env() -> dict[str, str]:
@@ -120,8 +136,13 @@ def run_nbgrader(args: list[str], course: Path, log: Path) -> float:
     """Run one nbgrader command in ``course``; seconds taken. Raises with the log's tail."""
     started = time.perf_counter()
     with log.open("a") as out:
-        done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd=course,
-                              env=nbgrader_env(), stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "nbgrader"), *args],
+            cwd=course,
+            env=nbgrader_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-20:])
@@ -136,7 +157,8 @@ def setup_stock_course(course: Path, assignment: str, solutions: Path, log: Path
     (course / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.db_url = {('sqlite:///' + str(course / 'gradebook.db'))!r}\n")
+        f"c.CourseDirectory.db_url = {('sqlite:///' + str(course / 'gradebook.db'))!r}\n"
+    )
     run_nbgrader(["generate_assignment", assignment, "--force"], course, log)
 
 
@@ -151,12 +173,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="ex2_1")
     parser.add_argument("--n", type=int, default=100, help="submissions graded by ours")
-    parser.add_argument("--stock-n", type=int, default=20,
-                        help="of these, how many stock nbgrader grades (it is slow)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="alternating rounds the submissions are split over")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="parallel notebooks for ours (default: all cores)")
+    parser.add_argument(
+        "--stock-n",
+        type=int,
+        default=20,
+        help="of these, how many stock nbgrader grades (it is slow)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds the submissions are split over"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="parallel notebooks for ours (default: all cores)",
+    )
     args = parser.parse_args()
     if not 0 < args.stock_n <= args.n or args.rounds < 1:
         parser.error("need 0 < --stock-n <= --n and --rounds >= 1")
@@ -170,20 +201,26 @@ def main() -> None:
     import nbgrader
 
     sandbox = sandbox_description()
-    print(f"nbgrader {nbgrader.__version__}; our sandbox: {sandbox}; ours with jobs={args.jobs}; "
-          f"D2L_DATA_DIR={DATA_DIR}")
+    print(
+        f"nbgrader {nbgrader.__version__}; our sandbox: {sandbox}; ours with jobs={args.jobs}; "
+        f"D2L_DATA_DIR={DATA_DIR}"
+    )
     if sandbox != "bubblewrap":
-        sys.exit("error: the goal is for grading with the sandbox on, and this machine has none "
-                 "(install bubblewrap); no ratio is printed")
+        sys.exit(
+            "error: the goal is for grading with the sandbox on, and this machine has none "
+            "(install bubblewrap); no ratio is printed"
+        )
 
     with tempfile.TemporaryDirectory(prefix="d2l-bench-grading-") as tmp:
         work = Path(tmp)
         assignment, solutions, reference, student = load_exercise(args.assignment, work)
         submissions = make_submissions(student, reference, args.n)
         kinds = [kind for _, kind, _ in submissions]
-        print(f"assignment {assignment}: {args.n} submissions "
-              f"({kinds.count('solved')} solved, {kinds.count('partial')} partial, "
-              f"{kinds.count('untouched')} untouched); stock grades the first {args.stock_n}")
+        print(
+            f"assignment {assignment}: {args.n} submissions "
+            f"({kinds.count('solved')} solved, {kinds.count('partial')} partial, "
+            f"{kinds.count('untouched')} untouched); stock grades the first {args.stock_n}"
+        )
         ours_dir, course, log = work / "ours", work / "stock", work / "nbgrader.log"
         ours_subs: list[Submission] = []
         for name, _, notebook in submissions:
@@ -194,10 +231,12 @@ def main() -> None:
         setup_stock_course(course, assignment, solutions, log)
 
         def split(items: list[Any], rounds: int) -> list[list[Any]]:
-            return [items[r * len(items) // rounds:(r + 1) * len(items) // rounds]
-                    for r in range(rounds)]
+            return [
+                items[r * len(items) // rounds : (r + 1) * len(items) // rounds]
+                for r in range(rounds)
+            ]
 
-        stock_rounds = split([name for name, _, _ in submissions[:args.stock_n]], args.rounds)
+        stock_rounds = split([name for name, _, _ in submissions[: args.stock_n]], args.rounds)
         for r, names in enumerate(stock_rounds):
             for name in names:
                 target = course / "submitted" / f"r{r}_{name}" / assignment / f"{assignment}.ipynb"
@@ -208,49 +247,81 @@ def main() -> None:
         ours_times: list[tuple[float, int]] = []
         stock_times: list[tuple[float, int]] = []
         our_scores: dict[str, float] = {}
-        for r, (ours_part, stock_part) in enumerate(zip(split(ours_subs, args.rounds), stock_rounds)):
-            for side in (("ours", "stock") if r % 2 == 0 else ("stock", "ours")):
+        for r, (ours_part, stock_part) in enumerate(
+            zip(split(ours_subs, args.rounds), stock_rounds)
+        ):
+            for side in ("ours", "stock") if r % 2 == 0 else ("stock", "ours"):
                 if side == "ours":
                     started = time.perf_counter()
-                    results, _ = grade_class(ours_part, solutions, config, progress=lambda line: None)
+                    results, _ = grade_class(
+                        ours_part, solutions, config, progress=lambda line: None
+                    )
                     ours_times.append((time.perf_counter() - started, len(ours_part)))
                     our_scores.update({res.student: res.total for res in results})
                 else:
-                    seconds = run_nbgrader(["autograde", assignment, "--force",
-                                            f"--student=r{r}_*"], course, log)
+                    seconds = run_nbgrader(
+                        ["autograde", assignment, "--force", f"--student=r{r}_*"], course, log
+                    )
                     stock_times.append((seconds, len(stock_part)))
-            print(f"round {r + 1}/{args.rounds}: ours {len(ours_part)} notebooks in "
-                  f"{fmt_seconds(ours_times[-1][0])} ({fmt_seconds(ours_times[-1][0] / len(ours_part))}"
-                  f"/notebook); stock {len(stock_part)} in {fmt_seconds(stock_times[-1][0])} "
-                  f"({fmt_seconds(stock_times[-1][0] / len(stock_part))}/notebook)")
+            print(
+                f"round {r + 1}/{args.rounds}: ours {len(ours_part)} notebooks in "
+                f"{fmt_seconds(ours_times[-1][0])} "
+                f"({fmt_seconds(ours_times[-1][0] / len(ours_part))}/notebook); "
+                f"stock {len(stock_part)} in {fmt_seconds(stock_times[-1][0])} "
+                f"({fmt_seconds(stock_times[-1][0] / len(stock_part))}/notebook)"
+            )
 
         stock_students = [f"r{r}_{name}" for r, names in enumerate(stock_rounds) for name in names]
         theirs = stock_scores(course, assignment, stock_students)
-        disagree = [(s, our_scores[s.split("_", 1)[1]], theirs[s]) for s in stock_students
-                    if abs(our_scores[s.split("_", 1)[1]] - theirs[s]) > 1e-9]
+        disagree = [
+            (s, our_scores[s.split("_", 1)[1]], theirs[s])
+            for s in stock_students
+            if abs(our_scores[s.split("_", 1)[1]] - theirs[s]) > 1e-9
+        ]
 
     ours_per = sum(t for t, _ in ours_times) / sum(n for _, n in ours_times)
     stock_per = sum(t for t, _ in stock_times) / sum(n for _, n in stock_times)
     ours_rounds = [t / n for t, n in ours_times]
     stock_rounds_per = [t / n for t, n in stock_times]
-    print(f"ours (grade_class, sandbox {sandbox}): {sum(n for _, n in ours_times)} notebooks, "
-          f"{fmt_seconds(ours_per)} per notebook overall; per round "
-          f"[{', '.join(fmt_seconds(x) for x in ours_rounds)}], median {fmt_seconds(median(ours_rounds))}")
-    print(f"stock (nbgrader autograde, no sandbox): {sum(n for _, n in stock_times)} notebooks, "
-          f"{fmt_seconds(stock_per)} per notebook overall; per round "
-          f"[{', '.join(fmt_seconds(x) for x in stock_rounds_per)}], median "
-          f"{fmt_seconds(median(stock_rounds_per))}")
-    print(f"scores on the {len(stock_students)} submissions both graded "
-          f"[{', '.join(f'{theirs[s]:g}' for s in stock_students)}]: "
-          + ("all agree" if not disagree else
-             f"{len(disagree)} differ: " + ", ".join(f"{s} ours {a:g} stock {b:g}" for s, a, b in disagree)))
+    print(
+        f"ours (grade_class, sandbox {sandbox}): {sum(n for _, n in ours_times)} notebooks, "
+        f"{fmt_seconds(ours_per)} per notebook overall; per round "
+        f"[{', '.join(fmt_seconds(x) for x in ours_rounds)}], "
+        f"median {fmt_seconds(median(ours_rounds))}"
+    )
+    print(
+        f"stock (nbgrader autograde, no sandbox): {sum(n for _, n in stock_times)} notebooks, "
+        f"{fmt_seconds(stock_per)} per notebook overall; per round "
+        f"[{', '.join(fmt_seconds(x) for x in stock_rounds_per)}], median "
+        f"{fmt_seconds(median(stock_rounds_per))}"
+    )
+    print(
+        f"scores on the {len(stock_students)} submissions both graded "
+        f"[{', '.join(f'{theirs[s]:g}' for s in stock_students)}]: "
+        + (
+            "all agree"
+            if not disagree
+            else f"{len(disagree)} differ: "
+            + ", ".join(f"{s} ours {a:g} stock {b:g}" for s, a, b in disagree)
+        )
+    )
     if disagree:
-        sys.exit("error: the two graders disagree, so they did not do the same work; no ratio is printed")
-    print(goal_line("throughput of ours / stock (stock s per notebook / ours s per notebook)",
-                    stock_per / ours_per, GOAL, at_least=True))
+        sys.exit(
+            "error: the two graders disagree, so they did not do the same work; no ratio is printed"
+        )
+    print(
+        goal_line(
+            "throughput of ours / stock (stock s per notebook / ours s per notebook)",
+            stock_per / ours_per,
+            GOAL,
+            at_least=True,
+        )
+    )
     round_ratios = [st / ou for st, ou in zip(stock_rounds_per, ours_rounds)]
-    print(f"  per-round ratios: [{', '.join(f'{r:.2f}' for r in round_ratios)}], "
-          f"median {median(round_ratios):.2f}x")
+    print(
+        f"  per-round ratios: [{', '.join(f'{r:.2f}' for r in round_ratios)}], "
+        f"median {median(round_ratios):.2f}x"
+    )
     print_load()
 
 

@@ -13,6 +13,7 @@ sandboxes start inside the timed run on both sides. Rounds alternate the order.
 Goal: the cluster's throughput at least 0.85x the local one, so the engine adds
 little. The ratio is printed only when both sides gave every student the same points.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,12 @@ def main() -> None:
     parser.add_argument("--assignment", default="ex2_1")
     parser.add_argument("--n", type=int, default=60, help="submissions per round")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="local threads, and Dask workers (one sandbox each)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local threads, and Dask workers (one sandbox each)",
+    )
     args = parser.parse_args()
 
     import dask
@@ -48,15 +53,26 @@ def main() -> None:
 
     print_machine_info("grading: Dask LocalCluster vs local threads")
     if sandbox_description() != "bubblewrap":
-        sys.exit("error: the goal is for grading with the sandbox on, and this machine has none "
-                 "(install bubblewrap); no ratio is printed")
-    print(f"distributed {distributed.__version__}; {args.jobs} local threads vs {args.jobs} "
-          f"workers x 1 thread; {args.n} submissions of {args.assignment} per round")
+        sys.exit(
+            "error: the goal is for grading with the sandbox on, and this machine has none "
+            "(install bubblewrap); no ratio is printed"
+        )
+    print(
+        f"distributed {distributed.__version__}; {args.jobs} local threads vs {args.jobs} "
+        f"workers x 1 thread; {args.n} submissions of {args.assignment} per round"
+    )
 
-    with tempfile.TemporaryDirectory(prefix="d2l-bench-scaleout-") as tmp, \
-            dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), \
-            distributed.LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True,
-                                     dashboard_address=None, silence_logs=40) as cluster:
+    with (
+        tempfile.TemporaryDirectory(prefix="d2l-bench-scaleout-") as tmp,
+        dask.config.set({"distributed.scheduler.worker-saturation": 1.0}),
+        distributed.LocalCluster(
+            n_workers=args.jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        ) as cluster,
+    ):
         work = Path(tmp)
         assignment, solutions, reference, student = load_exercise(args.assignment, work)
         submissions = []
@@ -70,28 +86,47 @@ def main() -> None:
         times: dict[str, list[float]] = {"local": [], "dask": []}
         points: dict[str, dict[str, float]] = {}
         for r in range(args.rounds):
-            for side in (("local", "dask") if r % 2 == 0 else ("dask", "local")):
+            for side in ("local", "dask") if r % 2 == 0 else ("dask", "local"):
                 started = time.perf_counter()
                 if side == "local":
-                    results, _ = grade_class(submissions, solutions, local_config, progress=lambda _: None)
+                    results, _ = grade_class(
+                        submissions, solutions, local_config, progress=lambda _: None
+                    )
                 else:
-                    results, _ = grade_class(submissions, solutions, worker_config, progress=lambda _: None,
-                                             engine=dask_engine(cluster.scheduler_address))
+                    results, _ = grade_class(
+                        submissions,
+                        solutions,
+                        worker_config,
+                        progress=lambda _: None,
+                        engine=dask_engine(cluster.scheduler_address),
+                    )
                 times[side].append(time.perf_counter() - started)
                 points.setdefault(side, {}).update({res.student: res.total for res in results})
-            print(f"round {r + 1}/{args.rounds}: local {fmt_seconds(times['local'][-1])}, "
-                  f"dask {fmt_seconds(times['dask'][-1])} for {args.n} notebooks")
+            print(
+                f"round {r + 1}/{args.rounds}: local {fmt_seconds(times['local'][-1])}, "
+                f"dask {fmt_seconds(times['dask'][-1])} for {args.n} notebooks"
+            )
 
     if points["local"] != points["dask"]:
         differ = sorted(s for s in points["local"] if points["local"][s] != points["dask"].get(s))
-        sys.exit(f"error: the two engines gave different points to {differ[:10]}; they did not do "
-                 "the same work, so no ratio is printed")
+        sys.exit(
+            f"error: the two engines gave different points to {differ[:10]}; they did not do "
+            "the same work, so no ratio is printed"
+        )
     local, on_dask = median(times["local"]), median(times["dask"])
-    print(f"local: median {fmt_seconds(local)} ({fmt_seconds(local / args.n)}/notebook); "
-          f"dask: median {fmt_seconds(on_dask)} ({fmt_seconds(on_dask / args.n)}/notebook); "
-          f"points agree for all {args.n} students")
-    print(goal_line("throughput of the Dask cluster / local threads (local s / dask s)",
-                    local / on_dask, GOAL, at_least=True))
+    print(
+        f"local: median {fmt_seconds(local)} ({fmt_seconds(local / args.n)}/notebook); "
+        f"dask: median {fmt_seconds(on_dask)} ({fmt_seconds(on_dask / args.n)}/notebook); "
+        f"points agree for all {args.n} students"
+    )
+    print(
+        goal_line(
+            "throughput of the Dask cluster / local threads (local s / dask s)",
+            local / on_dask,
+            GOAL,
+            at_least=True,
+        )
+    )
     print_load()
 
 

@@ -22,6 +22,7 @@ arithmetic). Model construction and the copy of the initial weights are outside
 the timed region.
 Goal: A at most 1.15x B.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,10 +33,16 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from _common import (
+    fashion_mnist_standin,
+    fmt_samples,
+    fmt_seconds,
+    goal_line,
+    median,
+    print_load,
+    print_machine_info,
+)
 from torch import nn
-
-from _common import (fashion_mnist_standin, fmt_samples, fmt_seconds, goal_line, median,
-                     print_load, print_machine_info)
 
 GOAL = 1.15
 
@@ -74,8 +81,9 @@ def sampler_permutation(n: int, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(private_seed))
 
 
-def run_trainer(data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int
-                ) -> tuple[float, dict[str, float], nn.Module]:
+def run_trainer(
+    data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int
+) -> tuple[float, dict[str, float], nn.Module]:
     """(A) one epoch through ``d2l.Trainer``; returns seconds, its epoch metrics and the net."""
     import d2lutils as d2l
 
@@ -88,8 +96,9 @@ def run_trainer(data: Any, lr: float, initial: dict[str, torch.Tensor], seed: in
     return elapsed, {k: v[-1] for k, v in history.items()}, model.net
 
 
-def run_plain(data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int, batch_size: int
-              ) -> tuple[float, dict[str, float], nn.Module]:
+def run_plain(
+    data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int, batch_size: int
+) -> tuple[float, dict[str, float], nn.Module]:
     """(B) the same epoch as a hand-written loop over the same in-memory tensors."""
     net = make_net()
     net.load_state_dict(initial)
@@ -102,7 +111,7 @@ def run_plain(data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int,
     net.train()
     train_loss = 0.0
     for start in range(0, n_train, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         X, y = X_train[idx], y_train[idx]
         loss = F.cross_entropy(net(X), y)
         optimizer.zero_grad()
@@ -113,13 +122,16 @@ def run_plain(data: Any, lr: float, initial: dict[str, torch.Tensor], seed: int,
     val_loss = val_correct = 0.0
     with torch.no_grad():
         for start in range(0, n_val, batch_size):
-            X, y = X_val[start:start + batch_size], y_val[start:start + batch_size]
+            X, y = X_val[start : start + batch_size], y_val[start : start + batch_size]
             logits = net(X)
             val_loss += F.cross_entropy(logits, y).item() * len(y)
             val_correct += (logits.argmax(dim=1) == y).float().mean().item() * len(y)
     elapsed = time.perf_counter() - started
-    metrics = {"train_loss": train_loss / n_train, "val_loss": val_loss / n_val,
-               "val_acc": val_correct / n_val}
+    metrics = {
+        "train_loss": train_loss / n_train,
+        "val_loss": val_loss / n_val,
+        "val_acc": val_correct / n_val,
+    }
     return elapsed, metrics, net
 
 
@@ -131,12 +143,20 @@ def max_weight_difference(a: nn.Module, b: nn.Module) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=None,
-                        help="folder with (or to receive) FashionMNIST/raw; default: a temp dir")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="folder with (or to receive) FashionMNIST/raw; default: a temp dir",
+    )
     parser.add_argument("--repeats", type=int, default=11, help="timed epochs per side")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch.set_num_threads for both sides (default 1: on a machine "
-                             "shared with other jobs, several threads make epochs swing 4x)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch.set_num_threads for both sides (default 1: on a machine "
+        "shared with other jobs, several threads make epochs swing 4x)",
+    )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=0.1)
     args = parser.parse_args()
@@ -145,13 +165,17 @@ def main() -> None:
 
     print_machine_info("Trainer overhead: d2l.Trainer + Classifier vs a hand-written loop")
     torch.set_num_threads(args.threads)
-    print(f"torch.set_num_threads({args.threads}) for both sides; batch size {args.batch_size}; "
-          f"lr {args.lr}; {args.repeats} timed epochs per side, alternating A, B, A, B, ...")
+    print(
+        f"torch.set_num_threads({args.threads}) for both sides; batch size {args.batch_size}; "
+        f"lr {args.lr}; {args.repeats} timed epochs per side, alternating A, B, A, B, ..."
+    )
 
     with fashion_mnist_standin(args.root) as root:
         data = d2l.FashionMNIST(batch_size=args.batch_size, root=root)
-    print(f"{data.data_description}; {len(data.train_dataloader())} training and "
-          f"{len(data.val_dataloader())} validation batches per epoch")
+    print(
+        f"{data.data_description}; {len(data.train_dataloader())} training and "
+        f"{len(data.val_dataloader())} validation batches per epoch"
+    )
     torch.manual_seed(0)
     initial = {k: v.clone() for k, v in make_net().state_dict().items()}
 
@@ -159,11 +183,15 @@ def main() -> None:
     _, metrics_a, net_a = run_trainer(data, args.lr, initial, seed=1)
     _, metrics_b, net_b = run_plain(data, args.lr, initial, seed=1, batch_size=args.batch_size)
     difference = max_weight_difference(net_a, net_b)
-    print(f"same work check: max |weight A - weight B| after one epoch = {difference:.2e} "
-          f"({'same batches and updates' if difference < 1e-4 else 'DIFFERENT: check the batches'})")
+    print(
+        f"same work check: max |weight A - weight B| after one epoch = {difference:.2e} "
+        f"({'same batches and updates' if difference < 1e-4 else 'DIFFERENT: check the batches'})"
+    )
     if difference >= 1e-4:
-        sys.exit("error: the two sides did not do the same work (different weights after one "
-                 "epoch), so no ratio is printed")
+        sys.exit(
+            "error: the two sides did not do the same work (different weights after one "
+            "epoch), so no ratio is printed"
+        )
     print("  epoch metrics A: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics_a.items())))
     print("  epoch metrics B: " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(metrics_b.items())))
 
@@ -177,10 +205,15 @@ def main() -> None:
     pair_ratios = [x / y for x, y in zip(times["A"], times["B"])]
     print(f"(A) d2l.Trainer.fit, 1 epoch: median {fmt_seconds(a)} of {fmt_samples(times['A'])}")
     print(f"(B) hand-written loop, 1 epoch: median {fmt_seconds(b)} of {fmt_samples(times['B'])}")
-    print(f"per-pair ratios A/B: [{', '.join(f'{r:.3f}' for r in pair_ratios)}], "
-          f"median {median(pair_ratios):.3f}")
-    print(goal_line("Trainer time / hand-written time (ratio of medians)", a / b, GOAL,
-                    at_least=False))
+    print(
+        f"per-pair ratios A/B: [{', '.join(f'{r:.3f}' for r in pair_ratios)}], "
+        f"median {median(pair_ratios):.3f}"
+    )
+    print(
+        goal_line(
+            "Trainer time / hand-written time (ratio of medians)", a / b, GOAL, at_least=False
+        )
+    )
     print_load()
 
 

@@ -4,6 +4,7 @@ Import it as ``import d2lutils as d2l``: names and call signatures follow the
 ``d2l`` package the chapters were written against, so code written for one runs
 with the other.
 """
+
 from .board import ProgressBoard
 from .checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
 from .data import DataModule, SyntheticRegressionData, TensorLoader, data_root, tensor_loader
@@ -21,9 +22,37 @@ from .trainer import Trainer
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckFailed", "Classifier", "DataModule", "DatasetNotFoundError", "FashionMNIST",
-    "HyperParameters", "Module", "MultipleChoice", "ProgressBoard", "SGD", "SyntheticRegressionData", "TensorLoader", "Timer",
-    "Trainer", "add_to_class", "check_close", "check_equal", "check_shape", "check_true",
-    "check_type", "cpu", "data_root", "gpu", "num_gpus", "plot", "set_axes", "set_figsize",
-    "set_seed", "set_student_id", "show_images", "tensor_loader", "try_gpu", "use_svg_display",
+    "SGD",
+    "CheckFailed",
+    "Classifier",
+    "DataModule",
+    "DatasetNotFoundError",
+    "FashionMNIST",
+    "HyperParameters",
+    "Module",
+    "MultipleChoice",
+    "ProgressBoard",
+    "SyntheticRegressionData",
+    "TensorLoader",
+    "Timer",
+    "Trainer",
+    "add_to_class",
+    "check_close",
+    "check_equal",
+    "check_shape",
+    "check_true",
+    "check_type",
+    "cpu",
+    "data_root",
+    "gpu",
+    "num_gpus",
+    "plot",
+    "set_axes",
+    "set_figsize",
+    "set_seed",
+    "set_student_id",
+    "show_images",
+    "tensor_loader",
+    "try_gpu",
+    "use_svg_display",
 ]

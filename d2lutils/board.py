@@ -1,11 +1,13 @@
 """A live training plot whose cost per draw stays flat as points accumulate."""
+
 from __future__ import annotations
 
 import io
 import time
 import weakref
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .hparams import HyperParameters
 from .plotting import in_notebook
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 
 # Boards with points not yet shown; flushed when a notebook cell finishes so the
 # executed notebook always keeps the final curve.
-_unshown_boards: "weakref.WeakSet[ProgressBoard]" = weakref.WeakSet()
+_unshown_boards: weakref.WeakSet[ProgressBoard] = weakref.WeakSet()
 _hook_registered = False
 
 
@@ -46,6 +48,21 @@ class ProgressBoard(HyperParameters):
     after 500 points as after 50. Outside a notebook (terminal, CI, grading) the
     board records points but never makes a figure.
     """
+
+    # Set from the constructor's arguments by save_hyperparameters.
+    xlabel: str | None
+    ylabel: str | None
+    xlim: Sequence[float] | None
+    ylim: Sequence[float] | None
+    xscale: str
+    yscale: str
+    ls: Sequence[str]
+    colors: Sequence[str]
+    fig: Figure | None
+    axes: Any
+    figsize: tuple[float, float]
+    display: bool
+    refresh_interval: float
 
     def __init__(
         self,
@@ -99,25 +116,33 @@ class ProgressBoard(HyperParameters):
         if time.perf_counter() - self._last_render >= self.refresh_interval:
             self.show()
 
-    def _ensure_figure(self) -> None:
+    def _ensure_figure(self) -> Figure:
+        fig = self.fig
         if self.axes is None:
-            if self.fig is None:
+            if fig is None:
                 from matplotlib.figure import Figure
 
-                self.fig = Figure(figsize=self.figsize)
-            self.axes = self.fig.add_subplot()
-        elif self.fig is None:
-            self.fig = self.axes.figure
+                fig = Figure(figsize=self.figsize)
+            self.axes = fig.add_subplot()
+        elif fig is None:
+            fig = self.axes.figure
+        self.fig = fig
+        return fig
 
     def render(self) -> Figure:
         """Bring the figure up to date with the recorded points and return it."""
-        self._ensure_figure()
+        fig = self._ensure_figure()
         ax = self.axes
         for i, (label, (xs, ys)) in enumerate(self.points.items()):
             line = self._lines.get(label)
             if line is None:
-                (line,) = ax.plot([], [], linestyle=self.ls[i % len(self.ls)],
-                                  color=self.colors[i % len(self.colors)], label=label)
+                (line,) = ax.plot(
+                    [],
+                    [],
+                    linestyle=self.ls[i % len(self.ls)],
+                    color=self.colors[i % len(self.colors)],
+                    label=label,
+                )
                 self._lines[label] = line
                 ax.legend()
             line.set_data(xs, ys)
@@ -132,7 +157,7 @@ class ProgressBoard(HyperParameters):
         if self.ylim is not None:
             ax.set_ylim(self.ylim)
         ax.grid(True)
-        return self.fig
+        return fig
 
     def show(self) -> None:
         """Display the current figure now (in a notebook, or through ``display_fn``)."""

@@ -3,9 +3,11 @@
 Each check raises :class:`CheckFailed` (an ``AssertionError``) with a message that
 says what was expected, what came back and, when given, a hint.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -33,12 +35,16 @@ def _to_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def check_type(value: Any, expected_type: type | tuple[type, ...], what: str,
-               hint: str | None = None) -> None:
+def check_type(
+    value: Any, expected_type: type | tuple[type, ...], what: str, hint: str | None = None
+) -> None:
     """Check that ``value`` is an instance of ``expected_type``."""
     if not isinstance(value, expected_type):
-        names = (expected_type.__name__ if isinstance(expected_type, type)
-                 else " or ".join(t.__name__ for t in expected_type))
+        names = (
+            expected_type.__name__
+            if isinstance(expected_type, type)
+            else " or ".join(t.__name__ for t in expected_type)
+        )
         _fail(what, f"a {names}", f"a {type(value).__name__} ({_short(value)})", hint)
 
 
@@ -58,18 +64,30 @@ def check_equal(value: Any, expected: Any, what: str, hint: str | None = None) -
         mismatched = np.argwhere(got != want)
         if len(mismatched):
             index = tuple(int(i) for i in mismatched[0])
-            _fail(what, f"{want[index].item()!r} at index {index}",
-                  f"{got[index].item()!r} ({len(mismatched)} of {want.size} entries differ)", hint)
+            _fail(
+                what,
+                f"{want[index].item()!r} at index {index}",
+                f"{got[index].item()!r} ({len(mismatched)} of {want.size} entries differ)",
+                hint,
+            )
         return
     # Exact types (True is not 1), except that any dict compares as a dict: a training
     # history is a dict subclass that only prints differently.
-    same_kind = type(value) is type(expected) or (isinstance(expected, dict) and isinstance(value, dict))
+    same_kind = type(value) is type(expected) or (
+        isinstance(expected, dict) and isinstance(value, dict)
+    )
     if not same_kind or value != expected:
         _fail(what, _short(expected), _short(value), hint)
 
 
-def check_close(value: Any, expected: Any, what: str, rtol: float = 1e-5,
-                atol: float = 1e-6, hint: str | None = None) -> None:
+def check_close(
+    value: Any,
+    expected: Any,
+    what: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str | None = None,
+) -> None:
     """Check that numbers, tensors or arrays match ``expected`` within tolerances."""
     want = _to_array(expected)
     if isinstance(value, (torch.Tensor, np.ndarray)) or want.ndim > 0:
@@ -84,8 +102,12 @@ def check_close(value: Any, expected: Any, what: str, rtol: float = 1e-5,
         if want.ndim == 0:
             _fail(what, f"{float(want):.6g}", f"{float(got):.6g}", hint)
         index = tuple(int(i) for i in bad[0])
-        _fail(what, f"{want[index]:.6g} at index {index}",
-              f"{got[index]:.6g} ({len(bad)} of {want.size} entries differ)", hint)
+        _fail(
+            what,
+            f"{want[index]:.6g} at index {index}",
+            f"{got[index]:.6g} ({len(bad)} of {want.size} entries differ)",
+            hint,
+        )
 
 
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:

@@ -1,10 +1,12 @@
 """Data modules: where data lives and how it is cut into minibatches."""
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from numbers import Real
 from pathlib import Path
-from typing import Any, Iterator, Sequence, Union
+from typing import Any, Protocol
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -57,19 +59,29 @@ class TensorLoader:
         if not self.shuffle:
             torch.empty((), dtype=torch.int64).random_()  # as DataLoader, for equal seeds
             for start in range(0, n, self.batch_size):
-                yield [t[start:start + self.batch_size] for t in self.tensors]
+                yield [t[start : start + self.batch_size] for t in self.tensors]
             return
         order = self._order()
         for start in range(0, n, self.batch_size):
-            rows = order[start:start + self.batch_size]
+            rows = order[start : start + self.batch_size]
             yield [t.index_select(0, rows) for t in self.tensors]
 
 
-Batches = Union[DataLoader, TensorLoader]
+class Batches(Protocol):
+    """What a data module hands the trainer: a sized, re-iterable collection of minibatches.
+
+    Both a ``torch.utils.data.DataLoader`` and a :class:`TensorLoader` are ``Batches``;
+    each minibatch is a sequence of tensors, the target last.
+    """
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Sequence[torch.Tensor]]: ...
 
 
-def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool,
-                  num_workers: int = 0) -> TensorLoader:
+def tensor_loader(
+    tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool, num_workers: int = 0
+) -> TensorLoader:
     """Minibatches over in-memory tensors (see :class:`TensorLoader`).
 
     ``num_workers`` is accepted for d2l compatibility and ignored: slicing tensors that
@@ -80,7 +92,11 @@ def tensor_loader(tensors: Sequence[torch.Tensor], batch_size: int, shuffle: boo
 
 def check_split(val_fraction: float, split_seed: int) -> None:
     """Raise ``ValueError`` unless ``0 < val_fraction < 1`` and ``split_seed`` is an int."""
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, Real) or not 0 < val_fraction < 1:
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, Real)
+        or not 0 < val_fraction < 1
+    ):
         raise ValueError(
             f"val_fraction must be a number strictly between 0 and 1 (the share of the "
             f"training examples held out for validation), got {val_fraction!r}."
@@ -89,7 +105,9 @@ def check_split(val_fraction: float, split_seed: int) -> None:
         raise ValueError(f"split_seed must be an int, got {split_seed!r}")
 
 
-def split_rows(num_rows: int, val_fraction: float, split_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def split_rows(
+    num_rows: int, val_fraction: float, split_seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Split the row indices ``0 .. num_rows - 1`` at random into training and validation rows.
 
     ``round(val_fraction * num_rows)`` rows go to validation, the rest to training; both
@@ -118,12 +136,13 @@ class DataModule(HyperParameters):
     """
 
     batch_size: int
+    num_workers: int  # set by save_hyperparameters, as in the subclasses' own annotations
 
     def __init__(self, root: str | os.PathLike[str] | None = None, num_workers: int = 0) -> None:
         self.save_hyperparameters()
         self.root = data_root(root)
 
-    def get_dataloader(self, train: bool) -> DataLoader:
+    def get_dataloader(self, train: bool) -> Batches:
         """Loader over ``self.train`` (shuffled) or ``self.val`` (in order)."""
         split = "train" if train else "val"
         if not hasattr(self, split) or not hasattr(self, "batch_size"):
@@ -131,8 +150,12 @@ class DataModule(HyperParameters):
                 f"{type(self).__name__} has no '{split}' dataset or 'batch_size': set them "
                 "in __init__, or override get_dataloader(train)."
             )
-        return DataLoader(getattr(self, split), batch_size=self.batch_size, shuffle=train,
-                          num_workers=self.num_workers)
+        return DataLoader(
+            getattr(self, split),
+            batch_size=self.batch_size,
+            shuffle=train,
+            num_workers=self.num_workers,
+        )
 
     def train_dataloader(self) -> Batches:
         """Minibatches for training, reshuffled each epoch."""
@@ -158,15 +181,16 @@ class DataModule(HyperParameters):
             )
         if isinstance(test, TensorDataset):
             return self.get_tensorloader(test.tensors, train=False)
-        return DataLoader(test, batch_size=self.batch_size, shuffle=False,
-                          num_workers=self.num_workers)
+        return DataLoader(
+            test, batch_size=self.batch_size, shuffle=False, num_workers=self.num_workers
+        )
 
-    def get_tensorloader(self, tensors: Sequence[torch.Tensor], train: bool,
-                         indices: Any = slice(0, None)) -> TensorLoader:
+    def get_tensorloader(
+        self, tensors: Sequence[torch.Tensor], train: bool, indices: Any = slice(0, None)
+    ) -> TensorLoader:
         """Loader over ``tensor[indices]`` for each tensor, batched with ``self.batch_size``."""
         selected = tuple(tensor[indices] for tensor in tensors)
-        return tensor_loader(selected, self.batch_size, shuffle=train,
-                             num_workers=self.num_workers)
+        return tensor_loader(selected, self.batch_size, shuffle=train, num_workers=self.num_workers)
 
 
 class SyntheticRegressionData(DataModule):
@@ -178,8 +202,19 @@ class SyntheticRegressionData(DataModule):
     seed it (``d2l.set_seed``) for repeatable data.
     """
 
-    def __init__(self, w: Any, b: float, noise: float = 0.01, num_train: int = 1000,
-                 num_val: int = 1000, batch_size: int = 32) -> None:
+    noise: float
+    num_train: int
+    num_val: int
+
+    def __init__(
+        self,
+        w: Any,
+        b: float,
+        noise: float = 0.01,
+        num_train: int = 1000,
+        num_val: int = 1000,
+        batch_size: int = 32,
+    ) -> None:
         super().__init__()
         self.save_hyperparameters()
         w = torch.as_tensor(w, dtype=torch.float32).reshape(-1)

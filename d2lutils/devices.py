@@ -1,4 +1,5 @@
 """Device helpers: pick the CPU or a GPU by index, with clear errors."""
+
 from __future__ import annotations
 
 import torch

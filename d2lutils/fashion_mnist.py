@@ -1,10 +1,12 @@
 """Fashion-MNIST held in memory as tensors, read from torchvision's file layout."""
+
 from __future__ import annotations
 
 import gzip
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,8 +16,18 @@ from torch.utils.data import TensorDataset
 from .data import DATA_DIR_VARIABLE, DataModule, TensorLoader, check_split, split_rows
 from .plotting import show_images
 
-TEXT_LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
-               "sandal", "shirt", "sneaker", "bag", "ankle boot")
+TEXT_LABELS = (
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "ankle boot",
+)
 FILES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
@@ -40,7 +52,9 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return gzip.decompress(gz.read_bytes())
     except (OSError, EOFError) as err:
-        raise ValueError(f"{gz} is not a readable gzip file ({err}); delete it and load again.") from err
+        raise ValueError(
+            f"{gz} is not a readable gzip file ({err}); delete it and load again."
+        ) from err
 
 
 def read_idx(path: Path, expected_magic: int) -> np.ndarray:
@@ -53,7 +67,7 @@ def read_idx(path: Path, expected_magic: int) -> np.ndarray:
         )
     ndim = raw[3]
     header_size = 4 + 4 * ndim
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected_size = header_size + int(np.prod(dims))
     if len(raw) != expected_size:
         raise ValueError(
@@ -98,8 +112,9 @@ def to_float_images(images: torch.Tensor, resize: Sequence[int]) -> torch.Tensor
     floats = images.unsqueeze(1).float().div_(255)
     if tuple(resize) == tuple(images.shape[1:]):
         return floats
-    return F.interpolate(floats, size=tuple(resize), mode="bilinear", antialias=True,
-                         align_corners=False).clamp_(0, 1)
+    return F.interpolate(
+        floats, size=tuple(resize), mode="bilinear", antialias=True, align_corners=False
+    ).clamp_(0, 1)
 
 
 class FashionMNIST(DataModule):
@@ -118,9 +133,20 @@ class FashionMNIST(DataModule):
     on ``val`` and measured once on images no choice has seen.
     """
 
-    def __init__(self, batch_size: int = 64, resize: Sequence[int] = (28, 28),
-                 root: str | os.PathLike[str] | None = None, num_workers: int = 0,
-                 val_fraction: float = 0.0, split_seed: int = 0) -> None:
+    # Set from the constructor's arguments by save_hyperparameters.
+    resize: Sequence[int]
+    val_fraction: float
+    split_seed: int
+
+    def __init__(
+        self,
+        batch_size: int = 64,
+        resize: Sequence[int] = (28, 28),
+        root: str | os.PathLike[str] | None = None,
+        num_workers: int = 0,
+        val_fraction: float = 0.0,
+        split_seed: int = 0,
+    ) -> None:
         super().__init__(root=root, num_workers=num_workers)
         self.save_hyperparameters(ignore=["root"])
         if len(resize) != 2 or min(resize) < 1:
@@ -165,32 +191,53 @@ class FashionMNIST(DataModule):
         n_train, n_val = len(self.train), len(self.val)
         height, width = self.train.tensors[0].shape[-2:]
         if self.test is None:
-            text = (f"Fashion-MNIST: {n_train:,} training and {n_val:,} "
-                    f"validation images of {height}x{width} pixels")
+            text = (
+                f"Fashion-MNIST: {n_train:,} training and {n_val:,} "
+                f"validation images of {height}x{width} pixels"
+            )
             n_train_file, n_test_file = n_train, n_val
         else:
             n_test = len(self.test)
-            text = (f"Fashion-MNIST: {n_train:,} training, {n_val:,} validation and "
-                    f"{n_test:,} test images of {height}x{width} pixels")
+            text = (
+                f"Fashion-MNIST: {n_train:,} training, {n_val:,} validation and "
+                f"{n_test:,} test images of {height}x{width} pixels"
+            )
             n_train_file, n_test_file = n_train + n_val, n_test
         if n_train_file < FULL_SIZES[True] or n_test_file < FULL_SIZES[False]:
             text += " (a subset, not the full 60,000 / 10,000)"
         if self.test is not None:
-            text += (f"; validation = {self.val_fraction:.0%} of the training images, "
-                     f"split seed {self.split_seed}")
+            text += (
+                f"; validation = {self.val_fraction:.0%} of the training images, "
+                f"split seed {self.split_seed}"
+            )
         return text
 
     def text_labels(self, indices: Any) -> list[str]:
-        """Class names for a sequence or tensor of class indices."""
-        return [TEXT_LABELS[int(i)] for i in indices]
+        """Class names for a sequence or tensor of class indices (0-9).
+
+        An index outside 0-9 is an error: Python's negative indexing would otherwise
+        name class -1 "ankle boot".
+        """
+        names = []
+        for i in indices:
+            index = int(i)
+            if not 0 <= index < len(TEXT_LABELS):
+                raise ValueError(f"class index {index} is not one of 0-{len(TEXT_LABELS) - 1}")
+            names.append(TEXT_LABELS[index])
+        return names
 
     def get_dataloader(self, train: bool) -> TensorLoader:
         """Minibatches of (images, labels): shuffled for training, in order for validation."""
         dataset = self.train if train else self.val
         return self.get_tensorloader(dataset.tensors, train)
 
-    def visualize(self, batch: Sequence[torch.Tensor], nrows: int = 1, ncols: int = 8,
-                  labels: Sequence[str] = ()) -> None:
+    def visualize(
+        self,
+        batch: Sequence[torch.Tensor],
+        nrows: int = 1,
+        ncols: int = 8,
+        labels: Sequence[str] = (),
+    ) -> None:
         """Show the first ``nrows * ncols`` images of ``batch`` with their class names.
 
         Returns nothing, as in d2l, so that a cell ending with this call shows only the

@@ -1,8 +1,10 @@
 """Small helpers for building classes step by step and recording hyperparameters."""
+
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

@@ -1,7 +1,9 @@
 """Models: what to compute, which loss to use and how to optimize it."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +25,12 @@ class Module(nn.Module, HyperParameters):
     ``self.board``.
     """
 
-    trainer: "Trainer | None"
+    trainer: Trainer | None
+    # Set from the constructor's arguments by save_hyperparameters (``lr`` by the
+    # subclasses that take one).
+    plot_train_per_epoch: int
+    plot_valid_per_epoch: int
+    lr: float
 
     def __init__(self, plot_train_per_epoch: int = 2, plot_valid_per_epoch: int = 1) -> None:
         super().__init__()
@@ -43,7 +50,8 @@ class Module(nn.Module, HyperParameters):
                 f"{type(self).__name__} has no attribute 'net': set self.net in __init__ "
                 "or override forward()."
             )
-        return net(X)
+        output: torch.Tensor = net(X)
+        return output
 
     def plot(self, key: str, value: torch.Tensor | float, train: bool) -> None:
         """Record a metric for the history and draw it on the board against epochs."""
@@ -82,8 +90,9 @@ class Module(nn.Module, HyperParameters):
             )
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
-    def apply_init(self, inputs: Sequence[torch.Tensor],
-                   init: Callable[[nn.Module], None] | None = None) -> None:
+    def apply_init(
+        self, inputs: Sequence[torch.Tensor], init: Callable[[nn.Module], None] | None = None
+    ) -> None:
         """Run one forward pass (so lazy layers get their shapes), then apply ``init``."""
         self.forward(*inputs)
         if init is not None:

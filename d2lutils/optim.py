@@ -1,7 +1,8 @@
 """Minibatch stochastic gradient descent written out by hand."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import torch
 

@@ -1,13 +1,15 @@
 """Plotting helpers for notebooks: line plots and image grids."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 if TYPE_CHECKING:  # matplotlib loads on first plot: scripts that never plot start faster
-    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
 
 
 def in_notebook() -> bool:
@@ -17,7 +19,7 @@ def in_notebook() -> bool:
     except ImportError:
         return False
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    return bool(shell is not None and type(shell).__name__ == "ZMQInteractiveShell")
 
 
 def use_svg_display() -> None:
@@ -44,12 +46,12 @@ def _as_numpy(values: Any) -> np.ndarray:
 def _has_one_axis(values: Any) -> bool:
     """True for a flat sequence of numbers (one curve), false for a list of curves."""
     if hasattr(values, "ndim"):
-        return values.ndim == 1
+        return bool(values.ndim == 1)
     return isinstance(values, (list, tuple)) and not hasattr(values[0], "__len__")
 
 
 def set_axes(
-    axes: plt.Axes,
+    axes: Axes,
     xlabel: str | None,
     ylabel: str | None,
     xlim: tuple[float, float] | None,
@@ -84,7 +86,7 @@ def plot(
     yscale: str = "linear",
     fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
     figsize: tuple[float, float] = (3.5, 2.5),
-    axes: plt.Axes | None = None,
+    axes: Axes | None = None,
 ) -> None:
     """Plot one or several curves on ``axes`` (by default the current axes).
 
@@ -144,5 +146,5 @@ def show_images(
         ax.axes.get_yaxis().set_visible(False)
         if titles is not None and i < len(titles):
             ax.set_title(titles[i])
-    for ax in flat_axes[len(imgs):]:
+    for ax in flat_axes[len(imgs) :]:
         ax.set_visible(False)

@@ -6,13 +6,14 @@ with a letter. Two students see different orders, so "the answer to question 3 i
 does not travel; the grader draws the same order from the id the notebook was
 submitted under and reads the letter back as a choice.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import random
 import string
-from typing import Sequence
+from collections.abc import Sequence
 
 GRADING_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # set by the grader in a graded run
 HUB_USER_VARIABLE = "JUPYTERHUB_USER"  # nbgrader on JupyterHub knows the student already
@@ -39,12 +40,17 @@ def declared_student_id() -> str | None:
 
 def student_id() -> str:
     """Whose order of choices to show: the graded id, else the declared one, else the hub user."""
-    for candidate in (os.environ.get(GRADING_ID_VARIABLE), _declared_id,
-                      os.environ.get(HUB_USER_VARIABLE)):
+    for candidate in (
+        os.environ.get(GRADING_ID_VARIABLE),
+        _declared_id,
+        os.environ.get(HUB_USER_VARIABLE),
+    ):
         if candidate:
             return candidate
-    raise RuntimeError("no student id yet: run d2l.set_student_id('your id') (the id your course "
-                       "registered you under), then run this cell again")
+    raise RuntimeError(
+        "no student id yet: run d2l.set_student_id('your id') (the id your course "
+        "registered you under), then run this cell again"
+    )
 
 
 class MultipleChoice:
@@ -73,13 +79,15 @@ class MultipleChoice:
 
     @property
     def letters(self) -> str:
-        return string.ascii_uppercase[:len(self.choices)]
+        return string.ascii_uppercase[: len(self.choices)]
 
     def choice(self, letter: str) -> str:
         """The text that ``letter`` stands for in the current student's order."""
         if not isinstance(letter, str) or letter.strip().upper() not in self.letters:
-            raise ValueError(f"answer with one of the letters {', '.join(self.letters)} "
-                             f"(as a string, e.g. \"{self.letters[0]}\"); got {letter!r}")
+            raise ValueError(
+                f"answer with one of the letters {', '.join(self.letters)} "
+                f'(as a string, e.g. "{self.letters[0]}"); got {letter!r}'
+            )
         return self.order()[self.letters.index(letter.strip().upper())]
 
     def letter_for(self, text: str) -> str:
@@ -98,10 +106,12 @@ class MultipleChoice:
 
     def check(self, answer: object) -> None:
         """Check that ``answer`` is one of the letters (not whether it is right) and echo it."""
-        letter = str(answer).strip().upper() if isinstance(answer, str) else answer
-        if not isinstance(answer, str) or letter not in self.letters:
+        letter = answer.strip().upper() if isinstance(answer, str) else ""
+        if not letter or letter not in self.letters:
             from .checks import CheckFailed
 
-            raise CheckFailed(f"{self.question_id}: answer with one of the letters "
-                              f"{', '.join(self.letters)} as a string; got {answer!r}.")
+            raise CheckFailed(
+                f"{self.question_id}: answer with one of the letters "
+                f"{', '.join(self.letters)} as a string; got {answer!r}."
+            )
         print(f"recorded {letter}: {self.choice(letter)}")

@@ -1,4 +1,5 @@
 """A stopwatch that remembers every interval it measured."""
+
 from __future__ import annotations
 
 import time
@@ -32,4 +33,4 @@ class Timer:
 
     def cumsum(self) -> list[float]:
         """Running totals of the recorded intervals."""
-        return np.cumsum(self.times).tolist()
+        return [float(total) for total in np.cumsum(self.times)]

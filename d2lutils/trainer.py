@@ -1,18 +1,21 @@
 """The training loop, kept apart from models and data."""
+
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
 from .data import DataModule
-from .devices import gpu, num_gpus as available_gpus
+from .devices import gpu
+from .devices import num_gpus as available_gpus
 from .hparams import HyperParameters
 from .module import Module
 
 
-class History(dict):
+class History(dict[str, list[float]]):
     """Per-epoch means of each recorded metric: ``{'train_loss': [...], 'val_acc': [...], ...}``.
 
     A plain ``dict`` of lists (one value per epoch) whose printed form is one short
@@ -35,6 +38,11 @@ class Trainer(HyperParameters):
     more GPUs than the machine has raises at once. ``gradient_clip_val > 0`` rescales
     the gradients so that their joint norm is at most that value.
     """
+
+    # Set from the constructor's arguments by save_hyperparameters.
+    max_epochs: int
+    num_gpus: int
+    gradient_clip_val: float
 
     def __init__(self, max_epochs: int, num_gpus: int = 0, gradient_clip_val: float = 0) -> None:
         self.save_hyperparameters()
@@ -69,7 +77,11 @@ class Trainer(HyperParameters):
             # Scratch models keep their weights as plain tensors, which nn.Module.to
             # does not see; move those too, as fresh leaves that still need gradients.
             for name, value in list(vars(model).items()):
-                if isinstance(value, torch.Tensor) and value.requires_grad and value.device != device:
+                if (
+                    isinstance(value, torch.Tensor)
+                    and value.requires_grad
+                    and value.device != device
+                ):
                     setattr(model, name, value.detach().to(device).requires_grad_())
         self.model = model
 
@@ -97,7 +109,9 @@ class Trainer(HyperParameters):
         self.train_batch_idx = 0
         self.val_batch_idx = 0
         self.history = History()
-        for self.epoch in range(self.max_epochs):
+        for epoch in range(self.max_epochs):
+            # An attribute, so that every method that sees the trainer sees the epoch.
+            self.epoch = epoch
             self._epoch_values.clear()
             self.fit_epoch()
             for label, values in self._epoch_values.items():
@@ -118,7 +132,7 @@ class Trainer(HyperParameters):
             # and with recording off an optimizer may update its tensors in place
             # (``param -= lr * param.grad``) without a no_grad block of its own.
             with torch.no_grad():
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 if self.gradient_clip_val > 0:
                     self.clip_gradients(self.gradient_clip_val, self.model)
                 self.optim.step()
@@ -140,7 +154,8 @@ class Trainer(HyperParameters):
         grads = [p.grad for p in model.parameters() if p.requires_grad and p.grad is not None]
         if not grads:
             return 0.0
-        norm = torch.sqrt(sum(torch.sum(g * g) for g in grads))
+        squares = [torch.sum(g * g) for g in grads]
+        norm = torch.sqrt(sum(squares[1:], squares[0]))
         if norm > grad_clip_val:
             for g in grads:
                 g.mul_(grad_clip_val / norm)

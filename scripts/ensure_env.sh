@@ -20,6 +20,6 @@ echo "setting up $venv (first run takes a few minutes) ..." >&2
 # shellcheck disable=SC2086
 "$venv/bin/pip" install --quiet --disable-pip-version-check $torch_spec
 # The student package and, beside it, the grader (its own distribution, grader/).
-"$venv/bin/pip" install --quiet --disable-pip-version-check -e ".[book,test]" -e "./grader[dask,nbgrader]"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -e ".[book,test,lint]" -e "./grader[dask,nbgrader]"
 "$venv/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
 echo "$wanted" > "$stamp"

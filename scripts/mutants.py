@@ -10,6 +10,7 @@ To add a mutation, append a ``Mutation`` below: the file, a snippet that occurs 
 exactly once, its replacement, and the tests that should fail. A snippet that no longer
 occurs (the code moved on) is reported as stale, which also fails the run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,98 +37,144 @@ class Mutation:
 
 
 MUTATIONS = [
-    Mutation("sandbox binds the course root (the parent of d2lutils/) instead of d2lutils/",
-             "grader/d2lgrade/sandbox/bwrap.py",
-             'return [package_folder("d2lutils"), Path(__file__).resolve().parents[1]]',
-             'return [package_folder("d2lutils").parent, Path(__file__).resolve().parents[1]]',
-             ("tests/grader/sandbox/test_exposure.py",)),
-    Mutation("sandbox binds the interpreter and the packages read-write",
-             "grader/d2lgrade/sandbox/bwrap.py",
-             'args += ["--ro-bind", str(path), str(path)]',
-             'args += ["--bind", str(path), str(path)]',
-             ("tests/grader/sandbox/test_exposure.py",)),
-    Mutation("sandbox keeps the network",
-             "grader/d2lgrade/sandbox/bwrap.py",
-             '"--unshare-net", "--unshare-uts"', '"--unshare-uts"',
-             ("tests/grader/sandbox/test_corpus.py::test_nothing_escaped_the_sandbox",)),
-    Mutation("comparison always agrees",
-             "grader/d2lgrade/scoring.py",
-             '    raised, expected_raise = _raised(student), _raised(reference)',
-             '    return None\n    raised, expected_raise = _raised(student), _raised(reference)',
-             ("tests/grader/test_scoring.py",)),
-    Mutation("hidden cases ignored: only the visible check counts",
-             "grader/d2lgrade/scoring.py",
-             '    failed = [o for o in outcomes if o.kind is not None]',
-             '    failed = []',
-             ("tests/grader/test_cli.py::test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases",)),
-    Mutation("edited test cells run as the student left them",
-             "grader/d2lgrade/notebook.py",
-             '            plan.sources.append(task.source)',
-             '            plan.sources.append(source)',
-             ("tests/grader/test_notebook.py",)),
-    Mutation("the result channel's event order is not checked",
-             "grader/d2lgrade/protocol.py",
-             '            if not record._accept(event, n_cells, n_probes):',
-             '            if not record._accept(event, n_cells, n_probes) and False:',
-             ("tests/grader/test_protocol.py",)),
-    Mutation("to_plain sends a constant",
-             "grader/d2lgrade/inside/plain.py",
-             '    if depth > 20:',
-             '    return 0\n    if depth > 20:',
-             ("tests/grader/inside/test_plain.py",)),
-    Mutation("task rules not checked on the source",
-             "grader/d2lgrade/grade.py",
-             '            for task_id in assignment.tasks if assignment.rules.get(task_id)}',
-             '            for task_id in assignment.tasks if False}',
-             ("tests/grader/course_tools/test_rule_examples.py",)),
-    Mutation("the run-time record attributes nothing to the student",
-             "grader/d2lgrade/inside/monitor.py",
-             '            if name in self.student_files:\n                return True',
-             '            if name in self.student_files:\n                return False',
-             ("tests/grader/inside/test_monitor.py",)),
-    Mutation("selfcheck reports success whatever it found",
-             "grader/d2lgrade/cli.py",
-             '    return 1 if failed else 0', '    return 0',
-             ("tests/grader/test_cli.py",)),
-    Mutation("student copy keeps the solutions",
-             "grader/d2lgrade/course_tools/student_copy.py",
-             'PRIVATE_PREFIXES = ("solutions/", "tests/instructor/")',
-             'PRIVATE_PREFIXES = ("tests/instructor/",)',
-             ("tests/grader/course_tools/test_course_cli.py",)),
-    Mutation("a grading error shows a traceback",
-             "grader/d2lgrade/cli.py",
-             '    except GradingError as err:', '    except ZeroDivisionError as err:',
-             ("tests/grader/test_cli.py", "tests/grader/course_tools/test_course_cli.py")),
-    Mutation("resize returns black images of the right shape",
-             "d2lutils/fashion_mnist.py",
-             '    floats = images.unsqueeze(1).float().div_(255)',
-             '    floats = images.unsqueeze(1).float().mul_(0)',
-             ("tests/test_measured_values.py",)),
-    Mutation("the Timer records 0.0",
-             "d2lutils/timing.py",
-             'self.times.append(time.perf_counter() - self._started)',
-             'self.times.append(0.0)',
-             ("tests/test_measured_values.py",)),
-    Mutation("quiz choices in the same order for every student",
-             "d2lutils/quiz.py",
-             'seed = hashlib.sha256(f"{self.question_id}\\0{student_id()}".encode()).digest()',
-             'seed = hashlib.sha256(f"{self.question_id}".encode()).digest()',
-             ("tests/test_quiz.py",)),
-    Mutation("set-up failures are ignored",
-             "scripts/common.sh",
-             'if ! bash scripts/ensure_env.sh; then', 'if ! bash scripts/ensure_env.sh && false; then',
-             ("tests/test_setup_scripts.py",)),
-    Mutation("the grading benchmark prints a ratio without a sandbox",
-             "benchmarks/bench_grading.py",
-             '    if sandbox != "bubblewrap":', '    if False:',
-             ("tests/test_benchmark_refusals.py",)),
+    Mutation(
+        "sandbox binds the course root (the parent of d2lutils/) instead of d2lutils/",
+        "grader/d2lgrade/sandbox/bwrap.py",
+        'return [package_folder("d2lutils"), Path(__file__).resolve().parents[1]]',
+        'return [package_folder("d2lutils").parent, Path(__file__).resolve().parents[1]]',
+        ("tests/grader/sandbox/test_exposure.py",),
+    ),
+    Mutation(
+        "sandbox binds the interpreter and the packages read-write",
+        "grader/d2lgrade/sandbox/bwrap.py",
+        'args += ["--ro-bind", str(path), str(path)]',
+        'args += ["--bind", str(path), str(path)]',
+        ("tests/grader/sandbox/test_exposure.py",),
+    ),
+    Mutation(
+        "sandbox keeps the network",
+        "grader/d2lgrade/sandbox/bwrap.py",
+        '"--unshare-net", "--unshare-uts"',
+        '"--unshare-uts"',
+        ("tests/grader/sandbox/test_corpus.py::test_nothing_escaped_the_sandbox",),
+    ),
+    Mutation(
+        "comparison always agrees",
+        "grader/d2lgrade/scoring.py",
+        "    raised, expected_raise = _raised(student), _raised(reference)",
+        "    return None\n    raised, expected_raise = _raised(student), _raised(reference)",
+        ("tests/grader/test_scoring.py",),
+    ),
+    Mutation(
+        "hidden cases ignored: only the visible check counts",
+        "grader/d2lgrade/scoring.py",
+        "    failed = [o for o in outcomes if o.kind is not None]",
+        "    failed = []",
+        (
+            "tests/grader/test_cli.py::test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases",
+        ),
+    ),
+    Mutation(
+        "edited test cells run as the student left them",
+        "grader/d2lgrade/notebook.py",
+        "            plan.sources.append(task.source)",
+        "            plan.sources.append(source)",
+        ("tests/grader/test_notebook.py",),
+    ),
+    Mutation(
+        "the result channel's event order is not checked",
+        "grader/d2lgrade/protocol.py",
+        "            if not record._accept(event, n_cells, n_probes):",
+        "            if not record._accept(event, n_cells, n_probes) and False:",
+        ("tests/grader/test_protocol.py",),
+    ),
+    Mutation(
+        "to_plain sends a constant",
+        "grader/d2lgrade/inside/plain.py",
+        "    if depth > 20:",
+        "    return 0\n    if depth > 20:",
+        ("tests/grader/inside/test_plain.py",),
+    ),
+    Mutation(
+        "task rules not checked on the source",
+        "grader/d2lgrade/grade.py",
+        "            for task_id in assignment.tasks if assignment.rules.get(task_id)}",
+        "            for task_id in assignment.tasks if False}",
+        ("tests/grader/course_tools/test_rule_examples.py",),
+    ),
+    Mutation(
+        "the run-time record attributes nothing to the student",
+        "grader/d2lgrade/inside/monitor.py",
+        "            if name in self.student_files:\n                return True",
+        "            if name in self.student_files:\n                return False",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
+        "selfcheck reports success whatever it found",
+        "grader/d2lgrade/cli.py",
+        "    return 1 if failed else 0",
+        "    return 0",
+        ("tests/grader/test_cli.py",),
+    ),
+    Mutation(
+        "student copy keeps the solutions",
+        "grader/d2lgrade/course_tools/student_copy.py",
+        'PRIVATE_PREFIXES = ("solutions/", "tests/instructor/")',
+        'PRIVATE_PREFIXES = ("tests/instructor/",)',
+        ("tests/grader/course_tools/test_course_cli.py",),
+    ),
+    Mutation(
+        "a grading error shows a traceback",
+        "grader/d2lgrade/cli.py",
+        "    except GradingError as err:",
+        "    except ZeroDivisionError as err:",
+        ("tests/grader/test_cli.py", "tests/grader/course_tools/test_course_cli.py"),
+    ),
+    Mutation(
+        "resize returns black images of the right shape",
+        "d2lutils/fashion_mnist.py",
+        "    floats = images.unsqueeze(1).float().div_(255)",
+        "    floats = images.unsqueeze(1).float().mul_(0)",
+        ("tests/test_measured_values.py",),
+    ),
+    Mutation(
+        "the Timer records 0.0",
+        "d2lutils/timing.py",
+        "self.times.append(time.perf_counter() - self._started)",
+        "self.times.append(0.0)",
+        ("tests/test_measured_values.py",),
+    ),
+    Mutation(
+        "quiz choices in the same order for every student",
+        "d2lutils/quiz.py",
+        'seed = hashlib.sha256(f"{self.question_id}\\0{student_id()}".encode()).digest()',
+        'seed = hashlib.sha256(f"{self.question_id}".encode()).digest()',
+        ("tests/test_quiz.py",),
+    ),
+    Mutation(
+        "set-up failures are ignored",
+        "scripts/common.sh",
+        "if ! bash scripts/ensure_env.sh; then",
+        "if ! bash scripts/ensure_env.sh && false; then",
+        ("tests/test_setup_scripts.py",),
+    ),
+    Mutation(
+        "the grading benchmark prints a ratio without a sandbox",
+        "benchmarks/bench_grading.py",
+        '    if sandbox != "bubblewrap":',
+        "    if False:",
+        ("tests/test_benchmark_refusals.py",),
+    ),
 ]
 
 
 def course_copy(root: Path) -> Path:
     """The course's files (as git lists them) under ``root/course``, with ../shared beside it."""
-    listing = subprocess.run(["git", "-C", str(REPO), "ls-files", "--cached", "--others",
-                              "--exclude-standard", "-z"], capture_output=True, check=True)
+    listing = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        capture_output=True,
+        check=True,
+    )
     course = root / "course"
     for name in filter(None, listing.stdout.decode().split("\0")):
         source = REPO / name
@@ -149,15 +196,27 @@ def run(mutation: Mutation, course: Path) -> tuple[str, str, float]:
     target = course / mutation.path
     original = target.read_text()
     if original.count(mutation.old) != 1:
-        return "STALE", f"the snippet occurs {original.count(mutation.old)} times in {mutation.path}", 0.0
+        return (
+            "STALE",
+            f"the snippet occurs {original.count(mutation.old)} times in {mutation.path}",
+            0.0,
+        )
     target.write_text(original.replace(mutation.old, mutation.new))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(course), str(course / "grader")]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(course), str(course / "grader")]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                               *mutation.tests], cwd=course, env=env, capture_output=True, text=True,
-                              timeout=1800)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutation.tests],
+            cwd=course,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
     finally:
         target.write_text(original)
     seconds = time.perf_counter() - started
@@ -177,7 +236,10 @@ def main() -> int:
         for number, mutation in enumerate(chosen, start=1):
             verdict, where, seconds = run(mutation, course)
             rows.append((mutation.name, verdict, where, seconds))
-            print(f"[{number}/{len(chosen)}] {verdict:6} {mutation.name} ({seconds:.0f} s): {where}", flush=True)
+            print(
+                f"[{number}/{len(chosen)}] {verdict:6} {mutation.name} ({seconds:.0f} s): {where}",
+                flush=True,
+            )
     width = max(len(name) for name, *_ in rows)
     print(f"\n| {'mutation':{width}} | result | first failing test |")
     print(f"| {'-' * width} | ------ | ------------------ |")

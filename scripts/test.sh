@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run every check: build the site strictly and the book's PDF, then the unit, grading,
-# site and PDF tests, the book's notebooks under nbval and the reference solutions
+# Run every check: the code checks, then build the site strictly and the book's PDF,
+# then the unit, grading, site and PDF tests, the book's notebooks under nbval and the reference solutions
 # under nbval-lax.
 # Extra arguments go to the first pytest run (e.g. -k board).
 set -uo pipefail
@@ -23,6 +23,12 @@ run() {
         status=1
     fi
 }
+# The code checks come first and stop the run at once: ruff, ruff format, mypy --strict
+# and ruff on the notebooks (scripts/lint.sh).
+if ! bash scripts/lint.sh; then
+    echo "error: the code checks failed; nothing else was run" >&2
+    exit 1
+fi
 workers=$(python -c "import os; print(min(4, os.cpu_count() or 1))")
 # The book runs on D2L_DATA_DIR (common.sh: the 15k subset); unit tests, exercises and
 # grading on the 1,000-image sample. tests/test_book_results.py re-runs chapters and

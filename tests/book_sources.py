@@ -10,6 +10,7 @@ is not counted.
 
 Run `python tests/book_sources.py` for the per-section table.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,25 @@ BIBLIOGRAPHY = REPO / "references.bib"
 
 # Directives whose body a reader sees as prose; the body of any other directive
 # (code-block, bibliography, math, ...) is not prose.
-PROSE_DIRECTIVES = {"admonition", "note", "warning", "tip", "important", "hint", "caution",
-                    "attention", "danger", "error", "seealso", "dropdown", "figure", "epigraph",
-                    "sidebar", "margin", "topic"}
+PROSE_DIRECTIVES = {
+    "admonition",
+    "note",
+    "warning",
+    "tip",
+    "important",
+    "hint",
+    "caution",
+    "attention",
+    "danger",
+    "error",
+    "seealso",
+    "dropdown",
+    "figure",
+    "epigraph",
+    "sidebar",
+    "margin",
+    "topic",
+}
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})[ \t]*(?P<info>.*)$")
 _OPTION_LINE = re.compile(r"^[ \t]*:[\w-]+:.*$", re.M)
@@ -35,8 +52,7 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\\n])+?\$")
 _TARGET = re.compile(r"^[ \t]*\((?P<label>[^()\s]+)\)=[ \t]*$", re.M)
 _ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<body>[^`]*)`")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
-_EXERCISE_LINE = re.compile(
-    r"^.*\[exercise notebook for this section\]\([^)]*\).*$", re.M)
+_EXERCISE_LINE = re.compile(r"^.*\[exercise notebook for this section\]\([^)]*\).*$", re.M)
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _AUTOLINK = re.compile(r"<(?:https?|mailto):[^>]*>")
@@ -50,13 +66,15 @@ _SECTION_MENTION = re.compile(
     r"\b(?:sections?|chapters?|sec\.|ch\.)\s*\d+(?:\.\d+)*\b|§\s*\d+(?:\.\d+)*"
     r"|\b(?:previous|preceding|next)\s+(?:sections?|chapters?)\b"
     r"|\bfollowing\s+(?:section|chapter)\b",
-    re.I)
+    re.I,
+)
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t].*$", re.M)
-CITE_ROLE_NAME = r"cite(?::\w+)?"       # {cite}, {cite:p}, {cite:t}, ...
+CITE_ROLE_NAME = r"cite(?::\w+)?"  # {cite}, {cite:p}, {cite:t}, ...
 _BIB_ENTRY = re.compile(r"^@(?P<kind>\w+)\s*\{\s*(?P<key>[^,\s]+)\s*,", re.M)
 
 
 # --- pages ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Section:
@@ -65,16 +83,16 @@ class Section:
     path: Path
 
     @property
-    def name(self) -> str:          # "ch2_5_automatic_differentiation"
+    def name(self) -> str:  # "ch2_5_automatic_differentiation"
         return self.path.stem
 
     @property
-    def number(self) -> str:        # "2.5"
+    def number(self) -> str:  # "2.5"
         major, minor = re.match(r"ch(\d+)_(\d+)_", self.name).groups()
         return f"{major}.{minor}"
 
     @property
-    def exercise(self) -> str:      # "ex2_5"
+    def exercise(self) -> str:  # "ex2_5"
         return "ex" + self.number.replace(".", "_")
 
     def markdown(self) -> list[str]:
@@ -102,8 +120,11 @@ def numbered_markdown(path: Path) -> list[tuple[int, str]]:
     """The Markdown of a page with where it is: (cell index, source) for each Markdown
     cell of a notebook, or (0, the whole file) for a .md page."""
     if path.suffix == ".ipynb":
-        return [(i, cell_source(c)) for i, c in enumerate(read_notebook(path)["cells"])
-                if c.get("cell_type") == "markdown"]
+        return [
+            (i, cell_source(c))
+            for i, c in enumerate(read_notebook(path)["cells"])
+            if c.get("cell_type") == "markdown"
+        ]
     return [(0, path.read_text(encoding="utf8"))]
 
 
@@ -113,6 +134,7 @@ def markdown_cells(path: Path) -> list[str]:
 
 
 # --- from Markdown to prose ------------------------------------------------------
+
 
 def _strip_fences(text: str) -> str:
     """Drop fenced code and non-prose directives; keep the title and body (less its
@@ -133,7 +155,7 @@ def _strip_fences(text: str) -> str:
             end += 1
         directive = re.match(r"\{([\w:-]+)\}\s*(.*)", info)
         if directive and directive.group(1) in PROSE_DIRECTIVES:
-            body = "\n".join(lines[i + 1:end])
+            body = "\n".join(lines[i + 1 : end])
             out.append(directive.group(2))
             out.append(_strip_fences(_OPTION_LINE.sub("", body)))
         i = end + 1
@@ -186,6 +208,7 @@ def word_table(selected: list[Section] | None = None) -> str:
 
 # --- cross-references, equations, citations ---------------------------------------
 
+
 def without_code_and_math(markdown: str) -> str:
     """Markdown with fenced code, code spans and math removed (roles and links kept)."""
     text = _strip_fences(markdown)
@@ -233,8 +256,12 @@ def equation_refs(markdown: str) -> list[str]:
 
 def cited_keys(markdown: str) -> list[str]:
     """The BibTeX keys of the `{cite}`, `{cite:p}`, `{cite:t}` ... roles, one per key."""
-    return [key.strip() for body in roles(markdown, CITE_ROLE_NAME)
-            for key in body.split(",") if key.strip()]
+    return [
+        key.strip()
+        for body in roles(markdown, CITE_ROLE_NAME)
+        for key in body.split(",")
+        if key.strip()
+    ]
 
 
 def equation_labels(markdown: str) -> list[str]:
@@ -260,8 +287,10 @@ def bibliography_entries() -> dict[str, str]:
     """references.bib as key -> the text of its entry."""
     text = BIBLIOGRAPHY.read_text(encoding="utf8")
     starts = list(_BIB_ENTRY.finditer(text))
-    return {m["key"]: text[m.start():(starts[i + 1].start() if i + 1 < len(starts) else len(text))]
-            for i, m in enumerate(starts)}
+    return {
+        m["key"]: text[m.start() : (starts[i + 1].start() if i + 1 < len(starts) else len(text))]
+        for i, m in enumerate(starts)
+    }
 
 
 if __name__ == "__main__":

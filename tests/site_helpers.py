@@ -4,6 +4,7 @@ server, headless Chromium, and the text of the solutions that must never be publ
 Nothing here builds the site: scripts/test.sh runs scripts/book.sh first, and the tests
 read what it left in _build/html.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,24 +31,47 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1280,1400",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1400",
 )
 
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif", "image/webp")
-BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2",
-                   ".ttf", ".eot", ".otf", ".pdf", ".zip", ".gz", ".pickle", ".inv"}
+BINARY_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".otf",
+    ".pdf",
+    ".zip",
+    ".gz",
+    ".pickle",
+    ".inv",
+}
 
 
 # --- the table of contents -------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Page:
-    docname: str            # "book/ch2_1_data_manipulation"
+    docname: str  # "book/ch2_1_data_manipulation"
 
     @property
-    def url(self) -> str:   # relative to the site root
+    def url(self) -> str:  # relative to the site root
         return self.docname + ".html"
 
     @property
@@ -96,6 +120,7 @@ def config() -> dict:
 
 # --- what a notebook shows ---------------------------------------------------------
 
+
 def read_notebook(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf8"))
 
@@ -106,16 +131,20 @@ def _tags(cell: dict) -> set[str]:
 
 def rendered_code_cells(nb: dict) -> list[dict]:
     """The code cells that myst-nb turns into a div.cell, in order."""
-    return [c for c in nb.get("cells", []) if c.get("cell_type") == "code"
-            and not _tags(c) & {"remove-cell", "remove_cell"}]
+    return [
+        c
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "code" and not _tags(c) & {"remove-cell", "remove_cell"}
+    ]
 
 
 def image_outputs(cell: dict) -> int:
     """How many images a code cell shows (0 when its outputs are removed)."""
     if _tags(cell) & {"remove-output", "remove_output"}:
         return 0
-    return sum(1 for out in cell.get("outputs", [])
-               if any(m in out.get("data", {}) for m in IMAGE_MIMES))
+    return sum(
+        1 for out in cell.get("outputs", []) if any(m in out.get("data", {}) for m in IMAGE_MIMES)
+    )
 
 
 def has_outputs(nb: dict) -> bool:
@@ -128,7 +157,9 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?=\S)[^$\n]+?(?<=\S)\$(?!\$)")
 def source_has_math(path: Path) -> bool:
     """Whether the page's Markdown holds $...$, $$...$$ or a LaTeX environment."""
     if path.suffix == ".ipynb":
-        texts = [cell_source(c) for c in read_notebook(path)["cells"] if c.get("cell_type") == "markdown"]
+        texts = [
+            cell_source(c) for c in read_notebook(path)["cells"] if c.get("cell_type") == "markdown"
+        ]
     else:
         texts = [path.read_text(encoding="utf8")]
     # Inline code and code blocks are not math.
@@ -137,6 +168,7 @@ def source_has_math(path: Path) -> bool:
 
 
 # --- the built files as text -----------------------------------------------------
+
 
 def _json_strings(value, out: list[str]) -> None:
     if isinstance(value, str):
@@ -163,7 +195,7 @@ def file_texts(path: Path) -> list[str]:
         start, end = raw.find("{"), raw.rfind("}")
         if start != -1 and end > start:
             try:
-                value = json.loads(raw[start:end + 1])
+                value = json.loads(raw[start : end + 1])
             except ValueError:
                 value = None
             if value is not None:
@@ -176,16 +208,19 @@ def file_texts(path: Path) -> list[str]:
 
 
 def site_text_files() -> list[Path]:
-    return sorted(p for p in SITE.rglob("*")
-                  if p.is_file() and p.suffix.lower() not in BINARY_SUFFIXES)
+    return sorted(
+        p for p in SITE.rglob("*") if p.is_file() and p.suffix.lower() not in BINARY_SUFFIXES
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def site_haystack() -> dict[str, str]:
     """Every text file of the built site (its path relative to the site) -> its readable
     forms, whitespace collapsed."""
-    return {str(p.relative_to(SITE)): "\n".join(collapse(t) for t in file_texts(p))
-            for p in site_text_files()}
+    return {
+        str(p.relative_to(SITE)): "\n".join(collapse(t) for t in file_texts(p))
+        for p in site_text_files()
+    }
 
 
 # --- what must never be published ------------------------------------------------
@@ -204,11 +239,12 @@ def hidden_check_secrets() -> list[Secret]:
 
 # --- serving and browsing --------------------------------------------------------
 
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=str(SITE), **kwargs)
 
-    def log_message(self, format, *args):   # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         pass
 
     def do_GET(self):
@@ -255,8 +291,10 @@ def browser_problem() -> str | None:
     """Why headless Chromium cannot run here, or None."""
     for path in (CHROMIUM, CHROMEDRIVER):
         if not Path(path).exists():
-            return (f"{path} is missing: install Debian's chromium and chromium-driver "
-                    "(scripts/ensure_system.sh does, as root)")
+            return (
+                f"{path} is missing: install Debian's chromium and chromium-driver "
+                "(scripts/ensure_system.sh does, as root)"
+            )
     return None
 
 
@@ -273,4 +311,3 @@ def start_browser():
     driver.set_page_load_timeout(60)
     driver.set_script_timeout(60)
     return driver
-

@@ -5,6 +5,7 @@ book is built with (the 15k-image subset of Fashion-MNIST offline): softmax regr
 from scratch learns, the MLP beats softmax regression on the same training budget, and
 the backpropagation formulas of 5.3 agree with autograd.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,13 +31,16 @@ def book_data_dir() -> str | None:
 def run_and_read(notebook: str, names: list[str]) -> dict[str, object]:
     """Execute a chapter notebook in a fresh kernel and return the named variables."""
     nb = nbformat.read(BOOK / notebook, as_version=4)
-    reader = "import json\nprint(json.dumps({n: globals()[n] for n in %r}, default=float))" % names
+    reader = (
+        f"import json\nprint(json.dumps({{n: globals()[n] for n in {names!r}}}, default=float))"
+    )
     nb.cells.append(nbformat.v4.new_code_cell(reader))
     env = dict(os.environ)
     if book_data_dir() is not None:
         env["D2L_DATA_DIR"] = book_data_dir()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(BOOK)}}).execute(env=env)
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}}
+    ).execute(env=env)
     stream = [o for o in nb.cells[-1].outputs if o.get("name") == "stdout"]
     return json.loads(stream[-1]["text"])
 
@@ -47,9 +51,12 @@ def test_softmax_regression_from_scratch_reaches_75_percent():
 
 
 def test_mlp_at_least_as_accurate_as_softmax_regression_on_the_same_budget():
-    values = run_and_read("ch5_2_mlp_implementation.ipynb",
-                          ["softmax_val_acc", "mlp_val_acc", "same_budget"])
-    assert values["same_budget"] is True, values  # the notebook's own check of epochs, batches and grid
+    values = run_and_read(
+        "ch5_2_mlp_implementation.ipynb", ["softmax_val_acc", "mlp_val_acc", "same_budget"]
+    )
+    assert values["same_budget"] is True, (
+        values
+    )  # the notebook's own check of epochs, batches and grid
     assert values["mlp_val_acc"] >= values["softmax_val_acc"], values
 
 

@@ -7,6 +7,7 @@ the citations and equation references as working links.
 The word count is defined in tests/book_sources.py; `python tests/book_sources.py`
 prints the per-section table.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,27 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from book_sources import (
-    BIBLIOGRAPHY, BOOK, REPO, Section, bibliography_entries, bibliography_keys, book_pages,
-    cited_keys, equation_labels, equation_refs, links, markdown_cells, numbered_markdown,
-    plain_section_mentions, prose, sections, target_labels, word_count, word_table, words,
+    BIBLIOGRAPHY,
+    BOOK,
+    REPO,
+    Section,
+    bibliography_entries,
+    bibliography_keys,
+    book_pages,
+    cited_keys,
+    equation_labels,
+    equation_refs,
+    links,
+    markdown_cells,
+    numbered_markdown,
+    plain_section_mentions,
+    prose,
+    sections,
+    target_labels,
+    word_count,
+    word_table,
+    words,
 )
 from site_helpers import cell_source, config, read_notebook
 
@@ -43,27 +60,43 @@ LEVEL2 = re.compile(r"^##[ \t]+(?P<title>.+?)[ \t]*$", re.M)
 
 # --- the word count itself --------------------------------------------------------
 
+
 def test_word_count_reads_prose_only():
-    cell = "\n".join([
-        "(sec-9-9-demo)=",
-        "## Two words",
-        "Call `torch.exp` on $x_i$ for {cite:p}`xiao2017fashion`, see {eq}`eq-9-9-demo`",
-        "and [Section 2.1](ch2_1_data_manipulation.ipynb); ![alt text](figures/x.svg)",
-        "$$",
-        "y = mx + b",
-        "$$ (eq-9-9-demo)",
-        "```python",
-        "print('not prose')",
-        "```",
-        ":::{admonition} What went wrong: one-hot",
-        ":class: warning",
-        "Don't <b>panic</b>.",
-        ":::",
-        "Exercises: [exercise notebook for this section](../exercises/ex9_9/ex9_9.ipynb)",
-    ])
+    cell = "\n".join(
+        [
+            "(sec-9-9-demo)=",
+            "## Two words",
+            "Call `torch.exp` on $x_i$ for {cite:p}`xiao2017fashion`, see {eq}`eq-9-9-demo`",
+            "and [Section 2.1](ch2_1_data_manipulation.ipynb); ![alt text](figures/x.svg)",
+            "$$",
+            "y = mx + b",
+            "$$ (eq-9-9-demo)",
+            "```python",
+            "print('not prose')",
+            "```",
+            ":::{admonition} What went wrong: one-hot",
+            ":class: warning",
+            "Don't <b>panic</b>.",
+            ":::",
+            "Exercises: [exercise notebook for this section](../exercises/ex9_9/ex9_9.ipynb)",
+        ]
+    )
     assert words(prose(cell)) == [
-        "Two", "words", "Call", "on", "for", "see", "and", "Section",
-        "What", "went", "wrong", "one-hot", "Don't", "panic"]
+        "Two",
+        "words",
+        "Call",
+        "on",
+        "for",
+        "see",
+        "and",
+        "Section",
+        "What",
+        "went",
+        "wrong",
+        "one-hot",
+        "Don't",
+        "panic",
+    ]
 
 
 def test_print_the_word_count_table():
@@ -74,12 +107,13 @@ def test_print_the_word_count_table():
 
 # --- depth ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("section", SECTIONS, ids=str)
 def test_section_has_enough_prose(section):
     count = word_count(section.path)
     assert count >= MIN_WORDS, (
-        f"{section.path.name} has {count} words of prose, fewer than {MIN_WORDS}:\n"
-        + word_table())
+        f"{section.path.name} has {count} words of prose, fewer than {MIN_WORDS}:\n" + word_table()
+    )
 
 
 def test_median_of_deepened_sections():
@@ -89,6 +123,7 @@ def test_median_of_deepened_sections():
 
 
 # --- how each section ends --------------------------------------------------------
+
 
 def _level2_headings(section: Section) -> list[str]:
     return [m["title"] for md in section.markdown() for m in LEVEL2.finditer(md)]
@@ -105,11 +140,13 @@ def test_section_ends_with_its_exercise_link(section):
     expected = f"../exercises/{section.exercise}/{section.exercise}.ipynb"
     assert found == [expected], (
         f"{section.path.name}: its last cell should end with "
-        f"[exercise notebook for this section]({expected}); found {found}")
+        f"[exercise notebook for this section]({expected}); found {found}"
+    )
     assert (BOOK / expected).resolve().is_file(), f"{expected} does not exist"
     tail = cell_source(last).rstrip().splitlines()[-1]
-    assert EXERCISE_LINK.search(tail), \
+    assert EXERCISE_LINK.search(tail), (
         f"{section.path.name}: the exercise link is not its last line"
+    )
     assert "Summary" in _level2_headings(section), f"{section.path.name} has no ## Summary"
 
 
@@ -118,34 +155,41 @@ def test_section_closes_with_summary_then_discussion_questions(section):
     headings = _level2_headings(section)
     assert headings[-2:] == ["Summary", "Discussion questions"], (
         f"{section.path.name}: its last two ## headings are {headings[-2:]}, "
-        "expected ['Summary', 'Discussion questions']")
+        "expected ['Summary', 'Discussion questions']"
+    )
     text = "\n".join(section.markdown())
-    after = text[text.rindex("## Discussion questions"):]
+    after = text[text.rindex("## Discussion questions") :]
     questions = LIST_ITEM.findall(EXERCISE_LINK.split(after)[0])
-    assert 2 <= len(questions) <= 4, \
+    assert 2 <= len(questions) <= 4, (
         f"{section.path.name} asks {len(questions)} discussion questions, expected 2 to 4"
+    )
 
 
-@pytest.mark.parametrize("section", [s for s in SECTIONS if s.number in SEED_BUG_SECTIONS],
-                         ids=str)
+@pytest.mark.parametrize("section", [s for s in SECTIONS if s.number in SEED_BUG_SECTIONS], ids=str)
 def test_seed_bug_is_explained_in_a_box(section):
     """A "What went wrong" admonition (class warning), followed by a code cell that
     shows the failure with its output."""
     cells = read_notebook(section.path)["cells"]
-    boxes = [i for i, c in enumerate(cells)
-             if c["cell_type"] == "markdown" and WENT_WRONG.search(cell_source(c))]
+    boxes = [
+        i
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "markdown" and WENT_WRONG.search(cell_source(c))
+    ]
     assert boxes, f"{section.path.name} has no ':::{{admonition}} What went wrong: ...' box"
     for i in boxes:
         source = cell_source(cells[i])
-        assert re.search(r"^:class:.*\bwarning\b", source, re.M), \
+        assert re.search(r"^:class:.*\bwarning\b", source, re.M), (
             f"{section.path.name}: the box in cell {i} lacks ':class: warning'"
-        following = next((c for c in cells[i + 1:] if c["cell_type"] == "code"), None)
-        assert following is not None and following.get("outputs"), \
-            f"{section.path.name}: no executed code cell shows the failure after the box " \
+        )
+        following = next((c for c in cells[i + 1 :] if c["cell_type"] == "code"), None)
+        assert following is not None and following.get("outputs"), (
+            f"{section.path.name}: no executed code cell shows the failure after the box "
             f"in cell {i}"
+        )
 
 
 # --- cross-references -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_mentions_of_other_sections_are_links(page):
@@ -153,7 +197,8 @@ def test_mentions_of_other_sections_are_links(page):
     assert not found, (
         f"{page.name} names other sections in plain text (make each a link, e.g. "
         "[Section 3.1](ch3_1_linear_regression.ipynb)): "
-        + "; ".join(f"cell {i}: {' '.join(m.split())!r}" for i, m in found))
+        + "; ".join(f"cell {i}: {' '.join(m.split())!r}" for i, m in found)
+    )
 
 
 def _all_target_labels() -> list[str]:
@@ -162,8 +207,9 @@ def _all_target_labels() -> list[str]:
 
 def test_target_labels_are_unique():
     labels = _all_target_labels()
-    assert len(labels) == len(set(labels)), \
+    assert len(labels) == len(set(labels)), (
         f"labels defined twice: {sorted({x for x in labels if labels.count(x) > 1})}"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -173,7 +219,7 @@ def test_links_inside_the_book_resolve(page):
     for md in markdown_cells(page):
         for target in links(md):
             if re.match(r"[a-z][a-z0-9+.-]*:", target) or not target:
-                continue                    # https:, mailto: ...: not part of the book
+                continue  # https:, mailto: ...: not part of the book
             path = target.split("#")[0]
             if path and ("/" in path or "." in path):
                 if not (page.parent / path).resolve().exists():
@@ -185,9 +231,12 @@ def test_links_inside_the_book_resolve(page):
 
 # --- equations --------------------------------------------------------------------
 
+
 def _labels_by_page() -> dict[Path, list[str]]:
-    return {page: [label for md in markdown_cells(page) for label in equation_labels(md)]
-            for page in PAGES}
+    return {
+        page: [label for md in markdown_cells(page) for label in equation_labels(md)]
+        for page in PAGES
+    }
 
 
 def test_equation_labels_are_unique_and_numbered_by_section():
@@ -198,8 +247,9 @@ def test_equation_labels_are_unique_and_numbered_by_section():
     for section in SECTIONS:
         prefix = "eq-" + section.number.replace(".", "-") + "-"
         wrong = [label for label in by_page[section.path] if not label.startswith(prefix)]
-        assert not wrong, \
+        assert not wrong, (
             f"{section.path.name}: equation labels should start with {prefix!r}: {wrong}"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -212,21 +262,27 @@ def test_equation_references_resolve(page):
 
 def test_deepened_sections_number_their_key_equations():
     by_page = _labels_by_page()
-    unnumbered = [s.path.name for s in SECTIONS if s.path in by_page and not by_page[s.path]
-                  and any("$$" in md for md in s.markdown())]
+    unnumbered = [
+        s.path.name
+        for s in SECTIONS
+        if s.path in by_page and not by_page[s.path] and any("$$" in md for md in s.markdown())
+    ]
     assert not unnumbered, f"sections with display math but no labelled equation: {unnumbered}"
 
 
 # --- citations and the references page ------------------------------------------
 
+
 def test_bibliography_entries_are_complete():
     keys = bibliography_keys()
     assert keys, f"{BIBLIOGRAPHY} has no entries"
-    assert len(keys) == len(set(keys)), \
+    assert len(keys) == len(set(keys)), (
         f"keys defined twice in references.bib: {sorted({k for k in keys if keys.count(k) > 1})}"
+    )
     for key, entry in bibliography_entries().items():
-        assert re.fullmatch(r"[a-z]+\d{4}[a-z]+", key), \
+        assert re.fullmatch(r"[a-z]+\d{4}[a-z]+", key), (
             f"{key}: keys are surname + year + first title word, e.g. xiao2017fashion"
+        )
         for field in ("title", "year"):
             assert re.search(rf"^\s*{field}\s*=", entry, re.M | re.I), f"{key} has no {field}"
         assert re.search(r"^\s*(author|editor)\s*=", entry, re.M | re.I), f"{key} has no author"
@@ -250,11 +306,13 @@ def test_the_book_cites_its_sources():
 def test_references_page_is_built_from_the_bibliography():
     page = BOOK / "references.md"
     assert page.is_file(), "book/references.md is missing"
-    assert re.search(r"^(`{3,}|:{3,})\{bibliography\}", page.read_text(encoding="utf8"), re.M), \
+    assert re.search(r"^(`{3,}|:{3,})\{bibliography\}", page.read_text(encoding="utf8"), re.M), (
         "book/references.md has no {bibliography} directive"
+    )
     cfg = config()
-    assert "references.bib" in (cfg.get("bibtex_bibfiles") or []), \
+    assert "references.bib" in (cfg.get("bibtex_bibfiles") or []), (
         "_config.yml: bibtex_bibfiles must list references.bib"
+    )
     # sphinx.config.extensions replaces Jupyter Book's list, so it must name the extension.
     assert "sphinxcontrib.bibtex" in cfg["sphinx"]["config"]["extensions"]
 
@@ -266,5 +324,6 @@ def test_references_come_after_the_chapters_and_before_the_exercises():
     assert len(where) == 1, "book/references is listed once in _toc.yml"
     exercises = [i for i, part in enumerate(files) if all(f.startswith("exercises/") for f in part)]
     chapters = [i for i, part in enumerate(files) if any(re.match(r"book/ch\d", f) for f in part)]
-    assert max(chapters) < where[0] < min(exercises), \
+    assert max(chapters) < where[0] < min(exercises), (
         "the references part must come after the last chapter part and before the exercises"
+    )

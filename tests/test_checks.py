@@ -1,12 +1,24 @@
 import pytest
 import torch
 
-from d2lutils.checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
+from d2lutils.checks import (
+    CheckFailed,
+    check_close,
+    check_equal,
+    check_shape,
+    check_true,
+    check_type,
+)
 
 
 def test_check_close_names_value_expected_and_hint():
     with pytest.raises(CheckFailed) as err:
-        check_close(torch.tensor([1.0, 2.5]), torch.tensor([1.0, 2.0]), "softmax(X)[0]", hint="divide by the row sum")
+        check_close(
+            torch.tensor([1.0, 2.5]),
+            torch.tensor([1.0, 2.0]),
+            "softmax(X)[0]",
+            hint="divide by the row sum",
+        )
     message = str(err.value)
     assert "softmax(X)[0]: expected 2 at index (1,), got 2.5" in message
     assert "Hint: divide by the row sum" in message
@@ -21,7 +33,10 @@ def test_check_close_rejects_wrong_shape_and_non_numbers():
 
 
 def test_check_equal_shape_type_true():
-    with pytest.raises(CheckFailed, match=r"mask: expected False at index \(0,\), got True \(1 of 2 entries differ\)"):
+    with pytest.raises(
+        CheckFailed,
+        match=r"mask: expected False at index \(0,\), got True \(1 of 2 entries differ\)",
+    ):
         check_equal(torch.tensor([True, True]), torch.tensor([False, True]), "mask")
     with pytest.raises(CheckFailed, match="expected 3, got '3'"):
         check_equal("3", 3, "n")
@@ -29,7 +44,7 @@ def test_check_equal_shape_type_true():
         check_shape(torch.zeros(3, 2), (2, 3), "W")
     with pytest.raises(CheckFailed, match="expected a Tensor, got a list"):
         check_type([1], torch.Tensor, "out")
-    with pytest.raises(CheckFailed, match="row 0 sums to 1.37. Hint: h"):
+    with pytest.raises(CheckFailed, match=r"row 0 sums to 1\.37\. Hint: h"):
         check_true(False, "rows must sum to 1; row 0 sums to 1.37.", hint="h")
 
 

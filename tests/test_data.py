@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -9,7 +7,9 @@ from d2lutils.data import DATA_DIR_VARIABLE, data_root, split_rows
 
 def test_synthetic_regression_data_shapes_and_noise():
     d2l.set_seed(0)
-    data = d2l.SyntheticRegressionData(w=[2, -3.4], b=4.2, noise=0.0, num_train=100, num_val=50, batch_size=32)
+    data = d2l.SyntheticRegressionData(
+        w=[2, -3.4], b=4.2, noise=0.0, num_train=100, num_val=50, batch_size=32
+    )
     assert data.X.shape == (150, 2) and data.y.shape == (150, 1)
     expected = data.X @ torch.tensor([[2.0], [-3.4]]) + 4.2
     torch.testing.assert_close(data.y, expected)
@@ -55,7 +55,9 @@ def test_data_root_precedence(monkeypatch, tmp_path):
 def test_tensor_loader_matches_a_shuffled_dataloader_batch_for_batch():
     X = torch.arange(50.0).reshape(25, 2)
     y = torch.arange(25)
-    reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=4, shuffle=True)
+    reference = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(X, y), batch_size=4, shuffle=True
+    )
     ours = d2l.tensor_loader((X, y), batch_size=4, shuffle=True)
     val_reference = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=4)
     val_ours = d2l.tensor_loader((X, y), batch_size=4, shuffle=False)
@@ -68,7 +70,9 @@ def test_tensor_loader_matches_a_shuffled_dataloader_batch_for_batch():
     for (gx, gy), (ex, ey) in zip(got, expected):
         torch.testing.assert_close(gx, ex)
         torch.testing.assert_close(gy, ey)
-    torch.testing.assert_close(torch.rand(1), after_reference)  # same draws from the global generator
+    torch.testing.assert_close(
+        torch.rand(1), after_reference
+    )  # same draws from the global generator
 
 
 def test_split_rows_partitions_all_rows_with_the_requested_share():

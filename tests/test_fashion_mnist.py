@@ -15,7 +15,7 @@ def test_loads_sample_into_memory(sample_root):
     X, y = next(iter(data.train_dataloader()))
     assert X.shape == (64, 1, 28, 28) and X.dtype == torch.float32
     assert y.shape == (64,) and y.dtype == torch.int64
-    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert X.min() >= 0.0 and X.max() <= 1.0
     assert "800 training and 200 validation images" in data.data_description
     assert "a subset, not the full 60,000 / 10,000" in data.data_description
     assert len(data.val_dataloader()) == 4
@@ -91,10 +91,12 @@ def test_val_fraction_carves_validation_from_training_images(sample_root):
     train_rows = {tuple(x.flatten().tolist()) for x in data.train.tensors[0]}
     val_rows = [tuple(x.flatten().tolist()) for x in data.val.tensors[0]]
     assert not train_rows & set(val_rows)
-    assert len(train_rows | set(val_rows)) == len({tuple(x.flatten().tolist()) for x in whole.train.tensors[0]})
+    assert len(train_rows | set(val_rows)) == len(
+        {tuple(x.flatten().tolist()) for x in whole.train.tensors[0]}
+    )
     # the official test images are the test set, served in order
     torch.testing.assert_close(data.test.tensors[0], whole.val.tensors[0])
-    X, y = next(iter(data.test_dataloader()))
+    _, y = next(iter(data.test_dataloader()))
     torch.testing.assert_close(y, whole.val.tensors[1][:64])
     assert len(data.test_dataloader()) == 4
     assert "600 training, 200 validation and 200 test images" in data.data_description
@@ -115,7 +117,7 @@ def test_split_is_deterministic_for_a_seed_and_changes_with_it(sample_root):
 def test_without_val_fraction_there_is_no_test_set(sample_root):
     data = d2l.FashionMNIST(root=sample_root)
     assert data.test is None
-    with pytest.raises(AttributeError, match="no separate test set.*pass val_fraction"):
+    with pytest.raises(AttributeError, match=r"no separate test set.*pass val_fraction"):
         data.test_dataloader()
 
 
@@ -129,3 +131,11 @@ def test_bad_val_fraction_is_a_clear_error_before_loading(fraction, tmp_path):
 def test_split_seed_must_be_an_int(tmp_path):
     with pytest.raises(ValueError, match="split_seed must be an int"):
         d2l.FashionMNIST(root=tmp_path, val_fraction=0.2, split_seed=0.5)
+
+
+def test_text_labels_refuses_indices_outside_the_ten_classes(sample_root):
+    data = d2l.FashionMNIST(root=sample_root)
+    assert data.text_labels(torch.tensor([0, 9])) == ["t-shirt", "ankle boot"]
+    for bad in (-1, 10):
+        with pytest.raises(ValueError, match="not one of 0-9"):
+            data.text_labels([bad])

@@ -1,10 +1,11 @@
 """Training on a GPU: skipped where PyTorch sees none (CI), run on a lent GPU machine."""
+
 import pytest
 import torch
+from test_training import LinearRegressionScratch
 from torch import nn
 
 import d2lutils as d2l
-from test_training import LinearRegressionScratch
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -25,7 +26,9 @@ def test_classifier_trains_on_the_gpu(sample_root):
     trainer = d2l.Trainer(max_epochs=10, num_gpus=1)
     history = trainer.fit(model, data)
     assert all(p.device.type == "cuda" for p in model.parameters())
-    assert all(t.device.type == "cuda" for t in trainer.prepare_batch(next(iter(data.val_dataloader()))))
+    assert all(
+        t.device.type == "cuda" for t in trainer.prepare_batch(next(iter(data.val_dataloader())))
+    )
     assert history["val_acc"][-1] > 0.55
 
 

@@ -1,4 +1,6 @@
-"""Values, not only shapes: resized pixels against an independent resize, the Timer against a sleep."""
+"""Values, not only shapes: resized pixels against an independent resize, the Timer against a
+sleep."""
+
 from __future__ import annotations
 
 import time
@@ -14,12 +16,22 @@ from d2lutils.fashion_mnist import to_float_images
 
 @pytest.mark.parametrize("size", [(28, 28), (14, 14), (32, 32), (56, 56), (20, 36)])
 def test_resized_pixels_match_pillows_bilinear_resize(size):
-    images = torch.randint(0, 256, (4, 28, 28), generator=torch.Generator().manual_seed(1), dtype=torch.uint8)
+    images = torch.randint(
+        0, 256, (4, 28, 28), generator=torch.Generator().manual_seed(1), dtype=torch.uint8
+    )
     ours = to_float_images(images, size)
     assert ours.shape == (4, 1, *size) and ours.dtype == torch.float32
     # Pillow rounds its result to whole grey levels: allow a little over one level.
-    theirs = np.stack([np.asarray(Image.fromarray(image.numpy()).resize((size[1], size[0]), Image.BILINEAR),
-                                  dtype=np.float32) / 255 for image in images])
+    theirs = np.stack(
+        [
+            np.asarray(
+                Image.fromarray(image.numpy()).resize((size[1], size[0]), Image.BILINEAR),
+                dtype=np.float32,
+            )
+            / 255
+            for image in images
+        ]
+    )
     difference = np.abs(ours[:, 0].numpy() - theirs)
     assert difference.max() <= 1.5 / 255, difference.max()
     # And the picture is still there: the mean grey level is kept.
@@ -45,5 +57,7 @@ def test_the_timer_measures_a_known_sleep():
     # Generous upper bounds: a loaded machine may wake a sleeper late, never early.
     assert 0.19 <= first < 5, f"a 0.2 s sleep measured {first:.3f} s"
     assert 0.09 <= second < 5, f"a 0.1 s sleep measured {second:.3f} s"
-    assert timer.sum() == pytest.approx(first + second) and timer.avg() == pytest.approx((first + second) / 2)
+    assert timer.sum() == pytest.approx(first + second) and timer.avg() == pytest.approx(
+        (first + second) / 2
+    )
     assert timer.cumsum() == pytest.approx([first, first + second])

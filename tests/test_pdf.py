@@ -17,6 +17,7 @@ plain letters), typographic quotes made plain, and all whitespace removed, so th
 LaTeX's line breaks, its wrapped code lines (marked with a hooked arrow) and its
 visible-space marks do not matter.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,10 +31,17 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
-
 from site_helpers import (
-    REPO, SITE, cell_source, config, hidden_check_secrets, image_outputs, read_notebook,
-    rendered_code_cells, solution_secrets, toc_pages,
+    REPO,
+    SITE,
+    cell_source,
+    config,
+    hidden_check_secrets,
+    image_outputs,
+    read_notebook,
+    rendered_code_cells,
+    solution_secrets,
+    toc_pages,
 )
 
 PDF_BUILD = REPO / "_build" / "pdf"
@@ -44,8 +52,22 @@ RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif"}
 # visible space it shows where it broke a line at a space.
 WRAP_MARKS = "\u21aa\u2423"
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
-HIDE_INPUT = {"remove-input", "remove_input", "hide-input", "remove-cell", "remove_cell", "hide-cell"}
-HIDE_OUTPUT = {"remove-output", "remove_output", "hide-output", "remove-cell", "remove_cell", "hide-cell"}
+HIDE_INPUT = {
+    "remove-input",
+    "remove_input",
+    "hide-input",
+    "remove-cell",
+    "remove_cell",
+    "hide-cell",
+}
+HIDE_OUTPUT = {
+    "remove-output",
+    "remove_output",
+    "hide-output",
+    "remove-cell",
+    "remove_cell",
+    "hide-cell",
+}
 
 
 def squash(text: str) -> str:
@@ -55,22 +77,32 @@ def squash(text: str) -> str:
 
 # --- the PDF -------------------------------------------------------------------------
 
+
 def pdf_path() -> Path:
     target = config().get("latex", {}).get("latex_documents", {}).get("targetname", "")
     assert target.endswith(".tex"), "_config.yml has no latex.latex_documents.targetname"
-    return PDF_BUILD / (target[:-len(".tex")] + ".pdf")
+    return PDF_BUILD / (target[: -len(".tex")] + ".pdf")
 
 
 def poppler(tool: str, *args: str) -> str:
     if shutil.which(tool) is None:
-        pytest.fail(f"{tool} is missing: install poppler-utils (scripts/ensure_latex.sh does, "
-                    "as root)", pytrace=False)
+        pytest.fail(
+            f"{tool} is missing: install poppler-utils (scripts/ensure_latex.sh does, as root)",
+            pytrace=False,
+        )
     path = pdf_path()
     if not path.is_file():
-        pytest.fail(f"{path} is missing: build it first with `make pdf` "
-                    "(scripts/test.sh does so before the tests)", pytrace=False)
-    return subprocess.run([tool, *args, str(path), "-"] if tool == "pdftotext" else [tool, *args, str(path)],
-                          capture_output=True, text=True, check=True).stdout
+        pytest.fail(
+            f"{path} is missing: build it first with `make pdf` "
+            "(scripts/test.sh does so before the tests)",
+            pytrace=False,
+        )
+    return subprocess.run(
+        [tool, *args, str(path), "-"] if tool == "pdftotext" else [tool, *args, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,12 +136,13 @@ def images_per_page() -> dict[int, int]:
 
 # --- what the PDF should hold ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Chapter:
-    docname: str            # "book/ch2_1_data_manipulation"
+    docname: str  # "book/ch2_1_data_manipulation"
     source: Path
-    number: str             # "2.1", or "" for a page whose title has none
-    title: str              # "Data Manipulation"
+    number: str  # "2.1", or "" for a page whose title has none
+    title: str  # "Data Manipulation"
 
     @property
     def heading(self) -> str:
@@ -128,27 +161,35 @@ class Chapter:
         return self.docname
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def executed_notebook(source: Path) -> dict:
     import nbformat
     from jupyter_cache import get_cache
 
     if not EXECUTION_CACHE.is_dir():
-        pytest.fail(f"{EXECUTION_CACHE} is missing: build the PDF first with `make pdf`",
-                    pytrace=False)
+        pytest.fail(
+            f"{EXECUTION_CACHE} is missing: build the PDF first with `make pdf`", pytrace=False
+        )
     try:
         _, merged = get_cache(str(EXECUTION_CACHE)).merge_match_into_notebook(
-            nbformat.read(source, as_version=4))
+            nbformat.read(source, as_version=4)
+        )
     except KeyError:
-        pytest.fail(f"{source.name} has no run in {EXECUTION_CACHE} with its current code: "
-                    "build the PDF again (`make pdf`)", pytrace=False)
+        pytest.fail(
+            f"{source.name} has no run in {EXECUTION_CACHE} with its current code: "
+            "build the PDF again (`make pdf`)",
+            pytrace=False,
+        )
     return merged
 
 
 def markdown_of(source: Path) -> str:
     if source.suffix == ".ipynb":
-        return "\n".join(cell_source(c) for c in read_notebook(source)["cells"]
-                         if c.get("cell_type") == "markdown")
+        return "\n".join(
+            cell_source(c)
+            for c in read_notebook(source)["cells"]
+            if c.get("cell_type") == "markdown"
+        )
     return source.read_text(encoding="utf8")
 
 
@@ -196,8 +237,9 @@ def shown_outputs(cell: dict) -> tuple[list[str], int]:
             texts.append("".join(out.get("text", "")))
         data = out.get("data", {})
         if "text/plain" in data and not any(
-                m.startswith("image/") or m in ("text/latex", "text/markdown", "application/pdf")
-                for m in data):
+            m.startswith("image/") or m in ("text/latex", "text/markdown", "application/pdf")
+            for m in data
+        ):
             texts.append("".join(data["text/plain"]))
     return texts, image_outputs(cell)
 
@@ -208,7 +250,9 @@ def shown_code(cell: dict) -> str:
     return cell_source(cell)
 
 
-def find_in_order(haystack: str, needles: list[tuple[str, str]], start: int = 0) -> tuple[int, list[str]]:
+def find_in_order(
+    haystack: str, needles: list[tuple[str, str]], start: int = 0
+) -> tuple[int, list[str]]:
     """Look for each (label, squashed text) after the previous one. Returns where the
     last one ended and the labels of those not found (each missing one is skipped)."""
     missing = []
@@ -245,11 +289,17 @@ def figure_files(chapter: Chapter) -> list[Path]:
 
 
 def svg_labels(path: Path) -> list[str]:
-    return [t.strip() for e in ET.parse(path).iter()
-            if e.tag.rsplit("}", 1)[-1] == "text" for t in ["".join(e.itertext())] if t.strip()]
+    return [
+        t.strip()
+        for e in ET.parse(path).iter()
+        if e.tag.rsplit("}", 1)[-1] == "text"
+        for t in ["".join(e.itertext())]
+        if t.strip()
+    ]
 
 
 # --- the tests --------------------------------------------------------------------
+
 
 def test_title_author_and_file_name():
     cfg = config()
@@ -266,8 +316,9 @@ def test_toc_lists_chapters():
     """The test's own idea of the book: a page per section, 2.1 to 5.3 at the time of
     writing. Guards the tests below against an empty list."""
     assert chapters(), "no page of _toc.yml is meant for the PDF"
-    assert all(c.number for c in chapters() if c.notebook is not None), \
-        [c.docname for c in chapters() if not c.number]
+    assert all(c.number for c in chapters() if c.notebook is not None), [
+        c.docname for c in chapters() if not c.number
+    ]
 
 
 def test_every_chapter_title_and_number_in_order():
@@ -288,10 +339,14 @@ def test_parts_are_the_chapters_of_the_book():
 
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
     in_pdf = {c.docname for c in chapters()}
-    needles = [(part["caption"], squash(re.sub(r"[:.]", "", part["caption"])))
-               for part in toc.get("parts", [])
-               if any(re.sub(r"\.(ipynb|md)$", "", str(c.get("file"))) in in_pdf
-                      for c in part.get("chapters", []))]
+    needles = [
+        (part["caption"], squash(re.sub(r"[:.]", "", part["caption"])))
+        for part in toc.get("parts", [])
+        if any(
+            re.sub(r"\.(ipynb|md)$", "", str(c.get("file"))) in in_pdf
+            for c in part.get("chapters", [])
+        )
+    ]
     assert needles, "no part of _toc.yml holds a page of the PDF"
     _, missing = find_in_order(re.sub(r"[:.]", "", book_text()), needles)
     assert not missing, f"parts not in the PDF, in this order: {missing}"
@@ -317,7 +372,7 @@ def test_no_unresolved_references_or_raw_math():
             text = text.replace(squash(line), "")
     for bad, meaning in (("??", "an unresolved reference"), ("$", "math left as text")):
         at = text.find(bad)
-        assert at == -1, f"{meaning} ({bad!r}) in the PDF near: {text[max(0, at - 80):at + 80]!r}"
+        assert at == -1, f"{meaning} ({bad!r}) in the PDF near: {text[max(0, at - 80) : at + 80]!r}"
 
 
 @pytest.mark.parametrize("chapter", [c for c in chapters() if c.source.suffix == ".ipynb"], ids=str)
@@ -327,18 +382,23 @@ def test_code_cells_and_outputs_are_present(chapter):
     starts = chapter_start_pages()
     index = chapters().index(chapter)
     end = starts[index + 1] if index + 1 < len(starts) else len(squashed_pages())
-    text = "".join(squashed_pages()[starts[index]:end])
+    text = "".join(squashed_pages()[starts[index] : end])
     needles, outputs_seen = [], 0
     for number, cell in enumerate(rendered_code_cells(chapter.executed())):
         outputs, _ = shown_outputs(cell)
         outputs_seen += len(outputs)
         for kind, block in [("code", shown_code(cell))] + [("output", o) for o in outputs]:
-            needles += [(f"cell {number} {kind}: {line.strip()!r}", squash(line))
-                        for line in block.splitlines() if squash(line)]
+            needles += [
+                (f"cell {number} {kind}: {line.strip()!r}", squash(line))
+                for line in block.splitlines()
+                if squash(line)
+            ]
     assert outputs_seen, f"{chapter.source.name}: no text output to look for; was it executed?"
     _, missing = find_in_order(text, needles)
-    assert not missing, (f"{chapter.heading}: {len(missing)} of {len(needles)} lines of code "
-                         f"and output not found in order, first: {missing[:5]}")
+    assert not missing, (
+        f"{chapter.heading}: {len(missing)} of {len(needles)} lines of code "
+        f"and output not found in order, first: {missing[:5]}"
+    )
 
 
 def test_plots_and_figures_are_embedded():
@@ -353,19 +413,25 @@ def test_plots_and_figures_are_embedded():
         if chapter.notebook is not None:
             expected = sum(shown_outputs(c)[1] for c in rendered_code_cells(chapter.executed()))
         plots += expected
-        text = "".join(squashed_pages()[starts[index]:starts[index + 1]])
+        text = "".join(squashed_pages()[starts[index] : starts[index + 1]])
         for path in figure_files(chapter):
             figures += 1
             if path.suffix.lower() in RASTER_SUFFIXES:
                 expected += 1
             elif path.suffix.lower() == ".svg":
-                _, missing = find_in_order(text, [(label, squash(label)) for label in svg_labels(path)])
+                _, missing = find_in_order(
+                    text, [(label, squash(label)) for label in svg_labels(path)]
+                )
                 if missing:
-                    problems.append(f"{chapter.heading}: figure {path.name}: labels not found: {missing[:5]}")
+                    problems.append(
+                        f"{chapter.heading}: figure {path.name}: labels not found: {missing[:5]}"
+                    )
         # pdfimages numbers pages from 1.
         shown = sum(per_page.get(p + 1, 0) for p in range(starts[index], starts[index + 1]))
         if shown < expected:
-            problems.append(f"{chapter.heading}: {shown} image(s) on its pages, {expected} expected")
+            problems.append(
+                f"{chapter.heading}: {shown} image(s) on its pages, {expected} expected"
+            )
     assert plots > 0, "the notebooks have no plots: were they executed?"
     assert figures > 0, "the pages show no figure files"
     assert not problems, "\n".join(problems)
@@ -379,10 +445,17 @@ def test_no_solution_or_hidden_check_text():
     secrets = solution_secrets() + hidden_check_secrets()
     assert sum(len(s.lines) for s in secrets) > 0, "no solution line found to look for"
     text = book_text()
-    leaks = [f"{s.origin}: {line!r}" for s in secrets for line in s.lines
-             if len(squash(line)) >= 8 and squash(line) in text]
-    leaks += [marker for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "@probe(")
-              if squash(marker) in text]
+    leaks = [
+        f"{s.origin}: {line!r}"
+        for s in secrets
+        for line in s.lines
+        if len(squash(line)) >= 8 and squash(line) in text
+    ]
+    leaks += [
+        marker
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "@probe(")
+        if squash(marker) in text
+    ]
     assert not leaks, "solution or hidden-check text in the PDF:\n" + "\n".join(leaks[:20])
 
 
@@ -409,8 +482,14 @@ def test_exercises_are_linked_not_included():
     assert expected, "no chapter links an exercise notebook"
     for notebook in sorted((REPO / "exercises").glob("*/*.ipynb")):
         nb = read_notebook(notebook)
-        title = next((cell_source(c).splitlines()[0].lstrip("# ") for c in nb["cells"]
-                      if c.get("cell_type") == "markdown"), "")
+        title = next(
+            (
+                cell_source(c).splitlines()[0].lstrip("# ")
+                for c in nb["cells"]
+                if c.get("cell_type") == "markdown"
+            ),
+            "",
+        )
         if title and squash(title) in book:
             problems.append(f"the exercise {notebook.name} ({title!r}) is in the PDF")
     assert not problems, "\n".join(problems)
@@ -425,9 +504,14 @@ def test_the_site_links_the_pdf():
     html = index.read_text(encoding="utf8")
     hrefs = [h for h in re.findall(r'href="([^"#]+)"', html) if h.endswith(".pdf")]
     assert hrefs, f"{index.relative_to(REPO)} has no link to a .pdf"
-    targets = {(SITE / urljoin(toc_pages()[0].docname + ".html", h)).resolve() for h in hrefs
-               if not urlparse(h).scheme}
+    targets = {
+        (SITE / urljoin(toc_pages()[0].docname + ".html", h)).resolve()
+        for h in hrefs
+        if not urlparse(h).scheme
+    }
     copy = (SITE / pdf_path().name).resolve()
-    assert copy in targets, f"the front page links {hrefs}, not {pdf_path().name} at the site's root"
+    assert copy in targets, (
+        f"the front page links {hrefs}, not {pdf_path().name} at the site's root"
+    )
     assert copy.is_file(), f"{copy} is missing: scripts/pdf.sh copies the PDF there"
     assert copy.read_bytes() == pdf_path().read_bytes(), f"{copy} is not the PDF just built"

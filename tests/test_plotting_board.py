@@ -8,7 +8,9 @@ import d2lutils as d2l
 
 def test_plot_draws_each_curve_with_labels_and_returns_nothing():
     x = torch.arange(5.0)
-    assert d2l.plot(x, [x, x**2], "x", "y", legend=["x", "x^2"]) is None  # a cell ending with it prints nothing
+    assert (
+        d2l.plot(x, [x, x**2], "x", "y", legend=["x", "x^2"]) is None
+    )  # a cell ending with it prints nothing
     ax = plt.gca()
     assert len(ax.get_lines()) == 2
     assert ax.get_xlabel() == "x" and ax.get_ylabel() == "y"

@@ -1,11 +1,30 @@
 """Every public name of d2lutils is documented and typed, and the d2l names exist."""
+
 import inspect
 
 import d2lutils as d2l
 
-D2L_NAMES = ["add_to_class", "HyperParameters", "ProgressBoard", "Module", "DataModule", "Trainer",
-             "SyntheticRegressionData", "SGD", "Classifier", "FashionMNIST", "show_images", "plot",
-             "set_figsize", "use_svg_display", "Timer", "cpu", "gpu", "try_gpu", "num_gpus"]
+D2L_NAMES = [
+    "add_to_class",
+    "HyperParameters",
+    "ProgressBoard",
+    "Module",
+    "DataModule",
+    "Trainer",
+    "SyntheticRegressionData",
+    "SGD",
+    "Classifier",
+    "FashionMNIST",
+    "show_images",
+    "plot",
+    "set_figsize",
+    "use_svg_display",
+    "Timer",
+    "cpu",
+    "gpu",
+    "try_gpu",
+    "num_gpus",
+]
 
 
 def _public_callables():
@@ -30,9 +49,15 @@ def test_every_public_name_has_a_docstring_and_annotations():
         func = obj.__init__ if inspect.isclass(obj) else obj
         if inspect.isfunction(func) and not (inspect.isclass(obj) and func is object.__init__):
             signature = inspect.signature(func)
-            params = [p for p in signature.parameters.values() if p.name not in ("self", "cls")
-                      and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-            if any(p.annotation is p.empty for p in params) or signature.return_annotation is signature.empty:
+            params = [
+                p
+                for p in signature.parameters.values()
+                if p.name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            ]
+            if (
+                any(p.annotation is p.empty for p in params)
+                or signature.return_annotation is signature.empty
+            ):
                 missing_hints.append(name)
     assert not missing_doc, missing_doc
     assert not missing_hints, missing_hints

@@ -1,4 +1,5 @@
 """Multiple-choice questions: a stable order per student, letters read back as choices."""
+
 from __future__ import annotations
 
 import pytest

@@ -5,6 +5,7 @@ _build/html (a missing build fails them, it does not skip them). They serve the 
 127.0.0.1 and drive Debian's headless Chromium through Selenium with the system's
 chromedriver. Screenshots of three pages go to artifacts/screenshots/.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,14 +15,27 @@ import urllib.request
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
-
 from book_sources import cited_keys, equation_refs, markdown_cells
-
 from site_helpers import (
-    BINARY_SUFFIXES, REPO, SCREENSHOTS, SITE, SiteServer, browser_problem, cell_source, config,
-    has_outputs, hidden_check_secrets, image_outputs, read_notebook,
-    rendered_code_cells, site_haystack, site_text_files, solution_secrets,
-    source_has_math, start_browser, toc_pages,
+    BINARY_SUFFIXES,
+    REPO,
+    SCREENSHOTS,
+    SITE,
+    SiteServer,
+    browser_problem,
+    cell_source,
+    config,
+    has_outputs,
+    hidden_check_secrets,
+    image_outputs,
+    read_notebook,
+    rendered_code_cells,
+    site_haystack,
+    site_text_files,
+    solution_secrets,
+    source_has_math,
+    start_browser,
+    toc_pages,
 )
 
 PAGES = toc_pages()
@@ -39,7 +53,8 @@ const start = Date.now();
     mj.startup.promise.then(() => done('typeset'), (e) => done('error: ' + e));
   } else if (Date.now() - start > 30000) {
     // Generous: a loaded machine can take seconds to run the script.
-    done('error: the MathJax script did not run within ' + (Date.now() - start) + ' ms (not found, or it failed)');
+    done('error: the MathJax script did not run within ' + (Date.now() - start) +
+         ' ms (not found, or it failed)');
   } else {
     setTimeout(poll, 100);
   }
@@ -62,7 +77,8 @@ const cells = Array.from(main.querySelectorAll('div.cell')).map((cell) => {
   const imgs = Array.from(cell.querySelectorAll('.cell_output img'));
   return {
     images: imgs.length,
-    broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.getAttribute('src')),
+    broken: imgs.filter((i) => !(i.complete && i.naturalWidth > 0))
+      .map((i) => i.getAttribute('src')),
     code: (cell.querySelector('.cell_input') || cell).textContent.trim().slice(0, 60),
     copyable: Array.from(cell.querySelectorAll('.cell_input div.highlight')).every(
       (h) => h.querySelector('button.copybtn')),
@@ -81,7 +97,8 @@ const reference = (a) => {
 };
 return {
   url: location.href,
-  title: (document.querySelector('main h1') || {textContent: ''}).textContent.replace('#', '').trim(),
+  title: (document.querySelector('main h1') || {textContent: ''}).textContent
+    .replace('#', '').trim(),
   math: document.querySelectorAll('.math').length,
   mjx: main.querySelectorAll('mjx-container').length,
   untypeset: Array.from(document.querySelectorAll('.math'))
@@ -94,20 +111,24 @@ return {
   citations: Array.from(main.querySelectorAll('span.bibtex-citation'))
     .map((span) => ({text: span.textContent.trim(),
                      links: Array.from(span.querySelectorAll('a[href]')).map(reference)})),
-  equation_refs: Array.from(main.querySelectorAll('a.reference[href*="#equation-"]')).map(reference),
+  equation_refs: Array.from(main.querySelectorAll('a.reference[href*="#equation-"]'))
+    .map(reference),
 };
 """
 
 
-# --- the build, the server, the browser --------------------------------------------------------------------
+# --- the build, the server, the browser ------------------------------------------
+
 
 def require_site():
     """The built site. Called in the test itself, so that a missing build makes every
     test FAIL (not skip, not error in a fixture) with this message."""
     if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE / 'index.html'} is missing: build the site first with "
-                    "`bash scripts/book.sh` (scripts/test.sh does so before the tests)",
-                    pytrace=False)
+        pytest.fail(
+            f"{SITE / 'index.html'} is missing: build the site first with "
+            "`bash scripts/book.sh` (scripts/test.sh does so before the tests)",
+            pytrace=False,
+        )
     return SITE
 
 
@@ -131,7 +152,7 @@ class Visit:
     """One page loaded in the browser: what it showed, its console and its requests."""
 
     def __init__(self, browser, server, path: str):
-        browser.get_log("browser")                      # drop what earlier pages logged
+        browser.get_log("browser")  # drop what earlier pages logged
         first_error = len(server.errors)
         browser.get(urljoin(server.root, path))
         self.mathjax = browser.execute_async_script(WAIT_FOR_MATHJAX)
@@ -153,16 +174,21 @@ def visit(browser, server):
         if path not in cache:
             cache[path] = Visit(browser, server, path)
         return cache[path]
+
     return get
 
 
 def require_source(page):
     if page.source is None:
-        pytest.fail(f"{page.docname} is listed in _toc.yml but neither "
-                    f"{page.docname}.ipynb nor {page.docname}.md exists", pytrace=False)
+        pytest.fail(
+            f"{page.docname} is listed in _toc.yml but neither "
+            f"{page.docname}.ipynb nor {page.docname}.md exists",
+            pytrace=False,
+        )
 
 
 # --- every page of the table of contents -----------------------------------------
+
 
 def test_toc_lists_the_pages():
     assert PAGES and PAGES[0].docname == "book/intro"
@@ -188,12 +214,13 @@ def test_math_is_typeset(page, visit):
         assert v.mathjax == "typeset", f"{page.url}: MathJax: {v.mathjax}"
         assert info["mjx"] > 0, f"{page.url} has math but no MathJax output (mjx-container)"
         assert not info["untypeset"], f"{page.url}: math left untypeset: {info['untypeset'][:5]}"
-        assert urlparse(info["mathjax_src"]).netloc == urlparse(info["url"]).netloc, \
+        assert urlparse(info["mathjax_src"]).netloc == urlparse(info["url"]).netloc, (
             f"{page.url} loads MathJax from elsewhere: {info['mathjax_src']}"
+        )
     assert not info["dollars"], f"{page.url}: raw $$ in the text: {info['dollars'][:5]}"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _element_ids(url: str) -> frozenset[str]:
     """The ids of the elements of a page of the served site."""
     with urllib.request.urlopen(url, timeout=30) as response:
@@ -230,7 +257,8 @@ def test_citations_and_equation_references_are_working_links(page, visit):
     links = [ref for cite in info["citations"] for ref in cite["links"]]
     assert len(links) == len(keys), (
         f"{page.url}: the source cites {len(keys)} key(s) {keys}, the page shows "
-        f"{len(links)} citation link(s): {[c['text'] for c in info['citations']]}")
+        f"{len(links)} citation link(s): {[c['text'] for c in info['citations']]}"
+    )
     unlinked = [c["text"] for c in info["citations"] if not c["links"]]
     assert not unlinked, f"{page.url}: citations without a link: {unlinked}"
     not_author_year = [ref["text"] for ref in links if not re.search(r"\b\d{4}\b", ref["text"])]
@@ -239,7 +267,8 @@ def test_citations_and_equation_references_are_working_links(page, visit):
     numbers = [ref["text"] for ref in info["equation_refs"]]
     assert len(numbers) == len(labels), (
         f"{page.url}: the source refers to {len(labels)} equation(s) {labels}, the page "
-        f"links {len(numbers)}: {numbers}")
+        f"links {len(numbers)}: {numbers}"
+    )
     unnumbered = [n for n in numbers if not re.fullmatch(r"\(\d+(\.\d+)*\)", n)]
     assert not unnumbered, f"{page.url}: equation references that are not numbers: {unnumbered}"
 
@@ -261,17 +290,22 @@ def test_every_plot_is_shown(page, visit):
     source = read_notebook(page.source)
     executed = read_notebook(page.executed) if page.executed else source
     expected = [image_outputs(c) for c in rendered_code_cells(executed)]
-    saved = [image_outputs(c) for c in rendered_code_cells(source)] if has_outputs(source) else expected
+    saved = (
+        [image_outputs(c) for c in rendered_code_cells(source)] if has_outputs(source) else expected
+    )
     cells = visit(page.url).info["cells"]
-    assert len(cells) == len(expected), \
+    assert len(cells) == len(expected), (
         f"{page.url} shows {len(cells)} code cells, its notebook has {len(expected)}"
+    )
     problems = []
     for i, (cell, want, was) in enumerate(zip(cells, expected, saved)):
         if cell["broken"]:
             problems.append(f"cell {i} ({cell['code']!r}): images not loaded: {cell['broken']}")
         if cell["images"] != want or cell["images"] < was:
-            problems.append(f"cell {i} ({cell['code']!r}): {cell['images']} image(s) shown, "
-                            f"{want} in the executed notebook, {was} in {page.source.name}")
+            problems.append(
+                f"cell {i} ({cell['code']!r}): {cell['images']} image(s) shown, "
+                f"{want} in the executed notebook, {was} in {page.source.name}"
+            )
     assert not problems, f"{page.url}:\n" + "\n".join(problems)
     if page.docname.startswith("book/"):
         assert len(saved) == len(expected), f"{page.source.name} and its executed copy differ"
@@ -304,8 +338,10 @@ def test_download_and_launch_buttons(page):
     assert target.resolve().is_file(), f"{page.url}: the download {download[0]} is missing"
     assert "btn-download-source-button" in html
 
-    colab = f"{cfg['launch_buttons']['colab_url'].rstrip('/')}/github/{owner_name}/blob/{branch}/{notebook}"
-    binder = f"{cfg['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{owner_name}/{branch}?urlpath=tree/{notebook}"
+    colab_url = cfg["launch_buttons"]["colab_url"].rstrip("/")
+    binder_url = cfg["launch_buttons"]["binderhub_url"].rstrip("/")
+    colab = f"{colab_url}/github/{owner_name}/blob/{branch}/{notebook}"
+    binder = f"{binder_url}/v2/gh/{owner_name}/{branch}?urlpath=tree/{notebook}"
     assert colab in hrefs, f"{page.url} has no Colab button to {colab}"
     assert binder in hrefs, f"{page.url} has no Binder button to {binder}"
 
@@ -318,12 +354,16 @@ def test_mathjax_is_served_by_the_site():
     for path in site.rglob("*.html"):
         html = path.read_text(encoding="utf8")
         assets = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html) + [
-            m.group(2) for m in re.finditer(r'<link([^>]*)\shref="([^"]+)"', html)
-            if re.search(r'rel="(stylesheet|preload|modulepreload)"', m.group(1))]
+            m.group(2)
+            for m in re.finditer(r'<link([^>]*)\shref="([^"]+)"', html)
+            if re.search(r'rel="(stylesheet|preload|modulepreload)"', m.group(1))
+        ]
         for src in assets:
             if urlparse(src).scheme or src.startswith("//"):
                 problems.append(f"{path.relative_to(site)}: loads {src}")
-        if re.search(r"cdn\.jsdelivr\.net/npm/mathjax|cdnjs\.cloudflare\.com/ajax/libs/mathjax", html, re.I):
+        if re.search(
+            r"cdn\.jsdelivr\.net/npm/mathjax|cdnjs\.cloudflare\.com/ajax/libs/mathjax", html, re.I
+        ):
             problems.append(f"{path.relative_to(site)}: names the MathJax CDN")
     assert not problems, "\n".join(problems)
     mathjax = site / "_static" / "mathjax"
@@ -334,6 +374,7 @@ def test_mathjax_is_served_by_the_site():
 
 # --- search and navigation -------------------------------------------------------
 
+
 def test_search_finds_softmax(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -341,10 +382,15 @@ def test_search_finds_softmax(browser, server):
     require_site()
     browser.get(urljoin(server.root, "search.html?q=softmax"))
     WebDriverWait(browser, 30).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li")
-        or "did not match" in d.find_element(By.ID, "search-results").text)
-    results = [a.get_attribute("href") for a in
-               browser.find_elements(By.CSS_SELECTOR, "#search-results li a")]
+        lambda d: (
+            d.find_elements(By.CSS_SELECTOR, "#search-results li")
+            or "did not match" in d.find_element(By.ID, "search-results").text
+        )
+    )
+    results = [
+        a.get_attribute("href")
+        for a in browser.find_elements(By.CSS_SELECTOR, "#search-results li a")
+    ]
     assert results, "search.html?q=softmax found nothing"
     assert any("softmax" in r for r in results), f"no softmax page among the results: {results}"
 
@@ -367,7 +413,7 @@ def test_next_and_previous_links_walk_the_table_of_contents(browser, server):
 
     expected = [p.docname for p in PAGES]
     first_error = len(server.errors)
-    browser.get(server.root)                       # index.html redirects to the first page
+    browser.get(server.root)  # index.html redirects to the first page
     forward = [here()]
     while follow("a.right-next") and len(forward) <= len(expected):
         forward.append(here())
@@ -382,16 +428,25 @@ def test_next_and_previous_links_walk_the_table_of_contents(browser, server):
 def test_screenshots_of_three_pages(browser, server):
     """For a person to look at: the first page, the first page with math and a plot,
     and the last page (an exercise). Saved in artifacts/screenshots/."""
-    with_plot = next((p for p in NOTEBOOK_PAGES if source_has_math(p.source) and any(
-        image_outputs(c) for c in rendered_code_cells(read_notebook(p.source)))), PAGES[1])
+    with_plot = next(
+        (
+            p
+            for p in NOTEBOOK_PAGES
+            if source_has_math(p.source)
+            and any(image_outputs(c) for c in rendered_code_cells(read_notebook(p.source)))
+        ),
+        PAGES[1],
+    )
     require_site()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for page in dict.fromkeys([PAGES[0], with_plot, PAGES[-1]]):
         browser.get(urljoin(server.root, page.url))
         assert browser.execute_async_script(WAIT_FOR_MATHJAX) in ("typeset", "no mathjax")
-        if page == with_plot:                      # show the first plot
-            browser.execute_script("const img = document.querySelector('.cell_output img');"
-                                   "if (img) img.scrollIntoView({block: 'center'});")
+        if page == with_plot:  # show the first plot
+            browser.execute_script(
+                "const img = document.querySelector('.cell_output img');"
+                "if (img) img.scrollIntoView({block: 'center'});"
+            )
         out = SCREENSHOTS / (page.docname.replace("/", "__") + ".png")
         assert browser.save_screenshot(str(out)), f"no screenshot of {page.url}"
         assert out.stat().st_size > 10_000, f"{out} is nearly empty"
@@ -399,11 +454,17 @@ def test_screenshots_of_three_pages(browser, server):
 
 # --- what must never be published --------------------------------------------------
 
+
 def test_solutions_are_not_part_of_the_site():
     site = require_site()
     built = [SITE.parent / "jupyter_execute", site]
-    found = [str(p) for root in built if root.is_dir() for p in root.rglob("*")
-             if "solutions" in p.relative_to(root).parts or p.name == "hidden_checks.py"]
+    found = [
+        str(p)
+        for root in built
+        if root.is_dir()
+        for p in root.rglob("*")
+        if "solutions" in p.relative_to(root).parts or p.name == "hidden_checks.py"
+    ]
     assert not found, f"solution files in the build: {found[:10]}"
 
 
@@ -442,11 +503,15 @@ def test_leak_search_reads_every_kind_of_built_file():
     require_site()
     haystack = site_haystack()
     kinds = {".html", ".ipynb", ".js"}
-    assert {name[name.rfind("."):] for name in haystack} >= kinds
+    assert {name[name.rfind(".") :] for name in haystack} >= kinds
     assert "searchindex.js" in haystack
     nb = next(p for p in NOTEBOOK_PAGES if p.docname.startswith("book/"))
-    line = next(" ".join(ln.split()) for c in rendered_code_cells(read_notebook(nb.source))
-                for ln in cell_source(c).splitlines() if len(ln.strip()) >= 25)
+    line = next(
+        " ".join(ln.split())
+        for c in rendered_code_cells(read_notebook(nb.source))
+        for ln in cell_source(c).splitlines()
+        if len(ln.strip()) >= 25
+    )
     assert line in haystack[nb.url], f"{line!r} not read from {nb.url}"
     assert line in haystack[f"_sources/{nb.docname}.ipynb"], f"{line!r} not read from the .ipynb"
     assert not [p for p in haystack if p.endswith(tuple(BINARY_SUFFIXES))]

@@ -57,18 +57,21 @@ def test_classifier_accuracy_and_loss():
 
 
 def test_module_errors_name_the_missing_piece():
-    with pytest.raises(AttributeError, match="set self.net in __init__ or override forward"):
+    with pytest.raises(AttributeError, match=r"set self\.net in __init__ or override forward"):
         d2l.Module()(torch.zeros(1))
     with pytest.raises(AttributeError, match="has no 'lr'"):
         d2l.Module().configure_optimizers()
-    with pytest.raises(RuntimeError, match="call it during Trainer.fit"):
+    with pytest.raises(RuntimeError, match=r"call it during Trainer\.fit"):
         d2l.Module().plot("loss", 1.0, train=True)
 
 
 def test_apply_init_materializes_lazy_layers():
     model = d2l.Module()
     model.net = nn.Sequential(nn.LazyLinear(3))
-    model.apply_init([torch.zeros(2, 5)], init=lambda m: nn.init.ones_(m.weight) if isinstance(m, nn.Linear) else None)
+    model.apply_init(
+        [torch.zeros(2, 5)],
+        init=lambda m: nn.init.ones_(m.weight) if isinstance(m, nn.Linear) else None,
+    )
     assert model.net[0].weight.shape == (3, 5) and model.net[0].weight.sum().item() == 15
 
 
@@ -175,5 +178,8 @@ def test_fit_returns_the_history_as_a_dict_that_prints_one_line():
     assert [len(v) for v in history.values()] == [2, 2]
     text = repr(history)
     assert "\n" not in text and len(text) < 100 and str(history) == text
-    assert text.startswith("History(2 epochs; last: train_loss ") and f"val_loss {history['val_loss'][-1]:.4g})" in text
+    assert (
+        text.startswith("History(2 epochs; last: train_loss ")
+        and f"val_loss {history['val_loss'][-1]:.4g})" in text
+    )
     assert repr(d2l.Trainer(max_epochs=0).history) == "History(0 epochs)"

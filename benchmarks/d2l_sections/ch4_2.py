@@ -9,7 +9,11 @@ from split import FashionMNISTSplit
 data = FashionMNISTSplit(resize=(28, 28))
 print(len(data.train), len(data.val), len(data.test))
 training_labels = data.train.dataset.targets
-for labels in (training_labels[data.train.indices], training_labels[data.val.indices], data.test.targets):
+for labels in (
+    training_labels[data.train.indices],
+    training_labels[data.val.indices],
+    data.test.targets,
+):
     print(torch.bincount(labels, minlength=10))
 
 # %%
@@ -22,9 +26,9 @@ print(X.shape, y.shape)
 
 # %%
 tic = time.time()
-for X, y in data.train_dataloader():
+for _ in data.train_dataloader():
     continue
-print(f'{time.time() - tic:.2f} sec for one pass over {len(data.train)} training images')
+print(f"{time.time() - tic:.2f} sec for one pass over {len(data.train)} training images")
 
 # %%
 batch = next(iter(data.val_dataloader()))

@@ -3,6 +3,7 @@ import torch
 from d2l import torch as d2l
 from split import FashionMNISTSplit
 
+
 # %%
 def softmax(X):
     X = X - X.max(dim=1, keepdim=True).values
@@ -33,6 +34,7 @@ class SoftmaxRegressionScratch(d2l.Classifier):
     def loss(self, y_hat, y):
         return cross_entropy(y_hat, y)
 
+
 # %%
 data = FashionMNISTSplit(batch_size=256)
 torch.manual_seed(0)
@@ -45,6 +47,6 @@ X, y = next(iter(data.val_dataloader()))
 with torch.no_grad():
     preds = model(X).argmax(dim=1)
 wrong = preds != y
-titles = [a + '\n' + b for a, b in zip(data.text_labels(y[wrong]), data.text_labels(preds[wrong]))]
+titles = [a + "\n" + b for a, b in zip(data.text_labels(y[wrong]), data.text_labels(preds[wrong]))]
 data.visualize([X[wrong], y[wrong]], labels=titles)
 d2l.plt.show()

@@ -1,5 +1,6 @@
 """d2l 1.0.3's FashionMNIST with the book's split: a seeded share of the training images
 becomes the validation set and the test file becomes a separate test set."""
+
 import torch
 from d2l import torch as d2l
 
@@ -9,10 +10,13 @@ class FashionMNISTSplit(d2l.FashionMNIST):
         super().__init__(batch_size=batch_size, resize=resize)
         training_file, self.test = self.train, self.val
         num_val = round(val_fraction * len(training_file))
-        order = torch.randperm(len(training_file), generator=torch.Generator().manual_seed(split_seed))
+        order = torch.randperm(
+            len(training_file), generator=torch.Generator().manual_seed(split_seed)
+        )
         self.train = torch.utils.data.Subset(training_file, order[num_val:].sort().values.tolist())
         self.val = torch.utils.data.Subset(training_file, order[:num_val].sort().values.tolist())
 
     def test_dataloader(self):
-        return torch.utils.data.DataLoader(self.test, self.batch_size, shuffle=False,
-                                           num_workers=self.num_workers)
+        return torch.utils.data.DataLoader(
+            self.test, self.batch_size, shuffle=False, num_workers=self.num_workers
+        )

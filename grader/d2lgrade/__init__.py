@@ -10,6 +10,7 @@ gradebook, feedback and summary. Code in ``inside/`` runs in the sandbox;
 
 This module imports nothing heavy: it is also loaded inside the sandbox.
 """
+
 from .hidden import Probe, probe
 from .rules import rules
 

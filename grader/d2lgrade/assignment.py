@@ -1,4 +1,5 @@
 """An assignment as the instructor defined it: tasks, points, locked cells and probes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,6 @@ class Assignment:
         return {param for i in self.probes_of(task_id) for param in self.probes[i].params}
 
 
-
 def known_assignments(solutions_dir: Path) -> list[str]:
     """Ids of the assignments under ``solutions_dir`` (folders holding ``<id>/<id>.ipynb``)."""
     if not solutions_dir.is_dir():
@@ -91,22 +91,30 @@ def load_assignment(solutions_dir: Path, assignment_id: str) -> Assignment:
         if not grade_id:
             continue
         if meta.get("grade") and not meta.get("solution"):
-            tasks[grade_id] = Task(grade_id, float(meta.get("points", 0)), cell_source(cell),
-                                   _partial_credit(cell, notebook_path))
+            tasks[grade_id] = Task(
+                grade_id,
+                float(meta.get("points", 0)),
+                cell_source(cell),
+                _partial_credit(cell, notebook_path),
+            )
         if meta.get("locked") and cell.get("cell_type") == "code":
             locked[grade_id] = cell_source(cell)
     probes, rules = load_hidden_checks(hidden_path) if hidden_path.exists() else ([], {})
     unknown = sorted(({p.task for p in probes} | set(rules)) - set(tasks))
     if unknown:
-        raise AssignmentError(f"{hidden_path}: probes or rules name tasks that do not exist: "
-                              f"{', '.join(unknown)}")
+        raise AssignmentError(
+            f"{hidden_path}: probes or rules name tasks that do not exist: {', '.join(unknown)}"
+        )
     digest = hashlib.sha256(raw)
     digest.update(hidden_path.read_bytes() if hidden_path.exists() else b"")
     return Assignment(assignment_id, cells, tasks, locked, probes, digest.hexdigest(), rules)
 
 
 def _partial_credit(cell: dict[str, Any], path: Path) -> dict[str, float] | None:
-    """``{"group": weight}`` from ``metadata.d2lcourse.partial_credit``; ``true`` weighs all alike."""
+    """``{"group": weight}`` from ``metadata.d2lcourse.partial_credit``.
+
+    ``true`` weighs every case group alike.
+    """
     metadata = cell.get("metadata")
     course = metadata.get("d2lcourse") if isinstance(metadata, dict) else None
     value = course.get("partial_credit") if isinstance(course, dict) else None
@@ -114,8 +122,13 @@ def _partial_credit(cell: dict[str, Any], path: Path) -> dict[str, float] | None
         return None
     if value is True:
         return {"*": 1.0}
-    if isinstance(value, dict) and value and all(
-            isinstance(k, str) and type(v) in (int, float) and v >= 0 for k, v in value.items()):
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(k, str) and type(v) in (int, float) and v >= 0 for k, v in value.items())
+    ):
         return {k: float(v) for k, v in value.items()}
-    raise AssignmentError(f"{path}: partial_credit of {nbgrader_meta(cell).get('grade_id')} must be true "
-                          "or a dict of case group -> weight (>= 0)")
+    raise AssignmentError(
+        f"{path}: partial_credit of {nbgrader_meta(cell).get('grade_id')} must be true "
+        "or a dict of case group -> weight (>= 0)"
+    )

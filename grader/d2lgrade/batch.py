@@ -5,15 +5,17 @@ hands the submissions still to grade to an engine: threads over a local
 ``SandboxPool`` by default, or a Dask cluster (``d2lgrade.scaleout``). Either way the
 results are the same plain records, and one failure never stops or changes the others.
 """
+
 from __future__ import annotations
 
 import json
 import sys
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 from .assignment import Assignment, load_assignment
 from .cache import GradingCache, cache_key
@@ -53,7 +55,8 @@ def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
     if flat:
         if len(assignment_ids) != 1:
             raise SubmissionsNotFoundError(
-                f"{root} holds <student>.ipynb files: name exactly one assignment with --assignment")
+                f"{root} holds <student>.ipynb files: name exactly one assignment with --assignment"
+            )
         return [Submission(p.stem, assignment_ids[0], p) for p in flat]
     students = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not assignment_ids:
@@ -69,9 +72,12 @@ def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
             elif len(notebooks) == 1:
                 submissions.append(Submission(student.name, assignment_id, notebooks[0]))
             else:
-                why = (f"no notebook submitted (expected {assignment_id}/{assignment_id}.ipynb)"
-                       if not notebooks else
-                       f"{len(notebooks)} notebooks in {assignment_id}/ and none named {assignment_id}.ipynb")
+                why = (
+                    f"no notebook submitted (expected {assignment_id}/{assignment_id}.ipynb)"
+                    if not notebooks
+                    else f"{len(notebooks)} notebooks in {assignment_id}/ and none named "
+                    f"{assignment_id}.ipynb"
+                )
                 submissions.append(Submission(student.name, assignment_id, None, why))
     return submissions
 
@@ -92,16 +98,21 @@ Graded = tuple[GradingTask, SubmissionResult, bool]
 class Engine(Protocol):
     """Grades tasks and yields each result as soon as it is known, in any order."""
 
-    def grade(self, tasks: list[GradingTask], assignments: dict[str, Assignment],
-              expected: dict[str, list[Any]]) -> Iterator[Graded]:
+    def grade(
+        self,
+        tasks: list[GradingTask],
+        assignments: dict[str, Assignment],
+        expected: dict[str, list[Any]],
+    ) -> Iterator[Graded]:
         """``(task, result, final)`` per task. A task the grader failed on yields a zero
         result that says why, with ``final`` False: it is not cached, so a re-run tries again."""
 
 
 def internal_error(task: GradingTask, assignment: Assignment, what: str) -> SubmissionResult:
     """The zero result of a notebook the grader itself failed on."""
-    return zero_result(task.student, assignment, f"not graded: {what}; please report it",
-                       sandbox_description())
+    return zero_result(
+        task.student, assignment, f"not graded: {what}; please report it", sandbox_description()
+    )
 
 
 class LocalEngine:
@@ -110,12 +121,22 @@ class LocalEngine:
     def __init__(self, pool: SandboxPool) -> None:
         self.pool = pool
 
-    def grade(self, tasks: list[GradingTask], assignments: dict[str, Assignment],
-              expected: dict[str, list[Any]]) -> Iterator[Graded]:
+    def grade(
+        self,
+        tasks: list[GradingTask],
+        assignments: dict[str, Assignment],
+        expected: dict[str, list[Any]],
+    ) -> Iterator[Graded]:
         def grade_one(task: GradingTask) -> SubmissionResult:
             with self.pool.sandbox() as sandbox:
-                return grade_submission(task.student, task.data, assignments[task.assignment_id],
-                                        expected[task.assignment_id], sandbox, self.pool.config.limits)
+                return grade_submission(
+                    task.student,
+                    task.data,
+                    assignments[task.assignment_id],
+                    expected[task.assignment_id],
+                    sandbox,
+                    self.pool.config.limits,
+                )
 
         with ThreadPoolExecutor(max_workers=self.pool.size) as threads:
             futures = {threads.submit(grade_one, task): task for task in tasks}
@@ -124,12 +145,24 @@ class LocalEngine:
                 try:
                     yield task, future.result(), True
                 except Exception as err:  # a grader bug must not cost the rest of the class
-                    yield task, internal_error(task, assignments[task.assignment_id],
-                                               f"internal grader error ({type(err).__name__}: {err})"), False
+                    yield (
+                        task,
+                        internal_error(
+                            task,
+                            assignments[task.assignment_id],
+                            f"internal grader error ({type(err).__name__}: {err})",
+                        ),
+                        False,
+                    )
 
 
-def _reference(assignments: dict[str, Assignment], pool: SandboxPool, cache: GradingCache,
-               config: GradingConfig, progress: Progress) -> dict[str, list[Any]]:
+def _reference(
+    assignments: dict[str, Assignment],
+    pool: SandboxPool,
+    cache: GradingCache,
+    config: GradingConfig,
+    progress: Progress,
+) -> dict[str, list[Any]]:
     expected: dict[str, list[Any]] = {}
     for assignment_id, assignment in assignments.items():
         key = cache_key("reference", assignment.fingerprint, str(config.data_dir))
@@ -143,10 +176,13 @@ def _reference(assignments: dict[str, Assignment], pool: SandboxPool, cache: Gra
     return expected
 
 
-def grade_class(submissions: list[Submission], solutions_dir: Path, config: GradingConfig,
-                progress: Progress = print_progress,
-                engine: Callable[[SandboxPool], Engine] = LocalEngine,
-                ) -> tuple[list[SubmissionResult], dict[str, Assignment]]:
+def grade_class(
+    submissions: list[Submission],
+    solutions_dir: Path,
+    config: GradingConfig,
+    progress: Progress = print_progress,
+    engine: Callable[[SandboxPool], Engine] = LocalEngine,
+) -> tuple[list[SubmissionResult], dict[str, Assignment]]:
     """Grade every submission; one failure never stops or changes the others.
 
     ``engine`` makes the engine from this run's sandbox pool (which also runs the
@@ -154,7 +190,9 @@ def grade_class(submissions: list[Submission], solutions_dir: Path, config: Grad
     """
     cache = GradingCache(config.cache_dir)
     limits_key = json.dumps(asdict(config.limits), sort_keys=True)
-    assignments = {a: load_assignment(solutions_dir, a) for a in sorted({s.assignment for s in submissions})}
+    assignments = {
+        a: load_assignment(solutions_dir, a) for a in sorted({s.assignment for s in submissions})
+    }
     started = time.perf_counter()
     results: list[SubmissionResult] = []
     done = 0
@@ -163,8 +201,10 @@ def grade_class(submissions: list[Submission], solutions_dir: Path, config: Grad
         nonlocal done
         done += 1
         results.append(result)
-        progress(f"[{done}/{len(submissions)}] {result.student} {result.assignment}: "
-                 f"{result.total:g}/{result.max_total:g} ({note})")
+        progress(
+            f"[{done}/{len(submissions)}] {result.student} {result.assignment}: "
+            f"{result.total:g}/{result.max_total:g} ({note})"
+        )
 
     with SandboxPool(config) as pool:
         expected = _reference(assignments, pool, cache, config, progress)
@@ -173,8 +213,15 @@ def grade_class(submissions: list[Submission], solutions_dir: Path, config: Grad
         for index, sub in enumerate(submissions):
             assignment = assignments[sub.assignment]
             if sub.path is None:
-                report(zero_result(sub.student, assignment, f"not graded: {sub.missing_reason}",
-                                   sandbox_description()), "missing")
+                report(
+                    zero_result(
+                        sub.student,
+                        assignment,
+                        f"not graded: {sub.missing_reason}",
+                        sandbox_description(),
+                    ),
+                    "missing",
+                )
                 continue
             data = sub.path.read_bytes()
             keys[index] = cache_key("submission", assignment.fingerprint, limits_key, data)
@@ -189,8 +236,9 @@ def grade_class(submissions: list[Submission], solutions_dir: Path, config: Grad
             if final:
                 cache.put(keys[task.index], result.to_json())
             report(result, f"{result.seconds:.1f} s")
-    progress(f"graded {len(submissions)} submission(s) in {time.perf_counter() - started:.1f} s "
-             f"with {config.jobs} job(s)")
+    progress(
+        f"graded {len(submissions)} submission(s) in {time.perf_counter() - started:.1f} s "
+        f"with {config.jobs} job(s)"
+    )
     results.sort(key=lambda r: (r.student, r.assignment))
     return results, assignments
-

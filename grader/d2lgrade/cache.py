@@ -4,6 +4,7 @@ A key hashes everything a result depends on: the submitted bytes, the assignment
 fingerprint (reference notebook and hidden checks), the limits, and one salt made of
 the versions of d2lutils and d2l-grade, so that upgrading either invalidates the cache.
 """
+
 from __future__ import annotations
 
 import functools
@@ -44,8 +45,10 @@ def source_digest(package: str) -> str:
 def cache_salt() -> str:
     """What every key includes: the versions of both packages that produce a result
     (and a digest of their sources, for the edits a checkout makes between versions)."""
-    return (f"d2lutils {package_version('d2lutils', 'd2lutils')} ({source_digest('d2lutils')}); "
-            f"d2l-grade {package_version('d2l-grade', 'd2lgrade')} ({source_digest('d2lgrade')})")
+    return (
+        f"d2lutils {package_version('d2lutils', 'd2lutils')} ({source_digest('d2lutils')}); "
+        f"d2l-grade {package_version('d2l-grade', 'd2lgrade')} ({source_digest('d2lgrade')})"
+    )
 
 
 def cache_key(*parts: bytes | str) -> str:

@@ -5,6 +5,7 @@ from ``config``), and it is the one place that turns a :class:`GradingError` int
 message and exit status 2. Any other exception is a bug of the grader and keeps its
 traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,14 @@ from pathlib import Path
 
 from .assignment import known_assignments
 from .batch import Submission, find_submissions, grade_class
-from .config import NO_WARM_VARIABLE, GradingConfig, Limits, default_data_dir, default_jobs, warm_by_default
+from .config import (
+    NO_WARM_VARIABLE,
+    GradingConfig,
+    Limits,
+    default_data_dir,
+    default_jobs,
+    warm_by_default,
+)
 from .errors import CourseNotFoundError, GradingError, SubmissionsNotFoundError
 from .report import write_feedback, write_gradebook, write_summary
 from .sandbox import sandbox_description
@@ -24,22 +32,32 @@ def course_root(start: Path) -> Path:
     for folder in [start, *start.parents]:
         if (folder / "solutions").is_dir():
             return folder
-    raise CourseNotFoundError(f"no solutions/ folder at or above {start}: run this inside the "
-                              "course folder or pass --course PATH")
+    raise CourseNotFoundError(
+        f"no solutions/ folder at or above {start}: run this inside the "
+        "course folder or pass --course PATH"
+    )
 
 
 def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingConfig:
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout)
-    return GradingConfig(limits=limits, data_dir=args.data_dir, jobs=args.jobs,
-                         cache_dir=cache_dir, warm_sandboxes=args.warm_sandbox)
+    return GradingConfig(
+        limits=limits,
+        data_dir=args.data_dir,
+        jobs=args.jobs,
+        cache_dir=cache_dir,
+        warm_sandboxes=args.warm_sandbox,
+    )
 
 
 def _warn_if_unsandboxed() -> None:
     description = sandbox_description()
     if description != "bubblewrap":
         banner = "!" * 78
-        print(f"{banner}\nWARNING: no sandbox. {description}.\nInstall bubblewrap "
-              f"(apt-get install bubblewrap) to grade untrusted notebooks.\n{banner}", file=sys.stderr)
+        print(
+            f"{banner}\nWARNING: no sandbox. {description}.\nInstall bubblewrap "
+            f"(apt-get install bubblewrap) to grade untrusted notebooks.\n{banner}",
+            file=sys.stderr,
+        )
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -53,15 +71,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.scheduler:
         from .scaleout import dask_engine
 
-        results, assignments = grade_class(submissions, root / "solutions", config,
-                                           engine=dask_engine(args.scheduler))
+        results, assignments = grade_class(
+            submissions, root / "solutions", config, engine=dask_engine(args.scheduler)
+        )
     else:
         results, assignments = grade_class(submissions, root / "solutions", config)
     write_gradebook(results, assignments, out / "gradebook.csv")
     write_feedback(results, out / "feedback")
     write_summary(results, assignments, out)
-    print(f"wrote {out / 'gradebook.csv'}, {out / 'feedback'}/<student>.html and "
-          f"{out / 'summary.html'} (sandbox: {sandbox_description()})")
+    print(
+        f"wrote {out / 'gradebook.csv'}, {out / 'feedback'}/<student>.html and "
+        f"{out / 'summary.html'} (sandbox: {sandbox_description()})"
+    )
     return 0
 
 
@@ -70,20 +91,32 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     ids = args.assignment or known_assignments(root / "solutions")
     submissions = []
     for assignment_id in ids:
-        submissions.append(Submission("reference", assignment_id,
-                                      root / "solutions" / assignment_id / f"{assignment_id}.ipynb"))
+        submissions.append(
+            Submission(
+                "reference",
+                assignment_id,
+                root / "solutions" / assignment_id / f"{assignment_id}.ipynb",
+            )
+        )
         student_copy = root / "exercises" / assignment_id / f"{assignment_id}.ipynb"
-        submissions.append(Submission("untouched", assignment_id,
-                                      student_copy if student_copy.is_file() else None,
-                                      f"{student_copy} is missing: run nbgrader generate_assignment"))
+        submissions.append(
+            Submission(
+                "untouched",
+                assignment_id,
+                student_copy if student_copy.is_file() else None,
+                f"{student_copy} is missing: run nbgrader generate_assignment",
+            )
+        )
     results, _ = grade_class(submissions, root / "solutions", _config(args))
     failed = False
     for result in results:
         want = result.max_total if result.student == "reference" else 0.0
         ok = result.total == want and not any(n.startswith("not graded") for n in result.notes)
         failed |= not ok
-        print(f"{'ok  ' if ok else 'FAIL'} {result.assignment} {result.student}: "
-              f"{result.total:g}/{result.max_total:g} (want {want:g})")
+        print(
+            f"{'ok  ' if ok else 'FAIL'} {result.assignment} {result.student}: "
+            f"{result.total:g}/{result.max_total:g} (want {want:g})"
+        )
         if not ok:
             for task_id, task in result.tasks.items():
                 print(f"       {task_id}: {task.points:g}/{task.max_points:g} {task.message}")
@@ -97,30 +130,60 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = Limits()
 
     def run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--jobs", type=int, default=default_jobs(),
-                       help="notebooks graded at once (default: the cores this process may use)")
-        p.add_argument("--cell-timeout", type=float, default=defaults.cell_seconds,
-                       help=f"seconds per cell (default {defaults.cell_seconds:g})")
-        p.add_argument("--notebook-timeout", type=float, default=defaults.notebook_seconds,
-                       help=f"seconds per notebook (default {defaults.notebook_seconds:g})")
-        p.add_argument("--data-dir", type=Path, default=default_data_dir(),
-                       help="folder holding FashionMNIST/raw for the notebooks (default: "
-                            "$D2L_DATA_DIR, else d2lutils' cache folder)")
-        p.add_argument("--no-warm-sandbox", dest="warm_sandbox", action="store_false",
-                       default=warm_by_default(),
-                       help=f"a new sandbox per notebook even as root (default when "
-                            f"${NO_WARM_VARIABLE} is set)")
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help="notebooks graded at once (default: the cores this process may use)",
+        )
+        p.add_argument(
+            "--cell-timeout",
+            type=float,
+            default=defaults.cell_seconds,
+            help=f"seconds per cell (default {defaults.cell_seconds:g})",
+        )
+        p.add_argument(
+            "--notebook-timeout",
+            type=float,
+            default=defaults.notebook_seconds,
+            help=f"seconds per notebook (default {defaults.notebook_seconds:g})",
+        )
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            default=default_data_dir(),
+            help="folder holding FashionMNIST/raw for the notebooks (default: "
+            "$D2L_DATA_DIR, else d2lutils' cache folder)",
+        )
+        p.add_argument(
+            "--no-warm-sandbox",
+            dest="warm_sandbox",
+            action="store_false",
+            default=warm_by_default(),
+            help=f"a new sandbox per notebook even as root (default when "
+            f"${NO_WARM_VARIABLE} is set)",
+        )
 
     grade = sub.add_parser("grade", help="grade a folder of submissions")
-    grade.add_argument("submissions", type=Path,
-                       help="nbgrader's submitted/ folder, or a folder of <student>.ipynb files")
-    grade.add_argument("-a", "--assignment", action="append",
-                       help="assignment id (repeatable); required for a flat folder")
+    grade.add_argument(
+        "submissions",
+        type=Path,
+        help="nbgrader's submitted/ folder, or a folder of <student>.ipynb files",
+    )
+    grade.add_argument(
+        "-a",
+        "--assignment",
+        action="append",
+        help="assignment id (repeatable); required for a flat folder",
+    )
     grade.add_argument("-o", "--out", type=Path, default=Path("grades"), help="output folder")
     grade.add_argument("--no-cache", action="store_true", help="regrade everything")
-    grade.add_argument("--scheduler", metavar="ADDRESS",
-                       help="grade on a Dask cluster (e.g. tcp://host:8786); --jobs is then "
-                            "the number of sandboxes per worker")
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster (e.g. tcp://host:8786); --jobs is then "
+        "the number of sandboxes per worker",
+    )
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
 
@@ -132,7 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse ``argv`` and run the chosen command; a ``GradingError`` becomes one line and status 2."""
+    """Parse ``argv`` and run the chosen command.
+
+    A ``GradingError`` becomes one line on stderr and exit status 2.
+    """
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))

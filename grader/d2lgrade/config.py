@@ -3,6 +3,7 @@
 The command line builds a :class:`GradingConfig` once; everything below receives it
 whole instead of a trail of positional arguments.
 """
+
 from __future__ import annotations
 
 import os

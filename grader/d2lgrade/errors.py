@@ -4,6 +4,7 @@ Anything else that escapes is a bug of the grader and keeps its traceback. A pro
 with one student's file is not an error at all: it earns that notebook 0 with the
 reason (``notebook.SubmissionError``) and grading goes on.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Running a planned notebook in a sandbox and reading back what happened."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -14,8 +15,10 @@ from .sandbox import Sandbox
 
 REFERENCE_STUDENT = "reference"
 
-INTERFERED = ("the notebook wrote into the grader's result channel, so nothing it reported "
-              "can be trusted; the run earns no points")
+INTERFERED = (
+    "the notebook wrote into the grader's result channel, so nothing it reported "
+    "can be trusted; the run earns no points"
+)
 
 
 @dataclass
@@ -31,33 +34,50 @@ def status_text(status: str | int, limits: Limits) -> str | None:
     if status == 0:
         return None
     if status == "timeout":
-        return f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
+        return (
+            f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
+        )
     if isinstance(status, int):
         # bwrap reports a child killed by signal N as exit status 128 + N.
         signum = -status if status < 0 else status - 128 if status > 128 else 0
-        return (f"the notebook's process died (signal {signum})" if signum
-                else f"the notebook's process exited with status {status}")
+        return (
+            f"the notebook's process died (signal {signum})"
+            if signum
+            else f"the notebook's process exited with status {status}"
+        )
     return str(status)
 
 
 def watched_names(assignment: Assignment) -> list[str]:
     """The plain qualified names the assignment's ``Forbid`` rules list (no patterns,
     operators or methods of unknown objects): the call record watches them at run time."""
-    names = {name for rules in assignment.rules.values() for rule in rules
-             if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
-             for name in rule.names if name[0].isalpha() and "*" not in name and "." in name}
+    names = {
+        name
+        for rules in assignment.rules.values()
+        for rule in rules
+        if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
+        for name in rule.names
+        if name[0].isalpha() and "*" not in name and "." in name
+    }
     return sorted(names)
 
 
-def run_notebook(plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limits: Limits,
-                 student: str) -> RunOutcome:
+def run_notebook(
+    plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limits: Limits, student: str
+) -> RunOutcome:
     """Run the planned cells then the assignment's probes in ``sandbox``; check the events.
 
     The runner records the torch calls that code from ``plan.student_cells`` makes
     while probes run, and tells notebooks whose id they are graded under (``student``).
     """
-    job = Job(plan.sources, [p.job() for p in assignment.probes], asdict(limits),
-              student=student, student_cells=plan.student_cells, watch=watched_names(assignment))
+    job = Job(
+        plan.sources,
+        [p.job() for p in assignment.probes],
+        asdict(limits),
+        student=student,
+        student_cells=plan.student_cells,
+        watch=watched_names(assignment),
+    )
     raw = sandbox.run(job)
     record = RunRecord.from_events(raw.events, len(plan.sources), len(assignment.probes))
     crash = status_text(raw.status, limits)
@@ -75,14 +95,20 @@ def run_notebook(plan: CellPlan, assignment: Assignment, sandbox: Sandbox, limit
 def reference_values(assignment: Assignment, sandbox: Sandbox, limits: Limits) -> list[Any]:
     """Run the reference notebook and return each probe's value; it must pass everything."""
     reference = {"cells": assignment.reference_cells, "nbformat": 4}
-    outcome = run_notebook(plan_cells(reference, assignment), assignment, sandbox, limits, REFERENCE_STUDENT)
+    outcome = run_notebook(
+        plan_cells(reference, assignment), assignment, sandbox, limits, REFERENCE_STUDENT
+    )
     record = outcome.record
     failures = [f"cell {i}: {e.error}" for i, e in sorted(record.cells.items()) if not e.ok]
-    failures += [f"probe {assignment.probes[i].name}: {e.error}"
-                 for i, e in sorted(record.probes.items()) if not e.ok]
+    failures += [
+        f"probe {assignment.probes[i].name}: {e.error}"
+        for i, e in sorted(record.probes.items())
+        if not e.ok
+    ]
     if outcome.crash or failures or not record.ended:
         raise AssignmentError(
             f"the reference solution of {assignment.assignment_id} does not pass its own "
             f"checks: {'; '.join(filter(None, [outcome.crash, *failures]))} (is the data "
-            "folder right? see --data-dir)")
+            "folder right? see --data-dir)"
+        )
     return [record.probes[i].value for i in range(len(assignment.probes))]

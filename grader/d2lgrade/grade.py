@@ -10,6 +10,7 @@ Each stage lives in a module of its own (``notebook``, ``static_check``, ``execu
 ``scoring``); this function is the only place that strings them together. It is a
 pure function of the bytes, the assignment and the reference values, given a sandbox.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,13 +29,26 @@ from .static_check import AnswerScan, scan_answer
 def scan_answers(plan: CellPlan, assignment: Assignment) -> dict[str, AnswerScan]:
     """The static scan of each task that has rules: its answer cells, and wherever the
     names its probes call are defined."""
-    return {task_id: scan_answer(plan.sources, plan.answer_cells.get(task_id, []),
-                                 roots=assignment.probe_params(task_id), student_cells=plan.student_cells)
-            for task_id in assignment.tasks if assignment.rules.get(task_id)}
+    return {
+        task_id: scan_answer(
+            plan.sources,
+            plan.answer_cells.get(task_id, []),
+            roots=assignment.probe_params(task_id),
+            student_cells=plan.student_cells,
+        )
+        for task_id in assignment.tasks
+        if assignment.rules.get(task_id)
+    }
 
 
-def grade_submission(student: str, data: bytes, assignment: Assignment, expected: list[Any],
-                     sandbox: Sandbox, limits: Limits) -> SubmissionResult:
+def grade_submission(
+    student: str,
+    data: bytes,
+    assignment: Assignment,
+    expected: list[Any],
+    sandbox: Sandbox,
+    limits: Limits,
+) -> SubmissionResult:
     """Grade one notebook's bytes against an assignment and its reference values."""
     started = time.perf_counter()
     try:
@@ -49,12 +63,30 @@ def grade_submission(student: str, data: bytes, assignment: Assignment, expected
     outcome = run_notebook(plan, assignment, sandbox, limits, student)
     tasks = {}
     for task_id, task in assignment.tasks.items():
-        verdict = judge_task(task, assignment, outcome, plan.task_cell.get(task_id),
-                             plan.tampered.get(task_id), scans.get(task_id), expected)
-        tasks[task_id] = TaskResult(verdict.points, task.points, verdict.points == task.points,
-                                    verdict.message, verdict.failures)
+        verdict = judge_task(
+            task,
+            assignment,
+            outcome,
+            plan.task_cell.get(task_id),
+            plan.tampered.get(task_id),
+            scans.get(task_id),
+            expected,
+        )
+        tasks[task_id] = TaskResult(
+            verdict.points,
+            task.points,
+            verdict.points == task.points,
+            verdict.message,
+            verdict.failures,
+        )
     notes = sorted({f"task {tid}: {why}" for tid, why in plan.tampered.items()})
     if outcome.crash:
         notes.append(outcome.crash)
-    return SubmissionResult(student, assignment.assignment_id, tasks, notes, sandbox_description(),
-                            round(time.perf_counter() - started, 3))
+    return SubmissionResult(
+        student,
+        assignment.assignment_id,
+        tasks,
+        notes,
+        sandbox_description(),
+        round(time.perf_counter() - started, 3),
+    )

@@ -13,21 +13,22 @@ Its parameters name objects of the notebook. The grader copies the function's so
 into the notebook's process, calls it there and brings the result back as plain data;
 the same probe run on the reference notebook gives the expected value.
 """
+
 from __future__ import annotations
 
 import ast
 import importlib.util
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from . import rules as rule_registry
 from .protocol import ProbeJob
-from .rules import Rule
+from .rules import Rule, collecting, stop_collecting
 
-_registry: list["Probe"] | None = None
+_registry: list[Probe] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class Probe:
         return ProbeJob(self.task, self.name, list(self.params), self.source, self.timeout)
 
 
-def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,
-          timeout: float = 30.0) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def probe(
+    task: str, *, rtol: float = 1e-4, atol: float = 1e-6, timeout: float = 30.0
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as a hidden check of ``task``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,8 +64,9 @@ def probe(task: str, *, rtol: float = 1e-4, atol: float = 1e-6,
             raise TypeError(f"@probe must decorate a plain function, not {func!r}")
         definition.decorator_list = []
         params = tuple(a.arg for a in definition.args.args)
-        _registry.append(Probe(task, func.__name__, params, ast.unparse(definition),
-                               rtol, atol, timeout))
+        _registry.append(
+            Probe(task, func.__name__, params, ast.unparse(definition), rtol, atol, timeout)
+        )
         return func
 
     return register
@@ -80,10 +83,10 @@ def load_hidden_checks(path: Path) -> tuple[list[Probe], dict[str, list[Rule]]]:
         raise ImportError(f"cannot import hidden checks from {path}")
     module = importlib.util.module_from_spec(spec)
     _registry = []
-    declared = rule_registry.collecting()
+    declared = collecting()
     try:
         spec.loader.exec_module(module)
         return list(_registry), {task: r.all() for task, r in declared.items()}
     finally:
         _registry = None
-        rule_registry.stop_collecting()
+        stop_collecting()

@@ -3,6 +3,7 @@
 Everything here works on the submitted bytes in the grader's own process, before
 any of the student's code runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,29 +43,39 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
     if not data.strip():
         raise SubmissionError("the file is empty: submit the notebook saved from Jupyter or Colab")
     if len(data) > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"the file is {len(data) / 1024**2:.0f} MB, above the "
-                              f"{MAX_NOTEBOOK_BYTES // 1024**2} MB limit: clear outputs and resubmit")
+        raise SubmissionError(
+            f"the file is {len(data) / 1024**2:.0f} MB, above the "
+            f"{MAX_NOTEBOOK_BYTES // 1024**2} MB limit: clear outputs and resubmit"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise SubmissionError(f"the file is not UTF-8 text (byte {err.start}): it is not a "
-                              "notebook; download it again as .ipynb") from None
+        raise SubmissionError(
+            f"the file is not UTF-8 text (byte {err.start}): it is not a "
+            "notebook; download it again as .ipynb"
+        ) from None
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as err:
-        raise SubmissionError(f"the file is not valid notebook JSON (line {err.lineno}, column "
-                              f"{err.colno}: {err.msg}); download it again as .ipynb") from None
+        raise SubmissionError(
+            f"the file is not valid notebook JSON (line {err.lineno}, column "
+            f"{err.colno}: {err.msg}); download it again as .ipynb"
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SubmissionError("the file is JSON but not a notebook (no list of cells)")
     if notebook.get("nbformat") != 4:
-        raise SubmissionError(f"the notebook has nbformat version {notebook.get('nbformat')!r}; "
-                              "version 4 is required (save it with a current Jupyter or Colab)")
+        raise SubmissionError(
+            f"the notebook has nbformat version {notebook.get('nbformat')!r}; "
+            "version 4 is required (save it with a current Jupyter or Colab)"
+        )
     for i, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise SubmissionError(f"cell {i} is malformed (no valid cell_type)")
         source = cell.get("source", "")
-        if not (isinstance(source, str) or (isinstance(source, list)
-                                            and all(isinstance(s, str) for s in source))):
+        if not (
+            isinstance(source, str)
+            or (isinstance(source, list) and all(isinstance(s, str) for s in source))
+        ):
             raise SubmissionError(f"cell {i} has a malformed source")
     return notebook
 
@@ -76,13 +87,17 @@ def check_assignment(notebook: dict[str, Any], assignment: Assignment) -> None:
     if isinstance(metadata, dict) and isinstance(metadata.get("d2lcourse"), dict):
         declared = metadata["d2lcourse"].get("assignment")
     if declared is not None and declared != assignment.assignment_id:
-        raise SubmissionError(f"this is the notebook of assignment {declared!r}, not "
-                              f"{assignment.assignment_id!r}: submit the right file")
+        raise SubmissionError(
+            f"this is the notebook of assignment {declared!r}, not "
+            f"{assignment.assignment_id!r}: submit the right file"
+        )
     grade_ids = {nbgrader_meta(c).get("grade_id") for c in notebook["cells"]}
     known = set(assignment.tasks) | set(assignment.locked_sources)
     if declared is None and not grade_ids & known:
-        raise SubmissionError(f"the notebook contains none of the cells of assignment "
-                              f"{assignment.assignment_id!r}: start from the distributed notebook")
+        raise SubmissionError(
+            f"the notebook contains none of the cells of assignment "
+            f"{assignment.assignment_id!r}: start from the distributed notebook"
+        )
 
 
 def _same_points(value: Any, points: float) -> bool:
@@ -120,10 +135,18 @@ def plan_cells(notebook: dict[str, Any], assignment: Assignment) -> CellPlan:
         if grade_id in assignment.tasks and grade_id not in plan.task_cell:
             task = assignment.tasks[grade_id]
             if normalized(source) != normalized(task.source):
-                plan.tampered[grade_id] = "its test cell was edited; test cells must stay as distributed"
-            elif not _same_points(meta.get("points"), task.points) or not meta.get("grade") \
-                    or meta.get("solution") or not meta.get("locked"):
-                plan.tampered[grade_id] = "its test cell's grading metadata (points/grade/locked) was changed"
+                plan.tampered[grade_id] = (
+                    "its test cell was edited; test cells must stay as distributed"
+                )
+            elif (
+                not _same_points(meta.get("points"), task.points)
+                or not meta.get("grade")
+                or meta.get("solution")
+                or not meta.get("locked")
+            ):
+                plan.tampered[grade_id] = (
+                    "its test cell's grading metadata (points/grade/locked) was changed"
+                )
             plan.task_cell[grade_id] = index
             plan.sources.append(task.source)
         elif grade_id in assignment.locked_sources:

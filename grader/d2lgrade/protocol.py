@@ -7,6 +7,7 @@ and an ``end`` event. Both sides import this module, so the records, the size ca
 the line decoder exist once. It imports nothing but the standard library: it is
 loaded inside the sandbox before any student code runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,7 @@ class Job:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "Job":
+    def from_json(cls, text: str | bytes) -> Job:
         data = json.loads(text)
         data["probes"] = [ProbeJob(**p) for p in data["probes"]]
         return cls(**data)
@@ -145,7 +146,7 @@ class RunRecord:
     interfered: bool = False
 
     @classmethod
-    def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> "RunRecord":
+    def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> RunRecord:
         record = cls()
         for event in events:
             if not record._accept(event, n_cells, n_probes):
@@ -169,14 +170,24 @@ class RunRecord:
             error, seconds = event.get("error"), event.get("seconds")
             if not (error is None or type(error) is str) or type(seconds) not in (int, float):
                 return False
+            assert isinstance(seconds, (int, float))  # as just checked, for the type checker
             self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
             return True
         if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:
-            error, calls, autograd = event.get("error"), event.get("calls", {}), event.get("autograd", 0)
-            if not (error is None or type(error) is str) or type(autograd) is not int \
-                    or type(calls) is not dict or not all(type(k) is str and type(v) is int
-                                                          for k, v in calls.items()):
+            error, calls, autograd = (
+                event.get("error"),
+                event.get("calls", {}),
+                event.get("autograd", 0),
+            )
+            if (
+                not (error is None or type(error) is str)
+                or type(autograd) is not int
+                or type(calls) is not dict
+                or not all(type(k) is str and type(v) is int for k, v in calls.items())
+            ):
                 return False
-            self.probes[index] = ProbeEvent(index, event["ok"], event.get("value"), error, calls, autograd)
+            self.probes[index] = ProbeEvent(
+                index, event["ok"], event.get("value"), error, calls, autograd
+            )
             return True
         return False

@@ -1,4 +1,5 @@
 """What grading writes: a CSV gradebook, HTML feedback per student and a class summary."""
+
 from __future__ import annotations
 
 import base64
@@ -8,6 +9,7 @@ import io
 import re
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,14 +25,15 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "_"
 
 
-def write_gradebook(results: list[SubmissionResult], assignments: dict[str, Assignment],
-                    path: Path) -> None:
+def write_gradebook(
+    results: list[SubmissionResult], assignments: dict[str, Assignment], path: Path
+) -> None:
     """One row per student: points per task, per-assignment totals, total, and notes."""
     columns = []
     for assignment_id, assignment in assignments.items():
         columns += [f"{assignment_id}:{task}" for task in assignment.tasks]
         columns.append(f"{assignment_id}:total")
-    rows: dict[str, dict[str, object]] = defaultdict(dict)
+    rows: dict[str, dict[str, str]] = defaultdict(dict)
     notes: dict[str, list[str]] = defaultdict(list)
     sandboxes: dict[str, set[str]] = defaultdict(set)
     for result in results:
@@ -48,9 +51,16 @@ def write_gradebook(results: list[SubmissionResult], assignments: dict[str, Assi
         for student in sorted(rows):
             row = rows[student]
             total = sum(float(row.get(f"{a}:total", 0)) for a in assignments)
-            writer.writerow([student, *[row.get(c, "0") for c in columns], f"{total:g}",
-                             f"{max_total:g}", "; ".join(sorted(sandboxes[student])),
-                             " | ".join(notes[student])])
+            writer.writerow(
+                [
+                    student,
+                    *[row.get(c, "0") for c in columns],
+                    f"{total:g}",
+                    f"{max_total:g}",
+                    "; ".join(sorted(sandboxes[student])),
+                    " | ".join(notes[student]),
+                ]
+            )
 
 
 _STYLE = """<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}
@@ -69,19 +79,31 @@ def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
     for result in results:
         by_student[result.student].append(result)
     for student, student_results in by_student.items():
-        parts = [f"<!doctype html><meta charset='utf-8'><title>Feedback for "
-                 f"{html.escape(student)}</title>{_STYLE}<h1>Feedback for {html.escape(student)}</h1>"]
+        parts = [
+            f"<!doctype html><meta charset='utf-8'><title>Feedback for "
+            f"{html.escape(student)}</title>{_STYLE}<h1>Feedback for {html.escape(student)}</h1>"
+        ]
         for result in student_results:
-            parts.append(f"<h2>{html.escape(result.assignment)}: {result.total:g} / "
-                         f"{result.max_total:g} points</h2>")
+            parts.append(
+                f"<h2>{html.escape(result.assignment)}: {result.total:g} / "
+                f"{result.max_total:g} points</h2>"
+            )
             for note in result.notes:
                 parts.append(f"<p><strong>Note:</strong> {html.escape(note)}</p>")
-            parts.append("<table><tr><th>task</th><th>points</th><th>result</th><th>details</th></tr>")
+            parts.append(
+                "<table><tr><th>task</th><th>points</th><th>result</th><th>details</th></tr>"
+            )
             for task_id, task in result.tasks.items():
-                verdict = "<span class='pass'>pass</span>" if task.passed else "<span class='fail'>fail</span>"
-                parts.append(f"<tr><td>{html.escape(task_id)}</td><td>{task.points:g} / "
-                             f"{task.max_points:g}</td><td>{verdict}</td><td>"
-                             f"{html.escape(task.message)}</td></tr>")
+                verdict = (
+                    "<span class='pass'>pass</span>"
+                    if task.passed
+                    else "<span class='fail'>fail</span>"
+                )
+                parts.append(
+                    f"<tr><td>{html.escape(task_id)}</td><td>{task.points:g} / "
+                    f"{task.max_points:g}</td><td>{verdict}</td><td>"
+                    f"{html.escape(task.message)}</td></tr>"
+                )
             parts.append("</table>")
         (folder / f"{safe_name(student)}.html").write_text("\n".join(parts), encoding="utf-8")
 
@@ -92,19 +114,45 @@ def _png_data_uri(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _task_rows(results: list[SubmissionResult],
-               assignments: dict[str, Assignment]) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class TaskRow:
+    """One task across the class, as the summary shows it."""
+
+    assignment: str
+    task: str
+    max_points: float
+    mean_points: float
+    pass_rate: float
+    students: int
+    reasons: list[tuple[str, int]]  # the most common failure labels, with their counts
+
+
+def _task_rows(
+    results: list[SubmissionResult], assignments: dict[str, Assignment]
+) -> list[TaskRow]:
     rows = []
     for assignment_id, assignment in assignments.items():
         for task_id, task in assignment.tasks.items():
-            outcomes = [r.tasks[task_id] for r in results
-                        if r.assignment == assignment_id and task_id in r.tasks]
+            outcomes = [
+                r.tasks[task_id]
+                for r in results
+                if r.assignment == assignment_id and task_id in r.tasks
+            ]
             n = len(outcomes) or 1
-            reasons = Counter(f for o in outcomes if not o.passed for f in (o.failures or ["failed"]))
-            rows.append({"assignment": assignment_id, "task": task_id, "max": task.points,
-                         "mean": sum(o.points for o in outcomes) / n,
-                         "pass_rate": sum(o.passed for o in outcomes) / n, "students": len(outcomes),
-                         "reasons": reasons.most_common(3)})
+            reasons = Counter(
+                f for o in outcomes if not o.passed for f in (o.failures or ["failed"])
+            )
+            rows.append(
+                TaskRow(
+                    assignment_id,
+                    task_id,
+                    task.points,
+                    sum(o.points for o in outcomes) / n,
+                    sum(o.passed for o in outcomes) / n,
+                    len(outcomes),
+                    reasons.most_common(3),
+                )
+            )
     return rows
 
 
@@ -115,8 +163,13 @@ def _histograms(results: list[SubmissionResult], assignments: dict[str, Assignme
     for i, (assignment_id, assignment) in enumerate(assignments.items()):
         ax = fig.add_subplot(1, len(assignments), i + 1)
         totals = [r.total for r in results if r.assignment == assignment_id]
-        ax.hist(totals, bins=min(20, max(1, int(assignment.max_points)) + 1),
-                range=(0, assignment.max_points or 1), color="C0", edgecolor="white")
+        ax.hist(
+            totals,
+            bins=min(20, max(1, int(assignment.max_points)) + 1),
+            range=(0, assignment.max_points or 1),
+            color="C0",
+            edgecolor="white",
+        )
         ax.set_title(f"{assignment_id}: total scores", fontsize=9)
         ax.set_xlabel(f"points (of {assignment.max_points:g})", fontsize=8)
         ax.set_ylabel("students", fontsize=8)
@@ -124,13 +177,13 @@ def _histograms(results: list[SubmissionResult], assignments: dict[str, Assignme
     return fig
 
 
-def _pass_rates(rows: list[dict[str, object]], several: bool) -> Figure:
+def _pass_rates(rows: list[TaskRow], several: bool) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(max(4.0, 0.45 * len(rows) + 1.5), 3.2))
     ax = fig.add_subplot()
-    labels = [f"{r['assignment']}:{r['task']}" if several else str(r["task"]) for r in rows]
-    ax.bar(range(len(rows)), [float(r["pass_rate"]) * 100 for r in rows], color="C0")  # type: ignore[arg-type]
+    labels = [f"{r.assignment}:{r.task}" if several else r.task for r in rows]
+    ax.bar(range(len(rows)), [r.pass_rate * 100 for r in rows], color="C0")
     ax.set_xticks(range(len(rows)), labels, rotation=60, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_ylabel("pass rate (%)")
@@ -139,8 +192,9 @@ def _pass_rates(rows: list[dict[str, object]], several: bool) -> Figure:
     return fig
 
 
-def write_summary(results: list[SubmissionResult], assignments: dict[str, Assignment],
-                  folder: Path) -> None:
+def write_summary(
+    results: list[SubmissionResult], assignments: dict[str, Assignment], folder: Path
+) -> None:
     """The class at a glance, as ``summary.html`` (one page, figures inside) and ``summary.csv``.
 
     The page shows what an instructor looks at first: the distribution of total scores
@@ -152,18 +206,37 @@ def write_summary(results: list[SubmissionResult], assignments: dict[str, Assign
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "summary.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["assignment", "task", "max_points", "mean_points", "pass_rate", "students",
-                         "common_failures"])
+        writer.writerow(
+            [
+                "assignment",
+                "task",
+                "max_points",
+                "mean_points",
+                "pass_rate",
+                "students",
+                "common_failures",
+            ]
+        )
         for r in rows:
-            writer.writerow([r["assignment"], r["task"], f"{r['max']:g}", f"{r['mean']:.3f}",
-                             f"{r['pass_rate']:.3f}", r["students"],
-                             "; ".join(f"{why} ({n})" for why, n in r["reasons"])])  # type: ignore[union-attr]
+            writer.writerow(
+                [
+                    r.assignment,
+                    r.task,
+                    f"{r.max_points:g}",
+                    f"{r.mean_points:.3f}",
+                    f"{r.pass_rate:.3f}",
+                    r.students,
+                    "; ".join(f"{why} ({n})" for why, n in r.reasons),
+                ]
+            )
     task_table = "".join(
-        f"<tr><td>{html.escape(str(r['assignment']))}</td><td>{html.escape(str(r['task']))}</td>"
-        f"<td>{r['max']:g}</td><td>{r['mean']:.2f}</td><td>{r['pass_rate']:.0%}</td>"
-        f"<td>{r['students']}</td><td>"
-        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r["reasons"])  # type: ignore[union-attr]
-        + "</td></tr>" for r in rows)
+        f"<tr><td>{html.escape(r.assignment)}</td><td>{html.escape(r.task)}</td>"
+        f"<td>{r.max_points:g}</td><td>{r.mean_points:.2f}</td><td>{r.pass_rate:.0%}</td>"
+        f"<td>{r.students}</td><td>"
+        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r.reasons)
+        + "</td></tr>"
+        for r in rows
+    )
     totals: dict[str, float] = defaultdict(float)
     for result in results:
         totals[result.student] += result.total
@@ -172,17 +245,21 @@ def write_summary(results: list[SubmissionResult], assignments: dict[str, Assign
     student_table = "".join(
         f"<tr><td>{html.escape(student)}</td><td>{total:g}</td><td>{max_total:g}</td>"
         f"<td class='{'pass' if total >= median else 'fail'}'>{total - median:+g}</td></tr>"
-        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    )
     histograms = _png_data_uri(_histograms(results, assignments))
     pass_rates = _png_data_uri(_pass_rates(rows, len(assignments) > 1))
     (folder / "summary.html").write_text(
         f"<!doctype html><meta charset='utf-8'><title>Class summary</title>{_STYLE}"
         f"<h1>Class summary</h1><p>{len(totals)} students, {len(results)} graded notebooks; "
         f"median total {median:g} of {max_total:g} points.</p>"
-        f"<h2>Total scores</h2><img src='{histograms}' alt='histogram of total scores per assignment'>"
+        f"<h2>Total scores</h2>"
+        f"<img src='{histograms}' alt='histogram of total scores per assignment'>"
         f"<h2>Tasks</h2><img src='{pass_rates}' alt='pass rate per task'>"
         "<table><tr><th>assignment</th><th>task</th><th>max</th><th>mean</th><th>pass rate</th>"
         f"<th>students</th><th>most common failures</th></tr>{task_table}</table>"
         f"<h2>Students against the class median ({median:g})</h2>"
         "<table><tr><th>student</th><th>total</th><th>of</th><th>vs median</th></tr>"
-        f"{student_table}</table>", encoding="utf-8")
+        f"{student_table}</table>",
+        encoding="utf-8",
+    )

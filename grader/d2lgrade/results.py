@@ -1,4 +1,5 @@
 """What grading produces: per task and per submission, as plain, JSON-ready records."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -46,14 +47,25 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SubmissionResult":
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         tasks = {k: TaskResult(**v) for k, v in data["tasks"].items()}
-        return cls(data["student"], data["assignment"], tasks, data["notes"],
-                   data["sandbox"], data["seconds"])
+        return cls(
+            data["student"],
+            data["assignment"],
+            tasks,
+            data["notes"],
+            data["sandbox"],
+            data["seconds"],
+        )
 
 
-def zero_result(student: str, assignment: Assignment, reason: str, sandbox: str = "") -> SubmissionResult:
+def zero_result(
+    student: str, assignment: Assignment, reason: str, sandbox: str = ""
+) -> SubmissionResult:
     """Every task at 0 with the same reason (unreadable, missing or wrong notebook)."""
     label = reason.split(":")[0]
-    tasks = {tid: TaskResult(0.0, t.points, False, reason, [label]) for tid, t in assignment.tasks.items()}
+    tasks = {
+        tid: TaskResult(0.0, t.points, False, reason, [label])
+        for tid, t in assignment.tasks.items()
+    }
     return SubmissionResult(student, assignment.assignment_id, tasks, [reason], sandbox)

@@ -18,6 +18,7 @@ Each rule is checked twice, and a break found either way costs the task:
 A rule's ``name`` is what the student's feedback says; it names the rule, never a
 hidden input.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -27,50 +28,147 @@ from dataclasses import dataclass, field
 # Names that switch off or fool the run-time record, and ways to reach code by a name
 # the static check cannot read. Every task with rules also forbids these in its answer.
 TAMPERING = (
-    "torch._C", "torch._C.*", "torch.overrides", "torch.overrides.*",
-    "torch.utils._python_dispatch", "torch.utils._python_dispatch.*",
-    "torch.autograd.graph", "torch.autograd.graph.*",
-    "sys._getframe", "sys.modules", "sys.settrace", "sys.setprofile", "gc", "gc.*",
-    "ctypes", "ctypes.*", "inspect", "inspect.*", "importlib", "importlib.*",
-    "builtins", "builtins.*", "__import__", "eval", "exec", "compile",
-    "?.__subclasses__", "?.__globals__", "?.__code__", "?.__builtins__", "?.__torch_function__",
+    "torch._C",
+    "torch._C.*",
+    "torch.overrides",
+    "torch.overrides.*",
+    "torch.utils._python_dispatch",
+    "torch.utils._python_dispatch.*",
+    "torch.autograd.graph",
+    "torch.autograd.graph.*",
+    "sys._getframe",
+    "sys.modules",
+    "sys.settrace",
+    "sys.setprofile",
+    "gc",
+    "gc.*",
+    "ctypes",
+    "ctypes.*",
+    "inspect",
+    "inspect.*",
+    "importlib",
+    "importlib.*",
+    "builtins",
+    "builtins.*",
+    "__import__",
+    "eval",
+    "exec",
+    "compile",
+    "?.__subclasses__",
+    "?.__globals__",
+    "?.__code__",
+    "?.__builtins__",
+    "?.__torch_function__",
 )
 
 SOFTMAX = (
-    "torch.softmax", "torch.log_softmax", "torch.special.softmax", "torch.special.log_softmax",
-    "torch.nn.functional.softmax", "torch.nn.functional.log_softmax", "torch.nn.functional.softmin",
-    "torch.Tensor.softmax", "torch.Tensor.log_softmax", "torch._softmax", "torch._log_softmax",
-    "torch.nn.Softmax", "torch.nn.LogSoftmax", "torch.nn.Softmin",
+    "torch.softmax",
+    "torch.log_softmax",
+    "torch.special.softmax",
+    "torch.special.log_softmax",
+    "torch.nn.functional.softmax",
+    "torch.nn.functional.log_softmax",
+    "torch.nn.functional.softmin",
+    "torch.Tensor.softmax",
+    "torch.Tensor.log_softmax",
+    "torch._softmax",
+    "torch._log_softmax",
+    "torch.nn.Softmax",
+    "torch.nn.LogSoftmax",
+    "torch.nn.Softmin",
 )
 LOGSUMEXP = ("torch.logsumexp", "torch.special.logsumexp", "torch.Tensor.logsumexp")
 CROSS_ENTROPY = (
-    "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss",
-    "torch.nn.CrossEntropyLoss", "torch.nn.NLLLoss", "torch.nn.functional.binary_cross_entropy",
+    "torch.nn.functional.cross_entropy",
+    "torch.nn.functional.nll_loss",
+    "torch.nn.CrossEntropyLoss",
+    "torch.nn.NLLLoss",
+    "torch.nn.functional.binary_cross_entropy",
     "torch.nn.functional.binary_cross_entropy_with_logits",
 )
 MATRIX_PRODUCT = (
-    "@", "torch.matmul", "torch.mm", "torch.mv", "torch.bmm", "torch.dot", "torch.vdot",
-    "torch.inner", "torch.einsum", "torch.tensordot", "torch.addmm", "torch.addmv",
-    "torch.baddbmm", "torch.linalg.multi_dot", "torch.linalg.matmul", "torch.linalg.vecdot",
-    "torch.chain_matmul", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
-    "torch.Tensor.matmul", "torch.Tensor.mm", "torch.Tensor.mv", "torch.Tensor.bmm",
-    "torch.Tensor.dot", "torch.Tensor.inner", "torch.Tensor.__matmul__", "torch.Tensor.__rmatmul__",
-    "torch.nn.Linear", "numpy.matmul", "numpy.dot", "numpy.einsum", "numpy.inner", "numpy.tensordot",
+    "@",
+    "torch.matmul",
+    "torch.mm",
+    "torch.mv",
+    "torch.bmm",
+    "torch.dot",
+    "torch.vdot",
+    "torch.inner",
+    "torch.einsum",
+    "torch.tensordot",
+    "torch.addmm",
+    "torch.addmv",
+    "torch.baddbmm",
+    "torch.linalg.multi_dot",
+    "torch.linalg.matmul",
+    "torch.linalg.vecdot",
+    "torch.chain_matmul",
+    "torch.nn.functional.linear",
+    "torch.nn.functional.bilinear",
+    "torch.Tensor.matmul",
+    "torch.Tensor.mm",
+    "torch.Tensor.mv",
+    "torch.Tensor.bmm",
+    "torch.Tensor.dot",
+    "torch.Tensor.inner",
+    "torch.Tensor.__matmul__",
+    "torch.Tensor.__rmatmul__",
+    "torch.nn.Linear",
+    "numpy.matmul",
+    "numpy.dot",
+    "numpy.einsum",
+    "numpy.inner",
+    "numpy.tensordot",
 )
 INVERSE = (
-    "torch.inverse", "torch.linalg.inv", "torch.linalg.inv_ex", "torch.linalg.pinv",
-    "torch.pinverse", "torch.Tensor.inverse", "torch.Tensor.pinverse", "numpy.linalg.inv",
-    "numpy.linalg.pinv", "torch.linalg.lstsq", "numpy.linalg.lstsq", "torch.linalg.solve",
-    "torch.linalg.solve_ex", "torch.cholesky_solve", "torch.linalg.cholesky",
+    "torch.inverse",
+    "torch.linalg.inv",
+    "torch.linalg.inv_ex",
+    "torch.linalg.pinv",
+    "torch.pinverse",
+    "torch.Tensor.inverse",
+    "torch.Tensor.pinverse",
+    "numpy.linalg.inv",
+    "numpy.linalg.pinv",
+    "torch.linalg.lstsq",
+    "numpy.linalg.lstsq",
+    "torch.linalg.solve",
+    "torch.linalg.solve_ex",
+    "torch.cholesky_solve",
+    "torch.linalg.cholesky",
 )
 AUTOGRAD = (
-    "torch.Tensor.backward", "torch.autograd", "torch.autograd.*", "torch.func", "torch.func.*",
-    "torch.enable_grad", "torch.set_grad_enabled", "torch.Tensor.retain_grad",
+    "torch.Tensor.backward",
+    "torch.autograd",
+    "torch.autograd.*",
+    "torch.func",
+    "torch.func.*",
+    "torch.enable_grad",
+    "torch.set_grad_enabled",
+    "torch.Tensor.retain_grad",
 )
-RELU = ("torch.relu", "torch.nn.functional.relu", "torch.nn.functional.relu_", "torch.Tensor.relu",
-        "torch.Tensor.relu_", "torch.relu_", "torch.nn.ReLU", "torch.clamp_min", "torch.Tensor.clamp_min")
-RANDOM_ORDER = ("torch.randperm", "torch.Tensor.random_", "torch.multinomial", "torch.rand",
-                "torch.randint", "torch.Tensor.uniform_", "torch.argsort", "torch.Tensor.argsort")
+RELU = (
+    "torch.relu",
+    "torch.nn.functional.relu",
+    "torch.nn.functional.relu_",
+    "torch.Tensor.relu",
+    "torch.Tensor.relu_",
+    "torch.relu_",
+    "torch.nn.ReLU",
+    "torch.clamp_min",
+    "torch.Tensor.clamp_min",
+)
+RANDOM_ORDER = (
+    "torch.randperm",
+    "torch.Tensor.random_",
+    "torch.multinomial",
+    "torch.rand",
+    "torch.randint",
+    "torch.Tensor.uniform_",
+    "torch.argsort",
+    "torch.Tensor.argsort",
+)
 
 
 def matches(name: str, patterns: tuple[str, ...]) -> str | None:
@@ -84,8 +182,12 @@ def matches(name: str, patterns: tuple[str, ...]) -> str | None:
     for pattern in patterns:
         if fnmatch.fnmatchcase(name, pattern):
             return pattern
-        if name.startswith("?.") and pattern.rsplit(".", 1)[-1] == name[2:] and "." in pattern \
-                and pattern.split(".")[-2] in ("Tensor", "?"):
+        if (
+            name.startswith("?.")
+            and pattern.rsplit(".", 1)[-1] == name[2:]
+            and "." in pattern
+            and pattern.split(".")[-2] in ("Tensor", "?")
+        ):
             return pattern
     return None
 
@@ -120,8 +222,11 @@ class Forbid(Rule):
         object.__setattr__(self, "why", why)
 
     def describe(self) -> str:
-        named = [n.replace("torch.nn.functional.", "F.") for n in self.names
-                 if not n.endswith("*") and not n.startswith("?")]
+        named = [
+            n.replace("torch.nn.functional.", "F.")
+            for n in self.names
+            if not n.endswith("*") and not n.startswith("?")
+        ]
         shown = list(dict.fromkeys(named))[:6]  # in the order the rule lists them
         text = "do not use " + ", ".join(shown) + (" (and the like)" if len(named) > 6 else "")
         return text + (f": {self.why}" if self.why else "")
@@ -218,7 +323,9 @@ class ForbidInSource(Forbid):
         return None
 
 
-NoTampering = ForbidInSource(*TAMPERING, why="these names can switch off or fool the grader's checks")
+NoTampering = ForbidInSource(
+    *TAMPERING, why="these names can switch off or fool the grader's checks"
+)
 
 
 @dataclass
@@ -254,4 +361,3 @@ def collecting() -> dict[str, TaskRules]:
 def stop_collecting() -> None:
     global _registry
     _registry = None
-

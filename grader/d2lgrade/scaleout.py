@@ -12,11 +12,13 @@ whose grading has killed workers more often than the scheduler's
 ``distributed.scheduler.allowed-failures`` allows (set it to 1 so that a second death
 ends it) comes back as ``KilledWorker`` and is reported as such, with 0 points.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .assignment import Assignment
 from .batch import Engine, Graded, GradingTask, internal_error
@@ -35,7 +37,7 @@ except ImportError:  # the engine says what to install when it is asked for
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
 
-class WorkerSandboxes(WorkerPlugin):  # type: ignore[misc,valid-type]
+class WorkerSandboxes(WorkerPlugin):
     """Gives each worker its own sandbox pool for the length of a grading run."""
 
     name = PLUGIN_NAME
@@ -56,8 +58,9 @@ class WorkerSandboxes(WorkerPlugin):  # type: ignore[misc,valid-type]
             self.pool.close()
 
 
-def grade_on_worker(student: str, data: bytes, assignment: Assignment, expected: list[Any],
-                    limits: Limits) -> dict[str, Any]:
+def grade_on_worker(
+    student: str, data: bytes, assignment: Assignment, expected: list[Any], limits: Limits
+) -> dict[str, Any]:
     """Grade one notebook in a sandbox of this worker's pool; the result as plain data."""
     from distributed import get_worker
 
@@ -75,14 +78,19 @@ def _shared(value: Any) -> Any:
 class DaskEngine:
     """Grades on the workers of the Dask scheduler at ``address``."""
 
-    def __init__(self, address: str, config: GradingConfig,
-                 worker_grade: WorkerGrade = grade_on_worker) -> None:
+    def __init__(
+        self, address: str, config: GradingConfig, worker_grade: WorkerGrade = grade_on_worker
+    ) -> None:
         self.address = address
         self.config = config
         self.worker_grade = worker_grade
 
-    def grade(self, tasks: list[GradingTask], assignments: dict[str, Assignment],
-              expected: dict[str, list[Any]]) -> Iterator[Graded]:
+    def grade(
+        self,
+        tasks: list[GradingTask],
+        assignments: dict[str, Assignment],
+        expected: dict[str, list[Any]],
+    ) -> Iterator[Graded]:
         if not tasks:
             return
         from distributed import Client, as_completed
@@ -91,8 +99,10 @@ class DaskEngine:
         try:
             client = Client(self.address, timeout="30s")
         except OSError as err:
-            raise GradingError(f"cannot reach the Dask scheduler at {self.address} ({err}); "
-                               "start it with `dask scheduler` and check the address") from None
+            raise GradingError(
+                f"cannot reach the Dask scheduler at {self.address} ({err}); "
+                "start it with `dask scheduler` and check the address"
+            ) from None
         try:
             if not client.scheduler_info().get("workers"):
                 client.wait_for_workers(1, timeout=60)
@@ -102,14 +112,23 @@ class DaskEngine:
             # scheduler can recompute a task whose result died with every worker that
             # held it, while scattered data would be lost for good.
             ids = sorted({t.assignment_id for t in tasks})
-            shared_assignments = {a: client.submit(_shared, assignments[a], key=f"assignment-{run}-{a}")
-                                  for a in ids}
-            shared_expected = {a: client.submit(_shared, expected[a], key=f"expected-{run}-{a}")
-                               for a in ids}
+            shared_assignments = {
+                a: client.submit(_shared, assignments[a], key=f"assignment-{run}-{a}") for a in ids
+            }
+            shared_expected = {
+                a: client.submit(_shared, expected[a], key=f"expected-{run}-{a}") for a in ids
+            }
             futures = {
-                client.submit(self.worker_grade, t.student, t.data, shared_assignments[t.assignment_id],
-                              shared_expected[t.assignment_id], self.config.limits,
-                              key=f"grade-{run}-{t.index}", pure=False): t
+                client.submit(
+                    self.worker_grade,
+                    t.student,
+                    t.data,
+                    shared_assignments[t.assignment_id],
+                    shared_expected[t.assignment_id],
+                    self.config.limits,
+                    key=f"grade-{run}-{t.index}",
+                    pure=False,
+                ): t
                 for t in tasks
             }
             for future in as_completed(futures):
@@ -118,14 +137,25 @@ class DaskEngine:
                 try:
                     yield task, SubmissionResult.from_json(future.result()), True
                 except KilledWorker:
-                    yield task, zero_result(
-                        task.student, assignment,
-                        "not graded: the Dask workers grading this notebook died each time it "
-                        "was tried, so it was not retried again; grade it alone to see why",
-                        sandbox_description()), False
+                    yield (
+                        task,
+                        zero_result(
+                            task.student,
+                            assignment,
+                            "not graded: the Dask workers grading this notebook died each time it "
+                            "was tried, so it was not retried again; grade it alone to see why",
+                            sandbox_description(),
+                        ),
+                        False,
+                    )
                 except Exception as err:  # a grader bug must not cost the rest of the class
-                    yield task, internal_error(task, assignment, f"internal grader error "
-                                               f"({type(err).__name__}: {err})"), False
+                    yield (
+                        task,
+                        internal_error(
+                            task, assignment, f"internal grader error ({type(err).__name__}: {err})"
+                        ),
+                        False,
+                    )
         finally:
             try:
                 client.unregister_worker_plugin(PLUGIN_NAME)
@@ -133,13 +163,16 @@ class DaskEngine:
                 client.close()
 
 
-def dask_engine(address: str, worker_grade: WorkerGrade = grade_on_worker) -> Callable[[SandboxPool], Engine]:
+def dask_engine(
+    address: str, worker_grade: WorkerGrade = grade_on_worker
+) -> Callable[[SandboxPool], Engine]:
     """An engine factory for ``batch.grade_class`` that grades on the cluster at ``address``."""
     try:
         import distributed  # noqa: F401
     except ImportError:
-        raise GradingError("--scheduler needs Dask's distributed package: "
-                           "pip install 'd2l-grade[dask]'") from None
+        raise GradingError(
+            "--scheduler needs Dask's distributed package: pip install 'd2l-grade[dask]'"
+        ) from None
 
     def make(pool: SandboxPool) -> Engine:
         return DaskEngine(address, pool.config, worker_grade)

@@ -8,6 +8,7 @@ is named for the student with the kind of difference (shape, dtype, value, excep
 type), never with the inputs or the values. A task whose metadata grants partial
 credit earns the share of its points that its passing case groups carry.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,9 +25,8 @@ RAISED = "__raised__"  # d2lgrade.inside.probekit marks a case whose call raised
 
 
 def _raised(value: Any) -> str | None:
-    if isinstance(value, dict) and set(value) == {RAISED} and isinstance(value[RAISED], str):
-        return value[RAISED]
-    return None
+    raised = value.get(RAISED) if isinstance(value, dict) and set(value) == {RAISED} else None
+    return raised if isinstance(raised, str) else None
 
 
 def _numbers_close(a: float, b: float, rtol: float, atol: float) -> bool:
@@ -37,7 +37,9 @@ def _numbers_close(a: float, b: float, rtol: float, atol: float) -> bool:
     return abs(a - b) <= atol + rtol * abs(b)
 
 
-def _array_difference(student: dict[str, Any], reference: dict[str, Any], rtol: float, atol: float) -> str | None:
+def _array_difference(
+    student: dict[str, Any], reference: dict[str, Any], rtol: float, atol: float
+) -> str | None:
     import numpy as np
 
     ref, got = reference[ARRAY_KEY], student[ARRAY_KEY]
@@ -125,23 +127,32 @@ def case_name(probe_name: str) -> str:
     return probe_name.replace("_", " ")
 
 
-def case_outcomes(probe_name: str, got: ProbeEvent | None, expected: Any,
-                  rtol: float, atol: float) -> list[CaseOutcome]:
+def case_outcomes(
+    probe_name: str, got: ProbeEvent | None, expected: Any, rtol: float, atol: float
+) -> list[CaseOutcome]:
     """The probe's cases (a dict result's keys, else the probe itself) and how each fared."""
-    cases = expected if isinstance(expected, dict) and ARRAY_KEY not in expected \
-        and _raised(expected) is None else {case_name(probe_name): expected}
+    cases = (
+        expected
+        if isinstance(expected, dict) and ARRAY_KEY not in expected and _raised(expected) is None
+        else {case_name(probe_name): expected}
+    )
     if got is None or not got.ok:
-        stopped = f"the check stopped with {got.error}" if got is not None and got.error else "not run"
+        stopped = (
+            f"the check stopped with {got.error}" if got is not None and got.error else "not run"
+        )
         return [CaseOutcome(name, stopped) for name in cases]
     if len(cases) == 1 and case_name(probe_name) in cases:
         return [CaseOutcome(case_name(probe_name), difference(got.value, expected, rtol, atol))]
     value = got.value if isinstance(got.value, dict) else {}
-    return [CaseOutcome(name, difference(value[name], want, rtol, atol) if name in value else "missing")
-            for name, want in cases.items()]
+    return [
+        CaseOutcome(name, difference(value[name], want, rtol, atol) if name in value else "missing")
+        for name, want in cases.items()
+    ]
 
 
-def rule_breaks(rules: list[Rule], scan: AnswerScan | None, calls: dict[str, int],
-                autograd_runs: int) -> list[tuple[Rule, str]]:
+def rule_breaks(
+    rules: list[Rule], scan: AnswerScan | None, calls: dict[str, int], autograd_runs: int
+) -> list[tuple[Rule, str]]:
     """Every rule the answer breaks, with what was found (source first, then run time)."""
     breaks = []
     for rule in rules:
@@ -173,11 +184,25 @@ def _share(task: Task, outcomes: list[CaseOutcome]) -> float:
     total = sum(weight.values())
     if total == 0:
         return 1.0 if all(o.kind is None for o in outcomes) else 0.0
-    return sum(w for name, w in weight.items() if all(o.kind is None for o in outcomes if o.name == name)) / total
+    return (
+        sum(
+            w
+            for name, w in weight.items()
+            if all(o.kind is None for o in outcomes if o.name == name)
+        )
+        / total
+    )
 
 
-def judge_task(task: Task, assignment: Assignment, outcome: RunOutcome, test_cell: int | None,
-               tampered: str | None, scan: AnswerScan | None, expected: list[Any]) -> TaskVerdict:
+def judge_task(
+    task: Task,
+    assignment: Assignment,
+    outcome: RunOutcome,
+    test_cell: int | None,
+    tampered: str | None,
+    scan: AnswerScan | None,
+    expected: list[Any],
+) -> TaskVerdict:
     """The verdict on one task; see the module's docstring for the rule of the game."""
     record = outcome.record
     if tampered:
@@ -190,7 +215,9 @@ def judge_task(task: Task, assignment: Assignment, outcome: RunOutcome, test_cel
         label = "time limit" if "time limit" in why else "run stopped"
         return TaskVerdict(0.0, f"its checks never ran: {why}", [label])
     if str(event.error).startswith("NotImplementedError"):
-        return TaskVerdict(0.0, "not answered yet: the code still raises NotImplementedError", ["not answered"])
+        return TaskVerdict(
+            0.0, "not answered yet: the code still raises NotImplementedError", ["not answered"]
+        )
     probe_indices = assignment.probes_of(task.task_id)
     calls: dict[str, int] = {}
     autograd_runs = 0
@@ -205,18 +232,32 @@ def judge_task(task: Task, assignment: Assignment, outcome: RunOutcome, test_cel
         text = "; ".join(f"rule broken: {rule.describe()} ({found})" for rule, found in breaks)
         return TaskVerdict(0.0, text, [f"rule: {rule.describe()}" for rule, _ in breaks])
     if not event.ok:
-        label = "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
+        label = (
+            "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
+        )
         return TaskVerdict(0.0, f"visible check failed: {event.error}", [label])
-    outcomes = [o for i in probe_indices
-                for o in case_outcomes(assignment.probes[i].name, record.probes.get(i), expected[i],
-                                       assignment.probes[i].rtol, assignment.probes[i].atol)]
+    outcomes = [
+        o
+        for i in probe_indices
+        for o in case_outcomes(
+            assignment.probes[i].name,
+            record.probes.get(i),
+            expected[i],
+            assignment.probes[i].rtol,
+            assignment.probes[i].atol,
+        )
+    ]
     failed = [o for o in outcomes if o.kind is not None]
     share = _share(task, outcomes)
     if not failed:
         return TaskVerdict(task.points, "passed", [])
     listed = ", ".join(f"'{o.name}' ({o.kind})" for o in failed)
-    message = (f"visible check passed, but {len(failed)} of {len(outcomes)} hidden cases differ from "
-               f"the reference: {listed}")
+    message = (
+        f"visible check passed, but {len(failed)} of {len(outcomes)} hidden cases differ from "
+        f"the reference: {listed}"
+    )
     if 0 < share < 1:
         message += f"; partial credit for the cases that pass ({share:.0%})"
-    return TaskVerdict(round(task.points * share, 4), message, [f"case: {o.name} ({o.kind})" for o in failed])
+    return TaskVerdict(
+        round(task.points * share, 4), message, [f"case: {o.name} ({o.kind})" for o in failed]
+    )

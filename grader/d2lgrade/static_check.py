@@ -8,11 +8,13 @@ type the analysis cannot know is ``?.name``. The answer includes every function 
 class of the notebook that it calls, transitively, wherever it was defined, so a
 forbidden call cannot hide in a helper in another cell.
 """
+
 from __future__ import annotations
 
 import ast
 import threading
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 UNKNOWN = "?"
@@ -55,9 +57,9 @@ class _Notebook:
         # Aliases of aliases (f = F; g = f.softmax) settle after a few passes.
         for _ in range(5):
             before = dict(self.aliases)
-            for tree in self.trees:
-                if tree is not None:
-                    self._collect_assignments(tree)
+            for parsed in self.trees:
+                if parsed is not None:
+                    self._collect_assignments(parsed)
             if before == self.aliases:
                 break
 
@@ -74,11 +76,16 @@ class _Notebook:
                 for alias in node.names:
                     if alias.name != "*":
                         self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and student:
+            elif (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and student
+            ):
                 self.definitions.setdefault(node.name, []).append(node)
                 if isinstance(node, ast.ClassDef):
-                    self.methods.update(item.name for item in node.body
-                                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)))
+                    self.methods.update(
+                        item.name
+                        for item in node.body
+                        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    )
         self._collect_assignments(tree)
 
     def _collect_assignments(self, tree: ast.AST) -> None:
@@ -114,24 +121,45 @@ class _Notebook:
             if base is None or base.startswith(UNKNOWN):
                 return self.aliases.get(f"{UNKNOWN}.{node.attr}", f"{UNKNOWN}.{node.attr}")
             return f"{base}.{node.attr}"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
-                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
-                and isinstance(node.args[1].value, str):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
             base = self.qualify(node.args[0])
             attr = node.args[1].value
-            return f"{UNKNOWN}.{attr}" if base is None or base.startswith(UNKNOWN) else f"{base}.{attr}"
+            return (
+                f"{UNKNOWN}.{attr}"
+                if base is None or base.startswith(UNKNOWN)
+                else f"{base}.{attr}"
+            )
         return None
 
 
 def _without_magics(source: str) -> str:
     """Source with IPython's ``%`` and ``!`` lines blanked, so that ``ast`` can read it."""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
+    )
 
 
 def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: set[str]) -> None:
     for child in ast.walk(node):
-        if isinstance(child, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp,
-                              ast.DictComp, ast.GeneratorExp)):
+        if isinstance(
+            child,
+            (
+                ast.For,
+                ast.AsyncFor,
+                ast.While,
+                ast.ListComp,
+                ast.SetComp,
+                ast.DictComp,
+                ast.GeneratorExp,
+            ),
+        ):
             scan.loops += 1
         if isinstance(child, (ast.BinOp, ast.AugAssign)) and isinstance(child.op, ast.MatMult):
             scan.references["@"] += 1
@@ -144,7 +172,9 @@ def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: se
                 called.add(child.id)
         elif isinstance(child, ast.Attribute):
             qualified = notebook.qualify(child)
-            if child.attr in notebook.methods and (qualified is None or qualified.startswith(UNKNOWN)):
+            if child.attr in notebook.methods and (
+                qualified is None or qualified.startswith(UNKNOWN)
+            ):
                 # ``obj.name`` on an object of unknown type, where a class of the notebook
                 # defines a method ``name``: taken for that method, which is scanned as
                 # such (run time still sees a tensor method of the same name).
@@ -157,8 +187,12 @@ def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: se
                 scan.references[qualified] += 1
 
 
-def scan_answer(sources: list[str], answer_cells: list[int], roots: set[str] = frozenset(),
-                student_cells: list[int] | None = None) -> AnswerScan:
+def scan_answer(
+    sources: list[str],
+    answer_cells: list[int],
+    roots: AbstractSet[str] = frozenset(),
+    student_cells: list[int] | None = None,
+) -> AnswerScan:
     """Scan a task's answer: the cells at ``answer_cells`` of the notebook whose code cells
     are ``sources``, the definitions of the names in ``roots`` (what the task's probes
     call) made in ``student_cells``, and every function or class they use, wherever
@@ -187,16 +221,25 @@ def scan_answer(sources: list[str], answer_cells: list[int], roots: set[str] = f
     return scan
 
 
-def _defines(tree: ast.Module, names: set[str]) -> bool:
+def _defines(tree: ast.Module, names: AbstractSet[str]) -> bool:
     """Whether the cell binds one of ``names`` at its top level (def, class, assignment, import)."""
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name in names
+        ):
             return True
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+            else []
+        )
         if any(isinstance(t, ast.Name) and t.id in names for t in targets):
             return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and \
-                any((a.asname or a.name.split(".")[0]) in names for a in node.names):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+            (a.asname or a.name.split(".")[0]) in names for a in node.names
+        ):
             return True
     return False

@@ -20,6 +20,7 @@ site is built first).
 
 Loaded through `sphinx.local_extensions` and `sphinx.config.extensions` in _config.yml.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,10 @@ def repository_file_url(config, path: str) -> str:
     options = config.html_theme_options or {}
     url = (options.get("repository_url") or "").rstrip("/")
     if not url:
-        raise ConfigError("_config.yml has no repository.url: the PDF's links to notebooks "
-                         "that it does not hold need one")
+        raise ConfigError(
+            "_config.yml has no repository.url: the PDF's links to notebooks "
+            "that it does not hold need one"
+        )
     branch = options.get("repository_branch") or "main"
     prefix = (options.get("path_to_docs") or "").strip("/")
     return f"{url}/blob/{branch}/{prefix + '/' if prefix else ''}{path}"
@@ -71,7 +74,7 @@ class LinksToRepositoryFiles(SphinxPostTransform):
                 continue
             path = next((docname + s for s in suffixes if (srcdir / (docname + s)).is_file()), None)
             if path is None:
-                continue            # not a file: MyST reports the broken link
+                continue  # not a file: MyST reports the broken link
             url = repository_file_url(self.config, path)
             if node.get("reftargetid"):
                 url += "#" + node["reftargetid"]
@@ -126,10 +129,14 @@ class BookStructure(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         # Without parts (a table of contents without captions), pages are on top.
         page_depth = 1 if getattr(self.env, "jblatex_captions_to_parts", False) else 0
-        sections = [(container, section, depth)
-                    for container, section, depth in _sections(self.document, 0)
-                    if depth <= page_depth and section.get("docname") != self.config.root_doc
-                    and section.children and isinstance(section[0], nodes.title)]
+        sections = [
+            (container, section, depth)
+            for container, section, depth in _sections(self.document, 0)
+            if depth <= page_depth
+            and section.get("docname") != self.config.root_doc
+            and section.children
+            and isinstance(section[0], nodes.title)
+        ]
         for container, section, depth in sections:
             if depth == page_depth and _only_title(section):
                 container.remove(section)
@@ -140,9 +147,11 @@ class BookStructure(SphinxPostTransform):
             if section not in container.children:
                 continue
             title = section[0]
-            pattern, kind = (NUMBERED_PAGE, "Page") if depth == page_depth else (NUMBERED_PART, "Part")
+            pattern, kind = (
+                (NUMBERED_PAGE, "Page") if depth == page_depth else (NUMBERED_PART, "Part")
+            )
             match = pattern.fullmatch(title.astext())
-            if match and _drop_prefix(title, title.astext()[:match.start(2)]):
+            if match and _drop_prefix(title, title.astext()[: match.start(2)]):
                 macro = rf"\CourseNumbered{kind}{{{match.group(1)}}}"
             else:
                 macro = rf"\CourseUnnumbered{kind}"
@@ -151,8 +160,9 @@ class BookStructure(SphinxPostTransform):
 
 def _only_title(section: nodes.section) -> bool:
     """Whether the section shows nothing but its title (no text, no image)."""
-    return not any(child.astext().strip() or any(child.findall(nodes.image))
-                   for child in section.children[1:])
+    return not any(
+        child.astext().strip() or any(child.findall(nodes.image)) for child in section.children[1:]
+    )
 
 
 def _sections(node: nodes.Element, depth: int):
@@ -173,7 +183,7 @@ def _drop_prefix(title: nodes.title, prefix: str) -> bool:
     first = title.children[0] if title.children else None
     if not isinstance(first, nodes.Text) or not first.astext().startswith(prefix):
         return False
-    title.replace(first, nodes.Text(first.astext()[len(prefix):]))
+    title.replace(first, nodes.Text(first.astext()[len(prefix) :]))
     return True
 
 

@@ -7,6 +7,7 @@ page under exercises/ (and any part left empty). The file is rewritten only when
 content changes, so that an unchanged book builds nothing new. The file name printed is
 latex.latex_documents.targetname of _config.yml with .pdf for .tex.
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,15 +51,19 @@ def pdf_toc(toc: dict) -> dict:
 def pdf_name(config: dict) -> str:
     target = (config.get("latex") or {}).get("latex_documents", {}).get("targetname")
     if not target or not target.endswith(".tex"):
-        raise SystemExit("error: _config.yml needs latex.latex_documents.targetname "
-                         "(e.g. book.tex): it names the PDF")
-    return target[:-len(".tex")] + ".pdf"
+        raise SystemExit(
+            "error: _config.yml needs latex.latex_documents.targetname "
+            "(e.g. book.tex): it names the PDF"
+        )
+    return target[: -len(".tex")] + ".pdf"
 
 
 def main(out_dir: str) -> None:
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
-    text = ("# Written by scripts/pdf/prepare.py from _toc.yml: the book without exercises.\n"
-            + yaml.safe_dump(pdf_toc(toc), sort_keys=False))
+    text = (
+        "# Written by scripts/pdf/prepare.py from _toc.yml: the book without exercises.\n"
+        + yaml.safe_dump(pdf_toc(toc), sort_keys=False)
+    )
     target = Path(out_dir) / "_toc.yml"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.read_text(encoding="utf8") != text:

@@ -1,44 +1,84 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import MATRIX_PRODUCT, Forbid, NoLoops
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
 # there); patterns ending in "*" stay out of the rule's description in the feedback.
-RECORDED_PRODUCTS = ("torch.functional.einsum*", "torch.functional.tensordot*",
-                     "torch.functional.chain_matmul*")
+RECORDED_PRODUCTS = (
+    "torch.functional.einsum*",
+    "torch.functional.tensordot*",
+    "torch.functional.chain_matmul*",
+)
 NORMS = (
-    "torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm", "torch.linalg.matrix_norm",
-    "torch.Tensor.norm", "torch.functional.norm*", "torch.frobenius_norm*", "torch.nuclear_norm*",
-    "torch.linalg.svd*", "torch.linalg.eig*", "torch.dist*", "torch.cdist*", "torch.Tensor.dist*",
-    "torch.nn.functional.normalize*", "torch.nn.functional.pairwise_distance*", "numpy.linalg.*",
+    "torch.norm",
+    "torch.linalg.norm",
+    "torch.linalg.vector_norm",
+    "torch.linalg.matrix_norm",
+    "torch.Tensor.norm",
+    "torch.functional.norm*",
+    "torch.frobenius_norm*",
+    "torch.nuclear_norm*",
+    "torch.linalg.svd*",
+    "torch.linalg.eig*",
+    "torch.dist*",
+    "torch.cdist*",
+    "torch.Tensor.dist*",
+    "torch.nn.functional.normalize*",
+    "torch.nn.functional.pairwise_distance*",
+    "numpy.linalg.*",
 )
 
-rules("matvec",
-      Forbid(*MATRIX_PRODUCT, *RECORDED_PRODUCTS, why="build the product from elementwise products and sums; torch.mv, torch.matmul "
-                 "and torch.einsum count too"),
-      NoLoops())
-rules("normalize_rows",
-      Forbid("torch.nn.functional.normalize", "torch.renorm", "torch.Tensor.renorm", "torch.Tensor.renorm_",
-             why="divide by the row sums yourself"),
-      NoLoops())
+rules(
+    "matvec",
+    Forbid(
+        *MATRIX_PRODUCT,
+        *RECORDED_PRODUCTS,
+        why="build the product from elementwise products and sums; torch.mv, torch.matmul "
+        "and torch.einsum count too",
+    ),
+    NoLoops(),
+)
+rules(
+    "normalize_rows",
+    Forbid(
+        "torch.nn.functional.normalize",
+        "torch.renorm",
+        "torch.Tensor.renorm",
+        "torch.Tensor.renorm_",
+        why="divide by the row sums yourself",
+    ),
+    NoLoops(),
+)
 rules("frobenius", Forbid(*NORMS, why="compute it from squares, a sum and a square root"))
 
 
 @probe("matvec")
 def matvec_cases(matvec):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(2301)
     A, x = torch.randn(5, 7, generator=gen), torch.randn(7, generator=gen)
     return {
         "random matrix": attempt(matvec, A, x),
-        "float64, one row": attempt(matvec, torch.randn(1, 4, generator=gen, dtype=torch.float64),
-                                    torch.randn(4, generator=gen, dtype=torch.float64)),
-        "one column": attempt(matvec, torch.randn(6, 1, generator=gen), torch.randn(1, generator=gen)),
+        "float64, one row": attempt(
+            matvec,
+            torch.randn(1, 4, generator=gen, dtype=torch.float64),
+            torch.randn(4, generator=gen, dtype=torch.float64),
+        ),
+        "one column": attempt(
+            matvec, torch.randn(6, 1, generator=gen), torch.randn(1, generator=gen)
+        ),
         "no rows": attempt(matvec, torch.zeros(0, 3), torch.ones(3)),
         "no columns": attempt(matvec, torch.randn(4, 0, generator=gen), torch.zeros(0)),
-        "large entries": attempt(matvec, 1e3 * torch.randn(8, 3, generator=gen), torch.randn(3, generator=gen)),
-        "mismatched shapes": attempt(matvec, torch.randn(3, 4, generator=gen), torch.randn(3, generator=gen)),
+        "large entries": attempt(
+            matvec, 1e3 * torch.randn(8, 3, generator=gen), torch.randn(3, generator=gen)
+        ),
+        "mismatched shapes": attempt(
+            matvec, torch.randn(3, 4, generator=gen), torch.randn(3, generator=gen)
+        ),
         "inputs not modified": keeps_inputs(matvec, A, x),
     }
 
@@ -51,13 +91,17 @@ def matmul_cost_cases(answer_matmul_cost):
 @probe("normalize_rows")
 def normalize_rows_cases(normalize_rows):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(2302)
     A = torch.rand(6, 4, generator=gen)
     A[2] = 0.0
     return {
         "a zero row among others": attempt(normalize_rows, A),
-        "float64, one row": attempt(normalize_rows, torch.rand(1, 5, generator=gen, dtype=torch.float64)),
+        "float64, one row": attempt(
+            normalize_rows, torch.rand(1, 5, generator=gen, dtype=torch.float64)
+        ),
         "one column": attempt(normalize_rows, torch.rand(3, 1, generator=gen) + 0.1),
         "all zeros": attempt(normalize_rows, torch.zeros(2, 3)),
         "large entries": attempt(normalize_rows, 1e6 * torch.rand(4, 3, generator=gen)),
@@ -73,6 +117,7 @@ def reduced_shape_cases(answer_reduced_shape):
 @probe("frobenius")
 def frobenius_norm_cases(frobenius_norm):
     import torch
+
     from d2lgrade.inside.probekit import attempt, dtype_and_shape
 
     def relative(X):
@@ -97,6 +142,7 @@ def frobenius_norm_cases(frobenius_norm):
 @probe("symmetric")
 def is_symmetric_cases(is_symmetric):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def described(A, tol):
@@ -113,96 +159,142 @@ def is_symmetric_cases(is_symmetric):
     return {
         "symmetric": attempt(described, S, 0.0),
         "not symmetric": attempt(described, R, 0.0),
-        "almost symmetric": [attempt(described, almost, 0.0), attempt(described, almost, 1e-2),
-                             attempt(described, almost, 1e-4)],
+        "almost symmetric": [
+            attempt(described, almost, 0.0),
+            attempt(described, almost, 1e-2),
+            attempt(described, almost, 1e-4),
+        ],
         "int64": [attempt(described, ints + ints.T, 0.0), attempt(described, ints, 0.0)],
-        "tolerance at the boundary": [attempt(described, uneven, 2.0), attempt(described, uneven, 1.5)],
+        "tolerance at the boundary": [
+            attempt(described, uneven, 2.0),
+            attempt(described, uneven, 1.5),
+        ],
         "not square": attempt(described, torch.randn(3, 5, generator=gen), 10.0),
         "1 x 1": attempt(described, torch.randn(1, 1, generator=gen), 0.0),
         "0 x 0": attempt(described, torch.zeros(0, 0), 0.0),
     }
 
 
-_SHAPE_CHECK = ("    if A.shape[1] != x.shape[0]:\n"
-                "        raise ValueError('A and x do not fit')\n")
-_SCALED = ("    if X.numel() == 0 or X.abs().max() == 0:\n"
-           "        return torch.zeros((), dtype=X.dtype)\n"
-           "    s = X.abs().max()\n")
+_SHAPE_CHECK = "    if A.shape[1] != x.shape[0]:\n        raise ValueError('A and x do not fit')\n"
+_SCALED = (
+    "    if X.numel() == 0 or X.abs().max() == 0:\n"
+    "        return torch.zeros((), dtype=X.dtype)\n"
+    "    s = X.abs().max()\n"
+)
 
 RULE_EXAMPLES = {
     "matvec": {
         "breaks": {
             "the @ operator": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return A @ x",
             "torch.mv": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return torch.mv(A, x)",
-            "F.linear": ("import torch.nn.functional as F",
-                         "def matvec(A, x):\n" + _SHAPE_CHECK + "    return F.linear(x, A)"),
+            "F.linear": (
+                "import torch.nn.functional as F",
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return F.linear(x, A)",
+            ),
             "a tensor method": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return A.matmul(x)",
-            "alias bound in another cell": ("product = torch.matmul",
-                                            "def matvec(A, x):\n" + _SHAPE_CHECK + "    return product(A, x)"),
-            "from ... import ... as": ("from torch import mv as times",
-                                       "def matvec(A, x):\n" + _SHAPE_CHECK + "    return times(A, x)"),
-            "helper in another cell": ("def contract(A, x):\n    return torch.tensordot(A, x, dims=1)",
-                                       "def matvec(A, x):\n" + _SHAPE_CHECK + "    return contract(A, x)"),
+            "alias bound in another cell": (
+                "product = torch.matmul",
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return product(A, x)",
+            ),
+            "from ... import ... as": (
+                "from torch import mv as times",
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return times(A, x)",
+            ),
+            "helper in another cell": (
+                "def contract(A, x):\n    return torch.tensordot(A, x, dims=1)",
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return contract(A, x)",
+            ),
             "einsum by a name built at run time": (
-                "def matvec(A, x):\n" + _SHAPE_CHECK +
-                "    return getattr(torch, 'ein' + 'sum')('ij,j->i', A, x)"),
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    return getattr(torch, 'ein' + 'sum')('ij,j->i', A, x)"
+            ),
             "mv by a name built at run time": (
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return getattr(torch, 'm' + 'v')(A, x)"),
-            "a loop over rows": ("def matvec(A, x):\n" + _SHAPE_CHECK +
-                                 "    return torch.stack([(row * x).sum() for row in A])"),
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return getattr(torch, 'm' + 'v')(A, x)"
+            ),
+            "a loop over rows": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    return torch.stack([(row * x).sum() for row in A])"
+            ),
         },
         "keeps": {
             "broadcast and sum, a comment naming torch.mv": (
-                "def matvec(A, x):\n" + _SHAPE_CHECK +
-                "    # the same numbers as torch.mv(A, x) or A @ x, from a product and a sum\n"
-                "    return torch.sum(A * x[None, :], dim=-1)"),
-            "a helper in another cell": ("def row_sums(M):\n    return M.sum(dim=1)",
-                                         "def matvec(A, x):\n" + _SHAPE_CHECK + "    return row_sums(A * x)"),
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    # the same numbers as torch.mv(A, x) or A @ x, from a product and a sum\n"
+                "    return torch.sum(A * x[None, :], dim=-1)"
+            ),
+            "a helper in another cell": (
+                "def row_sums(M):\n    return M.sum(dim=1)",
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return row_sums(A * x)",
+            ),
         },
     },
     "normalize_rows": {
         "breaks": {
-            "F.normalize": ("import torch.nn.functional as F",
-                            "def normalize_rows(A):\n    return F.normalize(A, p=1, dim=1)"),
+            "F.normalize": (
+                "import torch.nn.functional as F",
+                "def normalize_rows(A):\n    return F.normalize(A, p=1, dim=1)",
+            ),
             "F.normalize by a name built at run time": (
                 "def normalize_rows(A):\n"
-                "    return getattr(torch.nn.functional, 'normal' + 'ize')(A, p=1, dim=1)"),
-            "a loop over rows": ("def normalize_rows(A):\n"
-                                 "    rows = [r / r.sum() if r.sum() > 0 else r.clone() for r in A]\n"
-                                 "    return torch.stack(rows)"),
+                "    return getattr(torch.nn.functional, 'normal' + 'ize')(A, p=1, dim=1)"
+            ),
+            "a loop over rows": (
+                "def normalize_rows(A):\n"
+                "    rows = [r / r.sum() if r.sum() > 0 else r.clone() for r in A]\n"
+                "    return torch.stack(rows)"
+            ),
         },
         "keeps": {
-            "nan_to_num after the division": ("def normalize_rows(A):\n"
-                                              "    # no F.normalize: divide and turn 0 / 0 into 0\n"
-                                              "    return torch.nan_to_num(A / A.sum(dim=1, keepdim=True), nan=0.0)"),
-            "clamped sums": ("def normalize_rows(A):\n"
-                             "    sums = A.sum(1, keepdim=True)\n"
-                             "    return A / sums.clamp(min=torch.finfo(A.dtype).tiny)"),
+            "nan_to_num after the division": (
+                "def normalize_rows(A):\n"
+                "    # no F.normalize: divide and turn 0 / 0 into 0\n"
+                "    return torch.nan_to_num(A / A.sum(dim=1, keepdim=True), nan=0.0)"
+            ),
+            "clamped sums": (
+                "def normalize_rows(A):\n"
+                "    sums = A.sum(1, keepdim=True)\n"
+                "    return A / sums.clamp(min=torch.finfo(A.dtype).tiny)"
+            ),
         },
     },
     "frobenius": {
         "breaks": {
             "torch.linalg.norm on the rescaled tensor": (
-                "def frobenius_norm(X):\n" + _SCALED + "    return s * torch.linalg.norm(X / s)"),
-            "the method X.norm()": ("def frobenius_norm(X):\n" + _SCALED + "    return s * (X / s).norm()"),
-            "alias bound in another cell": ("size_of = torch.norm",
-                                            "def frobenius_norm(X):\n" + _SCALED + "    return s * size_of(X / s)"),
+                "def frobenius_norm(X):\n" + _SCALED + "    return s * torch.linalg.norm(X / s)"
+            ),
+            "the method X.norm()": (
+                "def frobenius_norm(X):\n" + _SCALED + "    return s * (X / s).norm()"
+            ),
+            "alias bound in another cell": (
+                "size_of = torch.norm",
+                "def frobenius_norm(X):\n" + _SCALED + "    return s * size_of(X / s)",
+            ),
             "vector_norm by a name built at run time": (
-                "def frobenius_norm(X):\n" + _SCALED +
-                "    return s * getattr(torch.linalg, 'vector_' + 'norm')(X / s)"),
-            "helper in another cell": ("def length(v):\n    return torch.dist(v, torch.zeros_like(v))",
-                                       "def frobenius_norm(X):\n" + _SCALED + "    return s * length(X / s)"),
+                "def frobenius_norm(X):\n"
+                + _SCALED
+                + "    return s * getattr(torch.linalg, 'vector_' + 'norm')(X / s)"
+            ),
+            "helper in another cell": (
+                "def length(v):\n    return torch.dist(v, torch.zeros_like(v))",
+                "def frobenius_norm(X):\n" + _SCALED + "    return s * length(X / s)",
+            ),
         },
         "keeps": {
             "a dot product of the flattened, rescaled tensor": (
-                "def frobenius_norm(X):\n" + _SCALED +
-                "    v = (X / s).reshape(-1)\n    return s * torch.sqrt(torch.dot(v, v))  # not torch.norm"),
+                "def frobenius_norm(X):\n"
+                + _SCALED
+                + "    v = (X / s).reshape(-1)\n    return s * torch.sqrt(torch.dot(v, v))  # not torch.norm"
+            ),
             "rescaled by a power of two": (
                 "def frobenius_norm(X):\n"
                 "    if X.numel() == 0 or X.abs().max() == 0:\n"
                 "        return torch.zeros((), dtype=X.dtype)\n"
                 "    c = torch.exp2(-torch.floor(torch.log2(X.abs().max())))\n"
-                "    return torch.sqrt(((X * c) ** 2).sum()) / c"),
+                "    return torch.sqrt(((X * c) ** 2).sum()) / c"
+            ),
         },
     },
 }

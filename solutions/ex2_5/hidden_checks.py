@@ -5,32 +5,54 @@ a gradient from autograd flows back through their outputs and needs few calls, w
 finite differences call them many times and never backpropagate. So neither a formula
 (there is none to know in advance) nor differences plus a dummy backward() call pass.
 """
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, UseAutograd
 
 JACOBIAN_BUILDERS = (
-    "torch.autograd.functional.jacobian", "torch.autograd.functional.hessian", "torch.func.jacrev",
-    "torch.func.jacfwd", "torch.func.hessian", "torch.vmap", "torch.func.vmap", "torch._functorch.*",
+    "torch.autograd.functional.jacobian",
+    "torch.autograd.functional.hessian",
+    "torch.func.jacrev",
+    "torch.func.jacfwd",
+    "torch.func.hessian",
+    "torch.vmap",
+    "torch.func.vmap",
+    "torch._functorch.*",
 )
 
 rules("gradient", UseAutograd())
 rules("detach", UseAutograd())
 rules("control_flow", UseAutograd())
-rules("vjp", UseAutograd(), Forbid(*JACOBIAN_BUILDERS, why="one backward pass, without building the Jacobian"))
+rules(
+    "vjp",
+    UseAutograd(),
+    Forbid(*JACOBIAN_BUILDERS, why="one backward pass, without building the Jacobian"),
+)
 
 
 @probe("gradient")
 def gradient_cases(gradient):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
+
     gen = torch.Generator().manual_seed(2501)
     W = torch.randn(3, 4, generator=gen)
     cases = {
-        "tanh times t, a matrix": (lambda t: (torch.tanh(t) * t).sum(), torch.randn(2, 3, generator=gen)),
-        "float64 logsumexp": (lambda t: torch.logsumexp(t, 0), torch.randn(6, generator=gen, dtype=torch.float64)),
-        "output of shape (1,)": (lambda t: (t ** 3).sum().reshape(1), torch.randn(4, generator=gen)),
+        "tanh times t, a matrix": (
+            lambda t: (torch.tanh(t) * t).sum(),
+            torch.randn(2, 3, generator=gen),
+        ),
+        "float64 logsumexp": (
+            lambda t: torch.logsumexp(t, 0),
+            torch.randn(6, generator=gen, dtype=torch.float64),
+        ),
+        "output of shape (1,)": (lambda t: (t**3).sum().reshape(1), torch.randn(4, generator=gen)),
         "one-element x": (lambda t: 5.0 * t.sum(), torch.randn(1, generator=gen)),
-        "squared products with a matrix": (lambda t: ((W * t).sum(dim=1) ** 2).sum(), torch.randn(4, generator=gen)),
+        "squared products with a matrix": (
+            lambda t: ((W * t).sum(dim=1) ** 2).sum(),
+            torch.randn(4, generator=gen),
+        ),
         "more than one output": (lambda t: torch.exp(t), torch.randn(3, generator=gen)),
     }
     results, through_f, few_calls, untouched = {}, [], [], []
@@ -56,17 +78,36 @@ def accumulated_grad_cases(answer_accumulated_grad):
 @probe("detach")
 def frozen_stat_grads_cases(frozen_stat_grads):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
+
     gen = torch.Generator().manual_seed(2502)
     cases = {
-        "mean times sum of squares": (lambda t, s: s * (t ** 2).sum(), lambda t: t.mean(),
-                                      torch.randn(7, generator=gen)),
-        "float64, centred by the maximum": (lambda t, s: ((t - s) ** 2).sum(), lambda t: t.max(),
-                                            torch.randn(5, generator=gen, dtype=torch.float64)),
-        "statistic of shape (1,)": (lambda t, s: (torch.sin(t) * s).sum(), lambda t: (t ** 2).sum().reshape(1),
-                                    torch.randn(3, generator=gen)),
-        "one entry": (lambda t, s: (t * s).sum(), lambda t: t.exp().sum(), torch.randn(1, generator=gen)),
-        "mean zero": (lambda t, s: s * (t ** 2).sum(), lambda t: t.mean(), torch.tensor([0.5, -0.5, 2.0, -2.0])),
+        "mean times sum of squares": (
+            lambda t, s: s * (t**2).sum(),
+            lambda t: t.mean(),
+            torch.randn(7, generator=gen),
+        ),
+        "float64, centred by the maximum": (
+            lambda t, s: ((t - s) ** 2).sum(),
+            lambda t: t.max(),
+            torch.randn(5, generator=gen, dtype=torch.float64),
+        ),
+        "statistic of shape (1,)": (
+            lambda t, s: (torch.sin(t) * s).sum(),
+            lambda t: (t**2).sum().reshape(1),
+            torch.randn(3, generator=gen),
+        ),
+        "one entry": (
+            lambda t, s: (t * s).sum(),
+            lambda t: t.exp().sum(),
+            torch.randn(1, generator=gen),
+        ),
+        "mean zero": (
+            lambda t, s: s * (t**2).sum(),
+            lambda t: t.mean(),
+            torch.tensor([0.5, -0.5, 2.0, -2.0]),
+        ),
     }
     results, through_stat, through_loss, untouched = {}, [], [], []
     for name, (loss, stat, x) in cases.items():
@@ -88,7 +129,9 @@ def frozen_stat_grads_cases(frozen_stat_grads):
 @probe("control_flow")
 def loop_derivative_cases(loop_derivative):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt
+
     # limits stay well away from the values the loops pass through
     cases = {
         "powers of a": (lambda y, a: y * a, 1.7, 50.0),
@@ -115,6 +158,7 @@ def loop_derivative_cases(loop_derivative):
 @probe("vjp")
 def vjp_cases(vjp):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     class PassCounter:
@@ -137,15 +181,31 @@ def vjp_cases(vjp):
     gen = torch.Generator().manual_seed(2504)
     W = torch.randn(3, 4, generator=gen)
     cases = {
-        "cumulative sum": (lambda t: torch.cumsum(t, 0), torch.randn(5, generator=gen), torch.randn(5, generator=gen)),
-        "tanh and weights": (lambda t: (W * torch.tanh(t)).sum(dim=1), torch.randn(4, generator=gen),
-                             torch.randn(3, generator=gen)),
-        "float64 squares": (lambda t: t ** 2, torch.randn(3, generator=gen, dtype=torch.float64),
-                            torch.randn(3, generator=gen, dtype=torch.float64)),
-        "more outputs than inputs": (lambda t: torch.stack([t.prod(), t.sum(), torch.sin(t[0])]),
-                                     torch.randn(2, generator=gen), torch.randn(3, generator=gen)),
-        "one input": (lambda t: torch.stack([t[0] * t[0], 3.0 * t[0]]), torch.randn(1, generator=gen),
-                      torch.randn(2, generator=gen)),
+        "cumulative sum": (
+            lambda t: torch.cumsum(t, 0),
+            torch.randn(5, generator=gen),
+            torch.randn(5, generator=gen),
+        ),
+        "tanh and weights": (
+            lambda t: (W * torch.tanh(t)).sum(dim=1),
+            torch.randn(4, generator=gen),
+            torch.randn(3, generator=gen),
+        ),
+        "float64 squares": (
+            lambda t: t**2,
+            torch.randn(3, generator=gen, dtype=torch.float64),
+            torch.randn(3, generator=gen, dtype=torch.float64),
+        ),
+        "more outputs than inputs": (
+            lambda t: torch.stack([t.prod(), t.sum(), torch.sin(t[0])]),
+            torch.randn(2, generator=gen),
+            torch.randn(3, generator=gen),
+        ),
+        "one input": (
+            lambda t: torch.stack([t[0] * t[0], 3.0 * t[0]]),
+            torch.randn(1, generator=gen),
+            torch.randn(2, generator=gen),
+        ),
     }
     results, one_pass, untouched = {}, [], []
     for name, (f, x, v) in cases.items():
@@ -162,50 +222,61 @@ def vjp_cases(vjp):
 @probe("jacobian_modes")
 def jacobian_modes_cases(jacobian_modes, answer_jacobian_modes):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(jacobian_modes.choice, answer_jacobian_modes)}
 
 
 @probe("gradient_check", rtol=1e-4, atol=1e-6)
 def gradient_check_cases(gradient_check):
     import torch
+
     from d2lgrade.inside.probekit import CallCounter, attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(2507)
     x = torch.randn(5, generator=gen)
     M = torch.randn(2, 3, generator=gen, dtype=torch.float64)
-    smooth = CallCounter(lambda t: (torch.sin(t) * t ** 2).sum())
+    smooth = CallCounter(lambda t: (torch.sin(t) * t**2).sum())
     results = {
         "a smooth function": attempt(gradient_check, smooth, x),
         "a float64 matrix": attempt(gradient_check, lambda t: (t.exp().sum(dim=1) ** 2).sum(), M),
-        "a gradient broken by a detach": attempt(gradient_check, lambda t: (t.detach() * t ** 2).sum(), x),
+        "a gradient broken by a detach": attempt(
+            gradient_check, lambda t: (t.detach() * t**2).sum(), x
+        ),
         "a gradient broken by a wrong backward": attempt(
-            gradient_check, lambda t: (t ** 2).sum() + (t.detach() - t).sum() * 0.5, M),
-        "a larger step h": attempt(gradient_check, lambda t: (t ** 4).sum(), x, h=1e-3),
+            gradient_check, lambda t: (t**2).sum() + (t.detach() - t).sum() * 0.5, M
+        ),
+        "a larger step h": attempt(gradient_check, lambda t: (t**4).sum(), x, h=1e-3),
         "x with no elements": attempt(gradient_check, lambda t: t.sum() + 1.0, torch.zeros(0)),
     }
     results["f evaluated at least twice per entry"] = smooth.calls >= 2 * x.numel()
-    results["x left untouched"] = keeps_inputs(gradient_check, lambda t: (t ** 3).sum(), x)
+    results["x left untouched"] = keeps_inputs(gradient_check, lambda t: (t**3).sum(), x)
     return results
 
 
-_DIFFERENCES = ("    flat = x.detach().double().reshape(-1)\n"
-                "    grad = torch.zeros_like(flat)\n"
-                "    for i in range(flat.numel()):\n"
-                "        e = torch.zeros_like(flat)\n"
-                "        e[i] = 1e-6\n"
-                "        grad[i] = (f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))).sum() / 2e-6\n")
+_DIFFERENCES = (
+    "    flat = x.detach().double().reshape(-1)\n"
+    "    grad = torch.zeros_like(flat)\n"
+    "    for i in range(flat.numel()):\n"
+    "        e = torch.zeros_like(flat)\n"
+    "        e[i] = 1e-6\n"
+    "        grad[i] = (f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))).sum() / 2e-6\n"
+)
 
 RULE_EXAMPLES = {
     "gradient": {
         "breaks": {
             "central differences, no autograd": (
                 "def gradient(f, x):\n    if f(x).numel() != 1:\n        raise ValueError('f(x) has more than one element')\n"
-                + _DIFFERENCES + "    return grad.reshape(x.shape).to(x.dtype)"),
+                + _DIFFERENCES
+                + "    return grad.reshape(x.shape).to(x.dtype)"
+            ),
         },
         "keeps": {
             "torch.autograd.grad": (
                 "def gradient(f, x):\n    z = x.detach().clone().requires_grad_()\n    out = f(z)\n"
                 "    if out.numel() != 1:\n        raise ValueError('f(x) has more than one element')\n"
-                "    (g,) = torch.autograd.grad(out.sum(), z)\n    return g"),
+                "    (g,) = torch.autograd.grad(out.sum(), z)\n    return g"
+            ),
         },
     },
     "detach": {
@@ -217,7 +288,8 @@ RULE_EXAMPLES = {
                 "    for i in range(n):\n        e = torch.zeros(n, dtype=x.dtype)\n        e[i] = h\n"
                 "        full[i] = ((loss(x + e, stat(x + e)) - loss(x - e, stat(x - e))) / (2 * h)).sum()\n"
                 "        frozen[i] = ((loss(x + e, s0) - loss(x - e, s0)) / (2 * h)).sum()\n"
-                "    return full.float(), frozen.float()"),
+                "    return full.float(), frozen.float()"
+            ),
         },
         "keeps": {
             "two separate copies and torch.autograd.grad": (
@@ -226,7 +298,8 @@ RULE_EXAMPLES = {
                 "    (full,) = torch.autograd.grad(loss(a, stat(a)).sum(), a)\n"
                 "    b = x.detach().clone().requires_grad_()\n"
                 "    (frozen,) = torch.autograd.grad(loss(b, stat(b).detach()).sum(), b)\n"
-                "    return full, frozen"),
+                "    return full, frozen"
+            ),
         },
     },
     "control_flow": {
@@ -236,14 +309,16 @@ RULE_EXAMPLES = {
                 "    def run(value):\n        t = torch.tensor(value, dtype=torch.float64)\n"
                 "        y = t\n        while y < limit:\n            y = step(y, t)\n        return y\n"
                 "    h = 1e-6\n    slope = (run(a + h) - run(a - h)) / (2 * h)\n"
-                "    return run(a).float(), slope.float()"),
+                "    return run(a).float(), slope.float()"
+            ),
         },
         "keeps": {
             "backward() and .grad": (
                 "def loop_derivative(step, a, limit):\n"
                 "    t = torch.tensor(a, dtype=torch.float32, requires_grad=True)\n"
                 "    y = t\n    while y < limit:\n        y = step(y, t)\n"
-                "    y.backward()\n    return y.detach(), t.grad"),
+                "    y.backward()\n    return y.detach(), t.grad"
+            ),
         },
     },
     "vjp": {
@@ -254,20 +329,24 @@ RULE_EXAMPLES = {
                 "    flat = x.detach().double()\n    out = torch.zeros_like(flat)\n"
                 "    for i in range(flat.numel()):\n        e = torch.zeros_like(flat)\n        e[i] = 1e-6\n"
                 "        out[i] = (g(flat + e) - g(flat - e)) / 2e-6\n"
-                "    return out.to(x.dtype)"),
+                "    return out.to(x.dtype)"
+            ),
             "the Jacobian from torch.autograd.functional": (
                 "def vjp(f, x, v):\n"
                 "    J = torch.autograd.functional.jacobian(f, x.detach())\n"
-                "    return (v[:, None] * J).sum(dim=0)"),
+                "    return (v[:, None] * J).sum(dim=0)"
+            ),
             "jacrev imported under another name": (
                 "from torch.func import jacrev as rows_of",
                 "def vjp(f, x, v):\n"
                 "    J = rows_of(f)(x.detach())\n"
                 "    x.detach().clone().requires_grad_().sum().backward()\n"
-                "    return (v[:, None] * J).sum(dim=0)"),
+                "    return (v[:, None] * J).sum(dim=0)",
+            ),
             "an alias bound in another cell": (
                 "jac = torch.autograd.functional.jacobian",
-                "def vjp(f, x, v):\n    return (v[:, None] * jac(f, x.detach())).sum(dim=0)"),
+                "def vjp(f, x, v):\n    return (v[:, None] * jac(f, x.detach())).sum(dim=0)",
+            ),
         },
         "keeps": {
             "torch.autograd.grad with grad_outputs": (
@@ -275,12 +354,14 @@ RULE_EXAMPLES = {
                 "    # one pass, no torch.autograd.functional.jacobian\n"
                 "    z = x.detach().clone().requires_grad_()\n"
                 "    (g,) = torch.autograd.grad(f(z), z, grad_outputs=v)\n"
-                "    return g"),
+                "    return g"
+            ),
             "the scalar v^T f, then backward()": (
                 "def vjp(f, x, v):\n"
                 "    z = x.detach().clone().requires_grad_()\n"
                 "    (v * f(z)).sum().backward()\n"
-                "    return z.grad"),
+                "    return z.grad"
+            ),
         },
     },
 }

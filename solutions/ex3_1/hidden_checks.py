@@ -1,22 +1,41 @@
 """Hidden checks for exercises 3.1 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
 # rules.INVERSE also lists those solvers, so the forbidden names are spelled out here.
-rules("closed_form", Forbid(
-    "torch.linalg.inv", "torch.linalg.inv_ex", "torch.inverse", "torch.Tensor.inverse",
-    "torch.linalg.pinv", "torch.pinverse", "torch.Tensor.pinverse", "torch.linalg.lstsq",
-    "torch.cholesky_inverse", "torch.linalg.tensorinv", "numpy.linalg.inv", "numpy.linalg.pinv",
-    "numpy.linalg.lstsq", "scipy.linalg.inv", "scipy.linalg.pinv", "scipy.linalg.lstsq",
-    why="solve the normal equations instead of inverting or calling a least-squares solver"))
+rules(
+    "closed_form",
+    Forbid(
+        "torch.linalg.inv",
+        "torch.linalg.inv_ex",
+        "torch.inverse",
+        "torch.Tensor.inverse",
+        "torch.linalg.pinv",
+        "torch.pinverse",
+        "torch.Tensor.pinverse",
+        "torch.linalg.lstsq",
+        "torch.cholesky_inverse",
+        "torch.linalg.tensorinv",
+        "numpy.linalg.inv",
+        "numpy.linalg.pinv",
+        "numpy.linalg.lstsq",
+        "scipy.linalg.inv",
+        "scipy.linalg.pinv",
+        "scipy.linalg.lstsq",
+        why="solve the normal equations instead of inverting or calling a least-squares solver",
+    ),
+)
 rules("sgd_step", NoAutograd())
 
 
 @probe("squared_loss")
 def squared_loss_cases(squared_loss):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(311)
     y_hat = torch.randn(7, generator=gen)
     y_col = torch.randn(7, 1, generator=gen)
@@ -36,13 +55,16 @@ def squared_loss_cases(squared_loss):
 @probe("constant_shift", rtol=0.0, atol=1e-3)
 def constant_shift_reply(answer_constant_shift):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(float, answer_constant_shift)}
 
 
 @probe("closed_form", rtol=1e-3, atol=1e-4)
 def closed_form_cases(fit_closed_form):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(312)
     X = torch.randn(40, 4, generator=gen)
     y = X @ torch.tensor([0.5, -1.5, 2.0, 0.0]) + 3.0 + 0.2 * torch.randn(40, generator=gen)
@@ -61,7 +83,9 @@ def closed_form_cases(fit_closed_form):
 
     return {
         "noisy data, four features": attempt(fitted, X, y),
-        "two points on a line": attempt(fitted, torch.tensor([[1.0], [3.0]]), torch.tensor([2.0, -2.0])),
+        "two points on a line": attempt(
+            fitted, torch.tensor([[1.0], [3.0]]), torch.tensor([2.0, -2.0])
+        ),
         "one noisy feature": attempt(fitted, x_line, y_line),
         "500 examples, features of different scales": attempt(fitted, X_big, y_big),
         "types and shapes returned": attempt(kinds, X, y),
@@ -72,7 +96,9 @@ def closed_form_cases(fit_closed_form):
 @probe("sgd_step", rtol=1e-4, atol=1e-6)
 def sgd_step_cases(sgd_step):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(313)
     w = torch.randn(3, generator=gen)
     X = torch.randn(6, 3, generator=gen)
@@ -94,8 +120,14 @@ def sgd_step_cases(sgd_step):
     return {
         "random minibatch": attempt(stepped, w, -0.4, X, y, 0.05),
         "a single example": attempt(stepped, w, 0.3, X[:1], y[:1], 0.5),
-        "one feature": attempt(stepped, torch.zeros(1), 2.0, torch.tensor([[2.0], [4.0]]),
-                               torch.tensor([1.0, 1.0]), 0.25),
+        "one feature": attempt(
+            stepped,
+            torch.zeros(1),
+            2.0,
+            torch.tensor([[2.0], [4.0]]),
+            torch.tensor([1.0, 1.0]),
+            0.25,
+        ),
         "two steps in a row": attempt(two_steps, w, 0.0, X, y, 0.1),
         "learning rate 0": attempt(stepped, w, 1.5, X, y, 0.0),
         "types and shapes returned": attempt(kinds, w, -0.4, X, y, 0.05),
@@ -106,15 +138,18 @@ def sgd_step_cases(sgd_step):
 @probe("gaussian_nll", rtol=1e-4, atol=1e-5)
 def gaussian_nll_cases(gaussian_nll):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(314)
     y = torch.randn(10, generator=gen)
     y_hat = y + 0.3 * torch.randn(10, generator=gen)
     return {
         "residuals near sigma": attempt(gaussian_nll, y, y_hat, 0.3),
         "large sigma": attempt(gaussian_nll, y, y_hat, 2.0),
-        "residuals of 1000 sigma": attempt(gaussian_nll, torch.tensor([0.0, 1.0]),
-                                           torch.tensor([0.01, -9.0]), 0.01),
+        "residuals of 1000 sigma": attempt(
+            gaussian_nll, torch.tensor([0.0, 1.0]), torch.tensor([0.01, -9.0]), 0.01
+        ),
         "perfect prediction": attempt(gaussian_nll, torch.tensor([5.0]), torch.tensor([5.0]), 0.1),
         "inputs not modified": keeps_inputs(gaussian_nll, y, y_hat, 0.3),
     }
@@ -123,102 +158,143 @@ def gaussian_nll_cases(gaussian_nll):
 @probe("mle_sigma")
 def mle_sigma_reply(mle_sigma_question, answer_mle_sigma):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(mle_sigma_question.choice, answer_mle_sigma)}
 
 
-_SOLVE = ("    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-          "    theta = torch.linalg.solve(X1.T @ X1, X1.T @ y)\n"
-          "    return theta[:-1], float(theta[-1])")
-_INVERSE = ("def fit_closed_form(X, y):\n"
-            "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-            "    theta = {inv}(X1.T @ X1) @ X1.T @ y\n"
-            "    return theta[:-1], float(theta[-1])")
-_BY_HAND = ("def sgd_step(w, b, X, y, lr):\n"
-            "    err = X @ w + b - y\n"
-            "    return w - lr * X.T @ err / len(y), b - lr * float(err.mean())")
-_AUTOGRAD = ("def sgd_step(w, b, X, y, lr):\n"
-             "    w_, b_ = w.clone().requires_grad_(), torch.tensor(b, requires_grad=True)\n"
-             "    loss = 0.5 * ((X @ w_ + b_ - y) ** 2).mean()\n"
-             "    {grads}\n"
-             "    return (w - lr * gw).detach(), float(b - lr * gb)")
+_SOLVE = (
+    "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+    "    theta = torch.linalg.solve(X1.T @ X1, X1.T @ y)\n"
+    "    return theta[:-1], float(theta[-1])"
+)
+_INVERSE = (
+    "def fit_closed_form(X, y):\n"
+    "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+    "    theta = {inv}(X1.T @ X1) @ X1.T @ y\n"
+    "    return theta[:-1], float(theta[-1])"
+)
+_BY_HAND = (
+    "def sgd_step(w, b, X, y, lr):\n"
+    "    err = X @ w + b - y\n"
+    "    return w - lr * X.T @ err / len(y), b - lr * float(err.mean())"
+)
+_AUTOGRAD = (
+    "def sgd_step(w, b, X, y, lr):\n"
+    "    w_, b_ = w.clone().requires_grad_(), torch.tensor(b, requires_grad=True)\n"
+    "    loss = 0.5 * ((X @ w_ + b_ - y) ** 2).mean()\n"
+    "    {grads}\n"
+    "    return (w - lr * gw).detach(), float(b - lr * gb)"
+)
 
 RULE_EXAMPLES = {
     "closed_form": {
         "breaks": {
             "torch.linalg.inv": _INVERSE.format(inv="torch.linalg.inv"),
             "torch.inverse": _INVERSE.format(inv="torch.inverse"),
-            "method .inverse()": ("def fit_closed_form(X, y):\n"
-                                  "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                  "    theta = (X1.T @ X1).inverse() @ (X1.T @ y)\n"
-                                  "    return theta[:-1], float(theta[-1])"),
-            "torch.linalg.pinv": ("def fit_closed_form(X, y):\n"
-                                  "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                  "    theta = torch.linalg.pinv(X1) @ y\n"
-                                  "    return theta[:-1], float(theta[-1])"),
-            "torch.linalg.lstsq": ("def fit_closed_form(X, y):\n"
-                                   "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                   "    theta = torch.linalg.lstsq(X1, y.reshape(-1, 1)).solution.reshape(-1)\n"
-                                   "    return theta[:-1], float(theta[-1])"),
-            "numpy inverse": ("import numpy as np\n"
-                              "def fit_closed_form(X, y):\n"
-                              "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                              "    inverse = torch.from_numpy(np.linalg.inv((X1.T @ X1).numpy()))\n"
-                              "    theta = inverse @ X1.T @ y\n"
-                              "    return theta[:-1], float(theta[-1])"),
+            "method .inverse()": (
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    theta = (X1.T @ X1).inverse() @ (X1.T @ y)\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
+            "torch.linalg.pinv": (
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    theta = torch.linalg.pinv(X1) @ y\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
+            "torch.linalg.lstsq": (
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    theta = torch.linalg.lstsq(X1, y.reshape(-1, 1)).solution.reshape(-1)\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
+            "numpy inverse": (
+                "import numpy as np\n"
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    inverse = torch.from_numpy(np.linalg.inv((X1.T @ X1).numpy()))\n"
+                "    theta = inverse @ X1.T @ y\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
             "alias in another cell": ("invert = torch.linalg.inv", _INVERSE.format(inv="invert")),
-            "from ... import ... as": ("from torch.linalg import inv as matrix_inverse\n"
-                                       + _INVERSE.format(inv="matrix_inverse")),
-            "helper in another cell": ("def normal_matrix_inverse(X1):\n    return torch.inverse(X1.T @ X1)",
-                                       "def fit_closed_form(X, y):\n"
-                                       "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                       "    theta = normal_matrix_inverse(X1) @ X1.T @ y\n"
-                                       "    return theta[:-1], float(theta[-1])"),
+            "from ... import ... as": (
+                "from torch.linalg import inv as matrix_inverse\n"
+                + _INVERSE.format(inv="matrix_inverse")
+            ),
+            "helper in another cell": (
+                "def normal_matrix_inverse(X1):\n    return torch.inverse(X1.T @ X1)",
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    theta = normal_matrix_inverse(X1) @ X1.T @ y\n"
+                "    return theta[:-1], float(theta[-1])",
+            ),
             "name built at run time": _INVERSE.format(inv='getattr(torch.linalg, "in" + "v")'),
         },
         "keeps": {
             "torch.linalg.solve, a comment naming torch.linalg.inv": (
-                "def fit_closed_form(X, y):\n    # solving beats torch.linalg.inv(X1.T @ X1)\n" + _SOLVE),
-            "Cholesky factorization": ("def fit_closed_form(X, y):\n"
-                                       "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                       "    L = torch.linalg.cholesky(X1.T @ X1)\n"
-                                       "    theta = torch.cholesky_solve((X1.T @ y).unsqueeze(1), L).squeeze(1)\n"
-                                       "    return theta[:-1], float(theta[-1])"),
-            "helper in another cell": ("def normal_equations(X1, y):\n    return X1.T @ X1, X1.T @ y",
-                                       "def fit_closed_form(X, y):\n"
-                                       "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                                       "    theta = torch.linalg.solve(*normal_equations(X1, y))\n"
-                                       "    return theta[:-1], float(theta[-1])"),
+                "def fit_closed_form(X, y):\n    # solving beats torch.linalg.inv(X1.T @ X1)\n"
+                + _SOLVE
+            ),
+            "Cholesky factorization": (
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    L = torch.linalg.cholesky(X1.T @ X1)\n"
+                "    theta = torch.cholesky_solve((X1.T @ y).unsqueeze(1), L).squeeze(1)\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
+            "helper in another cell": (
+                "def normal_equations(X1, y):\n    return X1.T @ X1, X1.T @ y",
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+                "    theta = torch.linalg.solve(*normal_equations(X1, y))\n"
+                "    return theta[:-1], float(theta[-1])",
+            ),
         },
     },
     "sgd_step": {
         "breaks": {
             "backward()": _AUTOGRAD.format(grads="loss.backward(); gw, gb = w_.grad, b_.grad"),
-            "torch.autograd.grad": _AUTOGRAD.format(grads="gw, gb = torch.autograd.grad(loss, [w_, b_])"),
-            "alias in another cell": ("gradient_of = torch.autograd.grad",
-                                      _AUTOGRAD.format(grads="gw, gb = gradient_of(loss, [w_, b_])")),
-            "from ... import ... as": ("from torch.autograd import grad as derivative\n"
-                                       + _AUTOGRAD.format(grads="gw, gb = derivative(loss, [w_, b_])")),
-            "torch.func": ("def sgd_step(w, b, X, y, lr):\n"
-                           "    f = lambda w, b: 0.5 * ((X @ w + b - y) ** 2).mean()\n"
-                           "    gw, gb = torch.func.grad(f, argnums=(0, 1))(w, torch.tensor(b))\n"
-                           "    return w - lr * gw, float(b - lr * gb)"),
-            "helper in another cell": ("def gradients(loss, params):\n"
-                                       "    loss.backward()\n"
-                                       "    return [p.grad for p in params]",
-                                       _AUTOGRAD.format(grads="gw, gb = gradients(loss, [w_, b_])")),
+            "torch.autograd.grad": _AUTOGRAD.format(
+                grads="gw, gb = torch.autograd.grad(loss, [w_, b_])"
+            ),
+            "alias in another cell": (
+                "gradient_of = torch.autograd.grad",
+                _AUTOGRAD.format(grads="gw, gb = gradient_of(loss, [w_, b_])"),
+            ),
+            "from ... import ... as": (
+                "from torch.autograd import grad as derivative\n"
+                + _AUTOGRAD.format(grads="gw, gb = derivative(loss, [w_, b_])")
+            ),
+            "torch.func": (
+                "def sgd_step(w, b, X, y, lr):\n"
+                "    f = lambda w, b: 0.5 * ((X @ w + b - y) ** 2).mean()\n"
+                "    gw, gb = torch.func.grad(f, argnums=(0, 1))(w, torch.tensor(b))\n"
+                "    return w - lr * gw, float(b - lr * gb)"
+            ),
+            "helper in another cell": (
+                "def gradients(loss, params):\n"
+                "    loss.backward()\n"
+                "    return [p.grad for p in params]",
+                _AUTOGRAD.format(grads="gw, gb = gradients(loss, [w_, b_])"),
+            ),
             "name built at run time": _AUTOGRAD.format(
-                grads='gw, gb = getattr(torch, "auto" + "grad").grad(loss, [w_, b_])'),
+                grads='gw, gb = getattr(torch, "auto" + "grad").grad(loss, [w_, b_])'
+            ),
             "backward reached by getattr": _AUTOGRAD.format(
-                grads='getattr(loss, "back" + "ward")(); gw, gb = w_.grad, b_.grad'),
+                grads='getattr(loss, "back" + "ward")(); gw, gb = w_.grad, b_.grad'
+            ),
         },
         "keeps": {
             "by hand, a comment naming backward()": "# no loss.backward() here\n" + _BY_HAND,
-            "per-example sum": ("def sgd_step(w, b, X, y, lr):\n"
-                                "    gw, gb = torch.zeros_like(w), 0.0\n"
-                                "    for x_i, y_i in zip(X, y):\n"
-                                "        e = float(x_i @ w + b - y_i)\n"
-                                "        gw, gb = gw + e * x_i, gb + e\n"
-                                "    return w - lr * gw / len(y), float(b - lr * gb / len(y))"),
+            "per-example sum": (
+                "def sgd_step(w, b, X, y, lr):\n"
+                "    gw, gb = torch.zeros_like(w), 0.0\n"
+                "    for x_i, y_i in zip(X, y):\n"
+                "        e = float(x_i @ w + b - y_i)\n"
+                "        gw, gb = gw + e * x_i, gb + e\n"
+                "    return w - lr * gw / len(y), float(b - lr * gb / len(y))"
+            ),
         },
     },
 }

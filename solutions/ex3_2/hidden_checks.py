@@ -1,27 +1,53 @@
 """Hidden checks for exercises 3.2 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, MustCall
 
-rules("point_board", Forbid("d2lutils.ProgressBoard", "d2lutils.ProgressBoard.*", "d2lutils.board",
-                            "d2lutils.board.*", why="write the board yourself"))
-rules("split_data", MustCall("torch.randperm", "torch.rand", "torch.randn", "torch.randint",
-                             "torch.multinomial", "torch.Tensor.random_", "torch.Tensor.uniform_",
-                             "torch.Tensor.normal_",
-                             what="shuffle the rows with a random permutation (torch.randperm)"))
+rules(
+    "point_board",
+    Forbid(
+        "d2lutils.ProgressBoard",
+        "d2lutils.ProgressBoard.*",
+        "d2lutils.board",
+        "d2lutils.board.*",
+        why="write the board yourself",
+    ),
+)
+rules(
+    "split_data",
+    MustCall(
+        "torch.randperm",
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.multinomial",
+        "torch.Tensor.random_",
+        "torch.Tensor.uniform_",
+        "torch.Tensor.normal_",
+        what="shuffle the rows with a random permutation (torch.randperm)",
+    ),
+)
 
 
 @probe("standardizer")
 def standardizer_cases(Standardizer):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(321)
     data = 5.0 + 3.0 * torch.randn(12, 4, generator=gen)
-    data[:, 2] = -1.0                                  # a constant column
+    data[:, 2] = -1.0  # a constant column
     X = torch.randn(6, 4, generator=gen) * 10.0
 
     def recorded(**kwargs):
         s = Standardizer(data, **kwargs)
-        return {"hparams": s.hparams, "eps": s.eps, "clip": s.clip, "no data attribute": not hasattr(s, "data")}
+        return {
+            "hparams": s.hparams,
+            "eps": s.eps,
+            "clip": s.clip,
+            "no data attribute": not hasattr(s, "data"),
+        }
 
     def statistics(rows):
         s = Standardizer(data[:rows])
@@ -37,7 +63,9 @@ def standardizer_cases(Standardizer):
         "statistics of two rows": attempt(statistics, 2),
         "transform": attempt(transformed, X, eps=1e-3),
         "transform with clipping": attempt(transformed, X, clip=1.25),
-        "constant column stays finite": attempt(lambda: bool(torch.isfinite(transformed(data)).all())),
+        "constant column stays finite": attempt(
+            lambda: bool(torch.isfinite(transformed(data)).all())
+        ),
         "no rows to transform": attempt(transformed, torch.zeros(0, 4)),
         "inputs not modified": keeps_inputs(lambda d, x: Standardizer(d)(x), data, X),
     }
@@ -46,13 +74,19 @@ def standardizer_cases(Standardizer):
 @probe("inverse", rtol=1e-4, atol=1e-4)
 def inverse_cases(inverse):
     import types
+
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(322)
     # an object with just the statistics, so the result depends only on inverse
-    stats = types.SimpleNamespace(mean=torch.randn(3, generator=gen) * 5.0,
-                                  std=torch.rand(3, generator=gen) * torch.tensor([1.0, 10.0, 0.0]),
-                                  eps=0.5, clip=None)
+    stats = types.SimpleNamespace(
+        mean=torch.randn(3, generator=gen) * 5.0,
+        std=torch.rand(3, generator=gen) * torch.tensor([1.0, 10.0, 0.0]),
+        eps=0.5,
+        clip=None,
+    )
     Z = torch.randn(5, 3, generator=gen)
     return {
         "random statistics, one constant column": attempt(inverse, stats, Z),
@@ -65,12 +99,14 @@ def inverse_cases(inverse):
 @probe("hparams_timing")
 def hparams_timing_reply(hparams_timing_question, answer_hparams_timing):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(hparams_timing_question.choice, answer_hparams_timing)}
 
 
 @probe("point_board")
 def point_board_cases(PointBoard):
     import torch
+
     import d2lutils as d2l
     import d2lutils.board as board_module
     from d2lgrade.inside.probekit import attempt
@@ -94,7 +130,11 @@ def point_board_cases(PointBoard):
 
     def recorded():
         board = PointBoard(xlabel="step", ylabel="loss")
-        return {"hparams": board.hparams, "attributes": [board.xlabel, board.ylabel], "points": board.points}
+        return {
+            "hparams": board.hparams,
+            "attributes": [board.xlabel, board.ylabel],
+            "points": board.points,
+        }
 
     def rejected():
         board = PointBoard()
@@ -132,8 +172,11 @@ def point_board_cases(PointBoard):
         "groups of three averaged": attempt(drawn, line, 3),
         "group not yet full": attempt(drawn, line[:2], 3),
         "two labels kept apart": attempt(two_labels),
-        "0-dim tensor inputs": attempt(drawn, [(torch.tensor(0.5), torch.tensor(2.0)),
-                                               (torch.tensor(1.5), torch.tensor(4.0))], 2),
+        "0-dim tensor inputs": attempt(
+            drawn,
+            [(torch.tensor(0.5), torch.tensor(2.0)), (torch.tensor(1.5), torch.tensor(4.0))],
+            2,
+        ),
         "every_n=0 rejected": attempt(rejected),
         "draw returns nothing": attempt(returned),
         "independent of d2l.ProgressBoard": attempt(independent),
@@ -143,11 +186,14 @@ def point_board_cases(PointBoard):
 @probe("split_data")
 def split_data_cases(SplitData):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def made(seed, n=37, num_train=30, batch_size=7, features=(2,)):
         torch.manual_seed(seed)
-        X = torch.arange(n, dtype=torch.float32).reshape(-1, *[1] * len(features)) * torch.ones(n, *features)
+        X = torch.arange(n, dtype=torch.float32).reshape(-1, *[1] * len(features)) * torch.ones(
+            n, *features
+        )
         return SplitData(X, torch.arange(n), num_train=num_train, batch_size=batch_size)
 
     def labels(data, train):
@@ -157,39 +203,55 @@ def split_data_cases(SplitData):
         data = made(1)
         train, val = labels(data, True), labels(data, False)
         every = torch.cat([train, val]).sort().values
-        return {"sizes": [len(train), len(val)], "all rows once": bool(torch.equal(every, torch.arange(37)))}
+        return {
+            "sizes": [len(train), len(val)],
+            "all rows once": bool(torch.equal(every, torch.arange(37))),
+        }
 
     def recorded():
         data = made(2)
-        return {"hparams": data.hparams, "attributes": [data.num_train, data.batch_size],
-                "index dtypes": [str(data.train_idx.dtype), str(data.val_idx.dtype)],
-                "index shapes": [list(data.train_idx.shape), list(data.val_idx.shape)]}
+        return {
+            "hparams": data.hparams,
+            "attributes": [data.num_train, data.batch_size],
+            "index dtypes": [str(data.train_idx.dtype), str(data.val_idx.dtype)],
+            "index shapes": [list(data.train_idx.shape), list(data.val_idx.shape)],
+        }
 
     def indices_served():
         data = made(3)
-        return [bool(torch.equal(labels(data, True).sort().values, data.train_idx.sort().values)),
-                bool(torch.equal(labels(data, False).sort().values, data.val_idx.sort().values))]
+        return [
+            bool(torch.equal(labels(data, True).sort().values, data.train_idx.sort().values)),
+            bool(torch.equal(labels(data, False).sort().values, data.val_idx.sort().values)),
+        ]
 
     def split_set(seed):
         return set(labels(made(seed), False).tolist())
 
     def paired():
         data = made(4, features=(3, 2))
-        return all(bool((b[0] == b[1].reshape(-1, 1, 1).float()).all())
-                   for train in (True, False) for b in data.get_dataloader(train))
+        return all(
+            bool((b[0] == b[1].reshape(-1, 1, 1).float()).all())
+            for train in (True, False)
+            for b in data.get_dataloader(train)
+        )
 
     def batch_shapes():
         data = made(5, features=(3, 2))
-        return [[[list(b[0].shape), list(b[1].shape)] for b in data.get_dataloader(train)]
-                for train in (True, False)]
+        return [
+            [[list(b[0].shape), list(b[1].shape)] for b in data.get_dataloader(train)]
+            for train in (True, False)
+        ]
 
     def fixed_for_life():
         data = made(6)
         first_val, second_val = labels(data, False), labels(data, False)
         first_train, second_train = labels(data, True), labels(data, True)
-        return {"validation order repeats": bool(torch.equal(first_val, second_val)),
-                "same training rows each epoch": set(first_train.tolist()) == set(second_train.tolist()),
-                "training order reshuffled": not bool(torch.equal(first_train, second_train))}
+        return {
+            "validation order repeats": bool(torch.equal(first_val, second_val)),
+            "same training rows each epoch": set(first_train.tolist())
+            == set(second_train.tolist()),
+            "training order reshuffled": not bool(torch.equal(first_train, second_train)),
+        }
 
     def one_training_row():
         torch.manual_seed(7)
@@ -213,14 +275,18 @@ def split_data_cases(SplitData):
 @probe("constant_model")
 def constant_model_cases(ConstantModel):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt
 
     def built():
         model = ConstantModel(lr=0.05, init=-2.0)
         params = list(model.parameters())
-        return {"lr and init": [float(model.lr), float(model.init)], "parameters": len(params),
-                "shapes": [list(p.shape) for p in params]}
+        return {
+            "lr and init": [float(model.lr), float(model.init)],
+            "parameters": len(params),
+            "shapes": [list(p.shape) for p in params],
+        }
 
     def forward_and_gradient():
         model = ConstantModel(lr=0.05, init=-2.0)
@@ -230,13 +296,17 @@ def constant_model_cases(ConstantModel):
 
     def trained():
         d2l.set_seed(324)
-        data = d2l.SyntheticRegressionData(w=[0.0, 0.0], b=-1.5, noise=0.2, num_train=200,
-                                           num_val=40, batch_size=20)
+        data = d2l.SyntheticRegressionData(
+            w=[0.0, 0.0], b=-1.5, noise=0.2, num_train=200, num_val=40, batch_size=20
+        )
         model = ConstantModel(lr=0.1, init=1.0)
         model.board.display = False
         d2l.Trainer(max_epochs=3).fit(model, data)
         c = float(model.c.detach().reshape(-1)[0])
-        return {"close to the label mean": abs(c - (-1.5)) < 0.15, "moved from init": abs(c - 1.0) > 2.0}
+        return {
+            "close to the label mean": abs(c - (-1.5)) < 0.15,
+            "moved from init": abs(c - 1.0) > 2.0,
+        }
 
     return {
         "hyperparameters and parameter": attempt(built),
@@ -248,67 +318,85 @@ def constant_model_cases(ConstantModel):
 
 @probe("optimizer_steps", rtol=0.0, atol=1e-9)
 def optimizer_steps_reply(answer_optimizer_steps):
-    return {"answer": answer_optimizer_steps if type(answer_optimizer_steps) is int else "not an int"}
+    return {
+        "answer": answer_optimizer_steps if type(answer_optimizer_steps) is int else "not an int"
+    }
 
 
-_BOARD = ("    def draw(self, x, y, label, every_n=1):\n"
-          "        if every_n < 1:\n"
-          "            raise ValueError(f'every_n must be >= 1, got {every_n}')\n"
-          "        raw = self.raw.setdefault(label, [])\n"
-          "        raw.append((float(x), float(y)))\n"
-          "        if len(raw) == every_n:\n"
-          "            xs, ys = self.points.setdefault(label, ([], []))\n"
-          "            xs.append(sum(p[0] for p in raw) / every_n)\n"
-          "            ys.append(sum(p[1] for p in raw) / every_n)\n"
-          "            raw.clear()\n")
-_OWN_INIT = ("    def __init__(self, xlabel=None, ylabel=None):\n"
-             "        self.save_hyperparameters()\n"
-             "        self.points, self.raw = {}, {}\n")
-_WRAPPED = ("class PointBoard(d2l.HyperParameters):\n"
-            "    def __init__(self, xlabel=None, ylabel=None):\n"
-            "        self.save_hyperparameters()\n"
-            "        self.inner = {make}(display=False)\n"
-            "        self.points = self.inner.points\n"
-            "    def draw(self, x, y, label, every_n=1):\n"
-            "        if every_n < 1:\n"
-            "            raise ValueError(f'every_n must be >= 1, got {{every_n}}')\n"
-            "        self.inner.draw(x, y, label, every_n)\n")
-_SUBCLASS = ("class PointBoard({base}):\n"
-             "    def __init__(self, xlabel=None, ylabel=None):\n"
-             "        super().__init__(xlabel=xlabel, ylabel=ylabel, display=False)\n"
-             "        self.hparams = {{'xlabel': xlabel, 'ylabel': ylabel}}\n")
-_SPLIT = ("class SplitData(d2l.DataModule):\n"
-          "    def __init__(self, X, y, num_train, batch_size=16):\n"
-          "        super().__init__()\n"
-          "        self.save_hyperparameters(ignore=['X', 'y'])\n"
-          "        self.X, self.y = X, y\n"
-          "        order = {order}\n"
-          "        self.train_idx, self.val_idx = order[:num_train], order[num_train:]\n"
-          "    def get_dataloader(self, train):\n"
-          "        rows = self.train_idx if train else self.val_idx\n"
-          "        return self.get_tensorloader((self.X, self.y), train, rows)\n")
+_BOARD = (
+    "    def draw(self, x, y, label, every_n=1):\n"
+    "        if every_n < 1:\n"
+    "            raise ValueError(f'every_n must be >= 1, got {every_n}')\n"
+    "        raw = self.raw.setdefault(label, [])\n"
+    "        raw.append((float(x), float(y)))\n"
+    "        if len(raw) == every_n:\n"
+    "            xs, ys = self.points.setdefault(label, ([], []))\n"
+    "            xs.append(sum(p[0] for p in raw) / every_n)\n"
+    "            ys.append(sum(p[1] for p in raw) / every_n)\n"
+    "            raw.clear()\n"
+)
+_OWN_INIT = (
+    "    def __init__(self, xlabel=None, ylabel=None):\n"
+    "        self.save_hyperparameters()\n"
+    "        self.points, self.raw = {}, {}\n"
+)
+_WRAPPED = (
+    "class PointBoard(d2l.HyperParameters):\n"
+    "    def __init__(self, xlabel=None, ylabel=None):\n"
+    "        self.save_hyperparameters()\n"
+    "        self.inner = {make}(display=False)\n"
+    "        self.points = self.inner.points\n"
+    "    def draw(self, x, y, label, every_n=1):\n"
+    "        if every_n < 1:\n"
+    "            raise ValueError(f'every_n must be >= 1, got {{every_n}}')\n"
+    "        self.inner.draw(x, y, label, every_n)\n"
+)
+_SUBCLASS = (
+    "class PointBoard({base}):\n"
+    "    def __init__(self, xlabel=None, ylabel=None):\n"
+    "        super().__init__(xlabel=xlabel, ylabel=ylabel, display=False)\n"
+    "        self.hparams = {{'xlabel': xlabel, 'ylabel': ylabel}}\n"
+)
+_SPLIT = (
+    "class SplitData(d2l.DataModule):\n"
+    "    def __init__(self, X, y, num_train, batch_size=16):\n"
+    "        super().__init__()\n"
+    "        self.save_hyperparameters(ignore=['X', 'y'])\n"
+    "        self.X, self.y = X, y\n"
+    "        order = {order}\n"
+    "        self.train_idx, self.val_idx = order[:num_train], order[num_train:]\n"
+    "    def get_dataloader(self, train):\n"
+    "        rows = self.train_idx if train else self.val_idx\n"
+    "        return self.get_tensorloader((self.X, self.y), train, rows)\n"
+)
 
 RULE_EXAMPLES = {
     "point_board": {
         "breaks": {
             "subclass of d2l.ProgressBoard": _SUBCLASS.format(base="d2l.ProgressBoard"),
             "alias in another cell": ("Board = d2l.ProgressBoard", _SUBCLASS.format(base="Board")),
-            "from ... import ... as": "from d2lutils import ProgressBoard as PB\n" + _SUBCLASS.format(base="PB"),
+            "from ... import ... as": "from d2lutils import ProgressBoard as PB\n"
+            + _SUBCLASS.format(base="PB"),
             "a ProgressBoard kept inside": _WRAPPED.format(make="d2l.ProgressBoard"),
-            "helper in another cell": ("def quiet_board(**kwargs):\n    return d2l.board.ProgressBoard(**kwargs)",
-                                       _WRAPPED.format(make="quiet_board")),
-            "its draw borrowed": ("import collections\n"
-                                  "class PointBoard(d2l.HyperParameters):\n"
-                                  "    draw = d2l.ProgressBoard.draw\n"
-                                  "    def __init__(self, xlabel=None, ylabel=None):\n"
-                                  "        self.save_hyperparameters()\n"
-                                  "        self.points, self.display = {}, False\n"
-                                  "        self._raw = collections.defaultdict(list)\n"),
+            "helper in another cell": (
+                "def quiet_board(**kwargs):\n    return d2l.board.ProgressBoard(**kwargs)",
+                _WRAPPED.format(make="quiet_board"),
+            ),
+            "its draw borrowed": (
+                "import collections\n"
+                "class PointBoard(d2l.HyperParameters):\n"
+                "    draw = d2l.ProgressBoard.draw\n"
+                "    def __init__(self, xlabel=None, ylabel=None):\n"
+                "        self.save_hyperparameters()\n"
+                "        self.points, self.display = {}, False\n"
+                "        self._raw = collections.defaultdict(list)\n"
+            ),
         },
         "keeps": {
             "own board, a docstring naming d2l.ProgressBoard": (
                 "class PointBoard(d2l.HyperParameters):\n"
-                "    '''Like d2l.ProgressBoard.draw, without the figure.'''\n" + _OWN_INIT + _BOARD),
+                "    '''Like d2l.ProgressBoard.draw, without the figure.'''\n" + _OWN_INIT + _BOARD
+            ),
             "groups counted with a counter": (
                 "class PointBoard(d2l.HyperParameters):\n"
                 "    def __init__(self, xlabel=None, ylabel=None):\n"
@@ -324,7 +412,8 @@ RULE_EXAMPLES = {
                 "            xs.append(sx / n)\n"
                 "            ys.append(sy / n)\n"
                 "            n, sx, sy = 0, 0.0, 0.0\n"
-                "        self.sums[label] = (n, sx, sy)\n"),
+                "        self.sums[label] = (n, sx, sy)\n"
+            ),
         },
     },
     "split_data": {
@@ -335,10 +424,12 @@ RULE_EXAMPLES = {
         },
         "keeps": {
             "randperm, a comment naming arange": "# not torch.arange: that would split by position\n"
-                                                 + _SPLIT.format(order="torch.randperm(len(X))"),
+            + _SPLIT.format(order="torch.randperm(len(X))"),
             "argsort of random keys": _SPLIT.format(order="torch.rand(len(X)).argsort()"),
-            "shuffled in a helper in another cell": ("def shuffled_rows(n):\n    return torch.randperm(n)",
-                                                     _SPLIT.format(order="shuffled_rows(len(X))")),
+            "shuffled in a helper in another cell": (
+                "def shuffled_rows(n):\n    return torch.randperm(n)",
+                _SPLIT.format(order="shuffled_rows(len(X))"),
+            ),
         },
     },
 }

@@ -1,21 +1,40 @@
 """Hidden checks for exercises 3.4 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid
 
 # nn.Linear is also seen at run time through the initializer it calls.
-rules("linreg_model", Forbid("torch.nn.Parameter", "torch.nn.parameter.Parameter", "torch.nn.Linear",
-                             "torch.nn.ParameterList", "torch.nn.init.kaiming_uniform_",
-                             why="keep w and b as plain tensors, without nn layers or parameters"))
-rules("linreg_loss", Forbid("torch.nn.functional.mse_loss", "torch.nn.MSELoss", "torch.nn.functional.l1_loss",
-                            "torch.nn.functional.huber_loss", "torch.nn.functional.smooth_l1_loss",
-                            "torch.nn.functional.gaussian_nll_loss",
-                            why="build the loss from tensor operations"))
+rules(
+    "linreg_model",
+    Forbid(
+        "torch.nn.Parameter",
+        "torch.nn.parameter.Parameter",
+        "torch.nn.Linear",
+        "torch.nn.ParameterList",
+        "torch.nn.init.kaiming_uniform_",
+        why="keep w and b as plain tensors, without nn layers or parameters",
+    ),
+)
+rules(
+    "linreg_loss",
+    Forbid(
+        "torch.nn.functional.mse_loss",
+        "torch.nn.MSELoss",
+        "torch.nn.functional.l1_loss",
+        "torch.nn.functional.huber_loss",
+        "torch.nn.functional.smooth_l1_loss",
+        "torch.nn.functional.gaussian_nll_loss",
+        why="build the loss from tensor operations",
+    ),
+)
 
 
 @probe("my_sgd")
 def my_sgd_cases(MySGD):
     import torch
+
     from d2lgrade.inside.probekit import attempt
+
     gen = torch.Generator().manual_seed(341)
     W0, b0 = torch.randn(3, 2, generator=gen), torch.randn(2, generator=gen)
     gW, gb = torch.randn(3, 2, generator=gen), torch.randn(2, generator=gen)
@@ -27,7 +46,7 @@ def my_sgd_cases(MySGD):
 
     def steps(count, lr=0.03):
         W, b = parameters()
-        frozen = torch.ones(4, requires_grad=True)       # its grad stays None
+        frozen = torch.ones(4, requires_grad=True)  # its grad stays None
         opt = MySGD([W, frozen, b], lr=lr)
         returned = [opt.step() for _ in range(count)]
         return {"W": W.detach(), "b": b.detach(), "frozen": frozen.detach(), "returned": returned}
@@ -35,8 +54,15 @@ def my_sgd_cases(MySGD):
     def bookkeeping():
         W, b = parameters()
         MySGD([W, b], lr=0.1).step()
-        return {"grads unchanged": bool(torch.equal(W.grad, gW) and torch.equal(b.grad, gb)),
-                "still leaves that require grad": [W.is_leaf, W.requires_grad, b.is_leaf, b.requires_grad]}
+        return {
+            "grads unchanged": bool(torch.equal(W.grad, gW) and torch.equal(b.grad, gb)),
+            "still leaves that require grad": [
+                W.is_leaf,
+                W.requires_grad,
+                b.is_leaf,
+                b.requires_grad,
+            ],
+        }
 
     def same_objects():
         W, b = parameters()
@@ -64,28 +90,38 @@ def my_sgd_cases(MySGD):
 @probe("linreg_model")
 def linreg_model_cases(LinearRegressionScratch):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     def built():
         d2l.set_seed(342)
         big = LinearRegressionScratch(4000, lr=0.3, sigma=0.5)
-        return {"hyperparameters": [big.num_inputs, float(big.lr), float(big.sigma)],
-                "shapes": [list(big.w.shape), list(big.b.shape)],
-                "dtypes": [str(big.w.dtype), str(big.b.dtype)],
-                "requires grad": [big.w.requires_grad, big.b.requires_grad],
-                "b": big.b.detach()}
+        return {
+            "hyperparameters": [big.num_inputs, float(big.lr), float(big.sigma)],
+            "shapes": [list(big.w.shape), list(big.b.shape)],
+            "dtypes": [str(big.w.dtype), str(big.b.dtype)],
+            "requires grad": [big.w.requires_grad, big.b.requires_grad],
+            "b": big.b.detach(),
+        }
 
     def weight_statistics():
         d2l.set_seed(343)
         w = LinearRegressionScratch(4000, lr=0.3, sigma=0.5).w.detach()
-        return {"std (rounded)": round(float(w.std()), 1), "mean near 0": bool(abs(float(w.mean())) < 0.05),
-                "default sigma (rounded)": round(float(LinearRegressionScratch(4000, lr=0.1).w.detach().std()), 3)}
+        return {
+            "std (rounded)": round(float(w.std()), 1),
+            "mean near 0": bool(abs(float(w.mean())) < 0.05),
+            "default sigma (rounded)": round(
+                float(LinearRegressionScratch(4000, lr=0.1).w.detach().std()), 3
+            ),
+        }
 
     def plain_tensors():
         model = LinearRegressionScratch(3, lr=0.1)
-        return {"registered parameters": len(list(model.parameters())),
-                "types": [type(model.w).__name__, type(model.b).__name__]}
+        return {
+            "registered parameters": len(list(model.parameters())),
+            "types": [type(model.w).__name__, type(model.b).__name__],
+        }
 
     def with_weights(X):
         model = LinearRegressionScratch(3, lr=0.01)
@@ -110,12 +146,16 @@ def linreg_model_cases(LinearRegressionScratch):
 @probe("linreg_loss")
 def linreg_loss_cases(loss, configure_optimizers):
     import types
+
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(346)
     # a stand-in model: the loss and the hook only read w, b and lr
-    model = types.SimpleNamespace(lr=0.07, w=torch.zeros(5, 1, requires_grad=True),
-                                  b=torch.zeros(1, requires_grad=True))
+    model = types.SimpleNamespace(
+        lr=0.07, w=torch.zeros(5, 1, requires_grad=True), b=torch.zeros(1, requires_grad=True)
+    )
     y_hat = torch.randn(9, 1, generator=gen)
     y = torch.randn(9, generator=gen)
 
@@ -126,8 +166,11 @@ def linreg_loss_cases(loss, configure_optimizers):
 
     def optimizer():
         opt = configure_optimizers(model)
-        return {"class": type(opt).__name__, "lr": float(opt.lr),
-                "parameters": [len(opt.params), opt.params[0] is model.w, opt.params[-1] is model.b]}
+        return {
+            "class": type(opt).__name__,
+            "lr": float(opt.lr),
+            "parameters": [len(opt.params), opt.params[0] is model.w, opt.params[-1] is model.b],
+        }
 
     return {
         "labels flat": attempt(loss, model, y_hat, y),
@@ -143,12 +186,14 @@ def linreg_loss_cases(loss, configure_optimizers):
 @probe("registered_params")
 def registered_params_reply(registered_params_question, answer_registered_params):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(registered_params_question.choice, answer_registered_params)}
 
 
 @probe("train_run", rtol=1e-3, atol=1e-6)
 def train_run_cases(train_scratch):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def run(true_w, true_b, **kwargs):
@@ -156,15 +201,30 @@ def train_run_cases(train_scratch):
         return {"w_error": w_error, "b_error": b_error, "history": dict(history)}
 
     def kinds():
-        w_error, b_error, history = train_scratch(torch.tensor([1.0, 2.0]), 0.5, max_epochs=1, seed=1)
-        return [type(w_error).__name__, w_error.requires_grad, type(b_error).__name__,
-                isinstance(history, dict), sorted(history)]
+        w_error, b_error, history = train_scratch(
+            torch.tensor([1.0, 2.0]), 0.5, max_epochs=1, seed=1
+        )
+        return [
+            type(w_error).__name__,
+            w_error.requires_grad,
+            type(b_error).__name__,
+            isinstance(history, dict),
+            sorted(history),
+        ]
 
     return {
-        "three features, seed 7": attempt(run, torch.tensor([1.0, -2.0, 0.5]), -1.0, lr=0.1, max_epochs=2, seed=7),
-        "small learning rate, 3 epochs": attempt(run, torch.tensor([0.5, 1.5]), 2.0, lr=0.01, max_epochs=3, seed=3),
-        "one feature, 1 epoch": attempt(run, torch.tensor([-3.0]), 0.0, lr=0.05, max_epochs=1, seed=11),
-        "no training (max_epochs=0)": attempt(run, torch.tensor([1.0, -1.0]), 2.0, max_epochs=0, seed=5),
+        "three features, seed 7": attempt(
+            run, torch.tensor([1.0, -2.0, 0.5]), -1.0, lr=0.1, max_epochs=2, seed=7
+        ),
+        "small learning rate, 3 epochs": attempt(
+            run, torch.tensor([0.5, 1.5]), 2.0, lr=0.01, max_epochs=3, seed=3
+        ),
+        "one feature, 1 epoch": attempt(
+            run, torch.tensor([-3.0]), 0.0, lr=0.05, max_epochs=1, seed=11
+        ),
+        "no training (max_epochs=0)": attempt(
+            run, torch.tensor([1.0, -1.0]), 2.0, max_epochs=0, seed=5
+        ),
         "types returned": attempt(kinds),
     }
 
@@ -172,6 +232,7 @@ def train_run_cases(train_scratch):
 @probe("steps_to_one_percent", rtol=0.02, atol=0.0)
 def steps_to_one_percent_reply(answer_steps_to_one_percent):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(float, answer_steps_to_one_percent)}
 
 
@@ -180,20 +241,29 @@ def steps_to_one_percent_reply(answer_steps_to_one_percent):
 @probe("lr_sweep", rtol=0.05, atol=0.0)
 def lr_sweep_numbers(lr_sweep_results):
     from d2lgrade.inside.probekit import attempt
-    return {f"final validation loss, lr={lr:g}": attempt(lambda: float(lr_sweep_results[lr]))
-            for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)}
+
+    return {
+        f"final validation loss, lr={lr:g}": attempt(lambda rate: float(lr_sweep_results[rate]), lr)
+        for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)
+    }
 
 
 @probe("lr_sweep")
 def lr_sweep_plot(lr_sweep_figure):
     from d2lgrade.inside.probekit import attempt, figure_summary
-    return {"figure: axes, lines and labels": attempt(figure_summary, lr_sweep_figure),
-            "figure: log-scaled y axis": attempt(lambda: [ax.get_yscale() for ax in lr_sweep_figure.get_axes()])}
+
+    return {
+        "figure: axes, lines and labels": attempt(figure_summary, lr_sweep_figure),
+        "figure: log-scaled y axis": attempt(
+            lambda: [ax.get_yscale() for ax in lr_sweep_figure.get_axes()]
+        ),
+    }
 
 
 @probe("minibatch_update", rtol=1e-5, atol=1e-6)
 def minibatch_update_cases(minibatch_update):
     import torch
+
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt, keeps_inputs
 
@@ -256,72 +326,110 @@ def minibatch_update_cases(minibatch_update):
     }
 
 
-_MODEL = ("class LinearRegressionScratch(d2l.Module):\n"
-          "    def __init__(self, num_inputs, lr, sigma=0.01):\n"
-          "        super().__init__()\n"
-          "        self.save_hyperparameters()\n"
-          "{init}"
-          "    def forward(self, X):\n"
-          "        return {forward}\n")
-_PARAMETER = ("        self.w = {make}(torch.normal(0, sigma, (num_inputs, 1)))\n"
-              "        self.b = {make}(torch.zeros(1))\n")
-_LINEAR = ("        self.net = {make}(num_inputs, 1)\n"
-           "        nn.init.normal_(self.net.weight, 0, sigma)\n"
-           "        nn.init.zeros_(self.net.bias)\n"
-           "        self.w, self.b = self.net.weight.T, self.net.bias\n")
-_LOSS = ("@d2l.add_to_class(LinearRegressionScratch)\n"
-         "def loss(self, y_hat, y):\n"
-         "    return {body}\n"
-         "@d2l.add_to_class(LinearRegressionScratch)\n"
-         "def configure_optimizers(self):\n"
-         "    return MySGD([self.w, self.b], self.lr)\n")
+_MODEL = (
+    "class LinearRegressionScratch(d2l.Module):\n"
+    "    def __init__(self, num_inputs, lr, sigma=0.01):\n"
+    "        super().__init__()\n"
+    "        self.save_hyperparameters()\n"
+    "{init}"
+    "    def forward(self, X):\n"
+    "        return {forward}\n"
+)
+_PARAMETER = (
+    "        self.w = {make}(torch.normal(0, sigma, (num_inputs, 1)))\n"
+    "        self.b = {make}(torch.zeros(1))\n"
+)
+_LINEAR = (
+    "        self.net = {make}(num_inputs, 1)\n"
+    "        nn.init.normal_(self.net.weight, 0, sigma)\n"
+    "        nn.init.zeros_(self.net.bias)\n"
+    "        self.w, self.b = self.net.weight.T, self.net.bias\n"
+)
+_LOSS = (
+    "@d2l.add_to_class(LinearRegressionScratch)\n"
+    "def loss(self, y_hat, y):\n"
+    "    return {body}\n"
+    "@d2l.add_to_class(LinearRegressionScratch)\n"
+    "def configure_optimizers(self):\n"
+    "    return MySGD([self.w, self.b], self.lr)\n"
+)
 
 RULE_EXAMPLES = {
     "linreg_model": {
         "breaks": {
-            "nn.Parameter": _MODEL.format(init=_PARAMETER.format(make="nn.Parameter"), forward="X @ self.w + self.b"),
-            "nn.Linear": _MODEL.format(init=_LINEAR.format(make="nn.Linear"), forward="self.net(X)"),
-            "alias in another cell": ("Weight = nn.Parameter",
-                                      _MODEL.format(init=_PARAMETER.format(make="Weight"), forward="X @ self.w + self.b")),
-            "from ... import ... as": ("from torch.nn import Parameter as P\n"
-                                       + _MODEL.format(init=_PARAMETER.format(make="P"), forward="X @ self.w + self.b")),
-            "helper in another cell": ("def learnable(t):\n    return torch.nn.Parameter(t)",
-                                       _MODEL.format(init=_PARAMETER.format(make="learnable"),
-                                                     forward="X @ self.w + self.b")),
-            "name built at run time": _MODEL.format(init=_LINEAR.format(make='getattr(nn, "Lin" + "ear")'),
-                                                    forward="self.net(X)"),
+            "nn.Parameter": _MODEL.format(
+                init=_PARAMETER.format(make="nn.Parameter"), forward="X @ self.w + self.b"
+            ),
+            "nn.Linear": _MODEL.format(
+                init=_LINEAR.format(make="nn.Linear"), forward="self.net(X)"
+            ),
+            "alias in another cell": (
+                "Weight = nn.Parameter",
+                _MODEL.format(init=_PARAMETER.format(make="Weight"), forward="X @ self.w + self.b"),
+            ),
+            "from ... import ... as": (
+                "from torch.nn import Parameter as P\n"
+                + _MODEL.format(init=_PARAMETER.format(make="P"), forward="X @ self.w + self.b")
+            ),
+            "helper in another cell": (
+                "def learnable(t):\n    return torch.nn.Parameter(t)",
+                _MODEL.format(
+                    init=_PARAMETER.format(make="learnable"), forward="X @ self.w + self.b"
+                ),
+            ),
+            "name built at run time": _MODEL.format(
+                init=_LINEAR.format(make='getattr(nn, "Lin" + "ear")'), forward="self.net(X)"
+            ),
         },
         "keeps": {
             "randn times sigma, a comment naming nn.Parameter": _MODEL.format(
-                init=("        # plain tensors, not nn.Parameter\n"
-                      "        self.w = (torch.randn(num_inputs, 1) * sigma).requires_grad_()\n"
-                      "        self.b = torch.zeros(1).requires_grad_()\n"),
-                forward="torch.matmul(X, self.w) + self.b"),
+                init=(
+                    "        # plain tensors, not nn.Parameter\n"
+                    "        self.w = (torch.randn(num_inputs, 1) * sigma).requires_grad_()\n"
+                    "        self.b = torch.zeros(1).requires_grad_()\n"
+                ),
+                forward="torch.matmul(X, self.w) + self.b",
+            ),
             "normal_ in place": _MODEL.format(
-                init=("        self.w = torch.empty(num_inputs, 1).normal_(0, sigma).requires_grad_(True)\n"
-                      "        self.b = torch.zeros(1, requires_grad=True)\n"),
-                forward="X @ self.w + self.b"),
+                init=(
+                    "        self.w = torch.empty(num_inputs, 1).normal_(0, sigma).requires_grad_(True)\n"
+                    "        self.b = torch.zeros(1, requires_grad=True)\n"
+                ),
+                forward="X @ self.w + self.b",
+            ),
         },
     },
     "linreg_loss": {
         "breaks": {
-            "F.mse_loss": "import torch.nn.functional as F\n" + _LOSS.format(body="F.mse_loss(y_hat, y.reshape(y_hat.shape)) / 2"),
+            "F.mse_loss": "import torch.nn.functional as F\n"
+            + _LOSS.format(body="F.mse_loss(y_hat, y.reshape(y_hat.shape)) / 2"),
             "nn.MSELoss": _LOSS.format(body="nn.MSELoss()(y_hat, y.reshape(y_hat.shape)) / 2"),
-            "alias in another cell": ("from torch.nn import functional\nsquared_error = functional.mse_loss",
-                                      _LOSS.format(body="squared_error(y_hat, y.reshape(y_hat.shape)) / 2")),
-            "from ... import ... as": ("from torch.nn.functional import mse_loss as mse\n"
-                                       + _LOSS.format(body="mse(y_hat, y.reshape(y_hat.shape)) / 2")),
-            "helper in another cell": ("def half_mse(a, b):\n    return torch.nn.functional.mse_loss(a, b) / 2",
-                                       _LOSS.format(body="half_mse(y_hat, y.reshape(y_hat.shape))")),
-            "the default loss of d2l.Module": _LOSS.format(body="d2l.Module.loss(self, y_hat, y) / 2"),
+            "alias in another cell": (
+                "from torch.nn import functional\nsquared_error = functional.mse_loss",
+                _LOSS.format(body="squared_error(y_hat, y.reshape(y_hat.shape)) / 2"),
+            ),
+            "from ... import ... as": (
+                "from torch.nn.functional import mse_loss as mse\n"
+                + _LOSS.format(body="mse(y_hat, y.reshape(y_hat.shape)) / 2")
+            ),
+            "helper in another cell": (
+                "def half_mse(a, b):\n    return torch.nn.functional.mse_loss(a, b) / 2",
+                _LOSS.format(body="half_mse(y_hat, y.reshape(y_hat.shape))"),
+            ),
+            "the default loss of d2l.Module": _LOSS.format(
+                body="d2l.Module.loss(self, y_hat, y) / 2"
+            ),
             "name built at run time": _LOSS.format(
-                body='getattr(torch.nn.functional, "mse_" + "loss")(y_hat, y.reshape(y_hat.shape)) / 2'),
+                body='getattr(torch.nn.functional, "mse_" + "loss")(y_hat, y.reshape(y_hat.shape)) / 2'
+            ),
         },
         "keeps": {
             "sum over n, a comment naming F.mse_loss": _LOSS.format(
-                body="((y_hat - y.reshape(y_hat.shape)) ** 2).sum() / (2 * len(y_hat))  # not F.mse_loss"),
+                body="((y_hat - y.reshape(y_hat.shape)) ** 2).sum() / (2 * len(y_hat))  # not F.mse_loss"
+            ),
             "squares by multiplication": _LOSS.format(
-                body="0.5 * ((y_hat - y.reshape(y_hat.shape)) * (y_hat - y.reshape(y_hat.shape))).mean()"),
+                body="0.5 * ((y_hat - y.reshape(y_hat.shape)) * (y_hat - y.reshape(y_hat.shape))).mean()"
+            ),
         },
     },
 }

@@ -1,30 +1,55 @@
 """Hidden checks for exercises 4.1 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules("ce_grad", NoAutograd(why="derive the gradient by hand"))
 rules("softmax_jacobian", NoAutograd(why="derive the Jacobian by hand"), NoLoops())
-rules("entropy", Forbid("torch.special.entr", "torch.distributions", "torch.distributions.*",
-                        why="compute the entropy from its definition"))
-rules("kl_divergence", Forbid("torch.nn.functional.kl_div", "torch.nn.KLDivLoss", "torch.distributions",
-                              "torch.distributions.*", why="compute the divergence from its definition"))
+rules(
+    "entropy",
+    Forbid(
+        "torch.special.entr",
+        "torch.distributions",
+        "torch.distributions.*",
+        why="compute the entropy from its definition",
+    ),
+)
+rules(
+    "kl_divergence",
+    Forbid(
+        "torch.nn.functional.kl_div",
+        "torch.nn.KLDivLoss",
+        "torch.distributions",
+        "torch.distributions.*",
+        why="compute the divergence from its definition",
+    ),
+)
 
 
 @probe("ce_grad", rtol=1e-4, atol=1e-6)
 def ce_grad_cases(ce_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(413)
     O = torch.randn(7, 4, generator=gen) * 2.0
     y = torch.randint(0, 4, (7,), generator=gen)
     return {
         "random logits": attempt(ce_grad, O, y),
         "float64": attempt(ce_grad, O.double(), y),
-        "large logits": attempt(ce_grad, torch.tensor([[300.0, -300.0, 0.0], [-250.0, 250.0, 100.0]]),
-                                torch.tensor([2, 1])),
+        "large logits": attempt(
+            ce_grad,
+            torch.tensor([[300.0, -300.0, 0.0], [-250.0, 250.0, 100.0]]),
+            torch.tensor([2, 1]),
+        ),
         "batch of one": attempt(ce_grad, torch.randn(1, 5, generator=gen), torch.tensor([3])),
-        "big batch": attempt(ce_grad, torch.randn(64, 10, generator=gen), torch.randint(0, 10, (64,), generator=gen)),
-        "one class": attempt(ce_grad, torch.randn(3, 1, generator=gen), torch.zeros(3, dtype=torch.int64)),
+        "big batch": attempt(
+            ce_grad, torch.randn(64, 10, generator=gen), torch.randint(0, 10, (64,), generator=gen)
+        ),
+        "one class": attempt(
+            ce_grad, torch.randn(3, 1, generator=gen), torch.zeros(3, dtype=torch.int64)
+        ),
         "input not modified": keeps_inputs(ce_grad, O, y),
     }
 
@@ -32,13 +57,17 @@ def ce_grad_cases(ce_grad):
 @probe("softmax_jacobian", rtol=1e-4, atol=1e-6)
 def softmax_jacobian_cases(softmax_jacobian):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4101)
     O = torch.randn(5, 4, generator=gen) * 2.0
     return {
         "random logits": attempt(softmax_jacobian, O),
         "float64": attempt(softmax_jacobian, O.double()),
-        "large logits": attempt(softmax_jacobian, torch.tensor([[300.0, -300.0, 0.0], [1000.0, 999.0, 998.0]])),
+        "large logits": attempt(
+            softmax_jacobian, torch.tensor([[300.0, -300.0, 0.0], [1000.0, 999.0, 998.0]])
+        ),
         "batch of one": attempt(softmax_jacobian, torch.randn(1, 6, generator=gen)),
         "one class": attempt(softmax_jacobian, torch.randn(3, 1, generator=gen)),
         "input not modified": keeps_inputs(softmax_jacobian, O),
@@ -48,7 +77,9 @@ def softmax_jacobian_cases(softmax_jacobian):
 @probe("entropy", rtol=1e-4, atol=1e-6)
 def entropy_cases(entropy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(414)
     p = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
     with_zeros = p.clone()
@@ -68,7 +99,9 @@ def entropy_cases(entropy):
 @probe("kl_divergence", rtol=1e-4, atol=1e-6)
 def kl_divergence_cases(kl_divergence):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4102)
     p = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
     q = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
@@ -83,7 +116,9 @@ def kl_divergence_cases(kl_divergence):
         "arguments swapped": attempt(kl_divergence, q, p),
         "identical distributions": attempt(kl_divergence, p, p),
         "zeros in p": attempt(kl_divergence, p_zeros, q),
-        "zeros in both": attempt(kl_divergence, torch.tensor([0.5, 0.5, 0.0]), torch.tensor([0.2, 0.8, 0.0])),
+        "zeros in both": attempt(
+            kl_divergence, torch.tensor([0.5, 0.5, 0.0]), torch.tensor([0.2, 0.8, 0.0])
+        ),
         "zeros only in q": attempt(kl_divergence, p, q_zeros),
         "float64": attempt(kl_divergence, p.double(), q.double()),
         "single pair": attempt(kl_divergence, p[0], q[0]),
@@ -99,6 +134,7 @@ def initial_loss_value(answer_initial_loss):
 @probe("confident_wrong")
 def confident_wrong_choice(confident_wrong, answer_confident_wrong):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(confident_wrong.choice, answer_confident_wrong)}
 
 
@@ -109,34 +145,39 @@ RULE_EXAMPLES = {
                 "def ce_grad(O, y):\n"
                 "    O = O.detach().clone().requires_grad_(True)\n"
                 "    F.cross_entropy(O, y).backward()\n"
-                "    return O.grad"),
+                "    return O.grad"
+            ),
             "torch.autograd.grad under an alias from another cell": (
                 "differentiate = torch.autograd.grad",
                 "def ce_grad(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
                 "    (gradient,) = differentiate(F.cross_entropy(leaf, y), leaf)\n"
-                "    return gradient"),
+                "    return gradient",
+            ),
             "from ... import ... as": (
                 "from torch.autograd import grad as slope\n"
                 "def ce_grad(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
-                "    return slope(F.cross_entropy(leaf, y), leaf)[0]"),
+                "    return slope(F.cross_entropy(leaf, y), leaf)[0]"
+            ),
             "helper in another cell": (
                 "def autograd_of_loss(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
                 "    loss = F.cross_entropy(leaf, y)\n"
                 "    loss.backward()\n"
                 "    return leaf.grad",
-                "def ce_grad(O, y):\n"
-                "    return autograd_of_loss(O, y)"),
+                "def ce_grad(O, y):\n    return autograd_of_loss(O, y)",
+            ),
             "torch.func": (
                 "def ce_grad(O, y):\n"
-                "    return torch.func.grad(lambda logits: F.cross_entropy(logits, y))(O)"),
+                "    return torch.func.grad(lambda logits: F.cross_entropy(logits, y))(O)"
+            ),
             "name built at run time": (
                 "def ce_grad(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
                 "    engine = getattr(torch, 'auto' + 'grad')\n"
-                "    return engine.grad(F.cross_entropy(leaf, y), leaf)[0]"),
+                "    return engine.grad(F.cross_entropy(leaf, y), leaf)[0]"
+            ),
         },
         "keeps": {
             "one-hot by indexing": (
@@ -144,13 +185,15 @@ RULE_EXAMPLES = {
                 "    # by hand, no .backward(): softmax minus one-hot, over the batch size\n"
                 "    Y = torch.zeros_like(O)\n"
                 "    Y[torch.arange(len(y)), y] = 1\n"
-                "    return (torch.softmax(O, dim=1) - Y) / len(y)"),
+                "    return (torch.softmax(O, dim=1) - Y) / len(y)"
+            ),
             "scatter and a stable softmax by hand": (
                 "def ce_grad(O, y):\n"
                 "    E = torch.exp(O - O.amax(dim=1, keepdim=True))\n"
                 "    P = E / E.sum(dim=1, keepdim=True)\n"
                 "    P = P.scatter_add(1, y.unsqueeze(1), -torch.ones(len(y), 1, dtype=O.dtype))\n"
-                "    return P / O.shape[0]  # 'torch.autograd' would be the easy way out"),
+                "    return P / O.shape[0]  # 'torch.autograd' would be the easy way out"
+            ),
         },
     },
     "softmax_jacobian": {
@@ -159,21 +202,25 @@ RULE_EXAMPLES = {
                 "def softmax_jacobian(O):\n"
                 "    J = torch.autograd.functional.jacobian(lambda X: torch.softmax(X, dim=1), O)\n"
                 "    rows = torch.arange(O.shape[0])\n"
-                "    return J[rows, :, rows, :]"),
+                "    return J[rows, :, rows, :]"
+            ),
             "torch.func.jacrev under vmap, imported under another name": (
                 "from torch.func import jacrev as jacobian_of, vmap",
                 "def softmax_jacobian(O):\n"
-                "    return vmap(jacobian_of(lambda o: torch.softmax(o, dim=0)))(O)"),
+                "    return vmap(jacobian_of(lambda o: torch.softmax(o, dim=0)))(O)",
+            ),
             "name built at run time": (
                 "def softmax_jacobian(O):\n"
                 "    functional = getattr(torch, 'auto' + 'grad').functional\n"
                 "    J = functional.jacobian(lambda X: torch.softmax(X, dim=1), O)\n"
                 "    rows = torch.arange(O.shape[0])\n"
-                "    return J[rows, :, rows, :]"),
+                "    return J[rows, :, rows, :]"
+            ),
             "loop over rows": (
                 "def softmax_jacobian(O):\n"
                 "    P = torch.softmax(O, dim=1)\n"
-                "    return torch.stack([torch.diag(p) - torch.outer(p, p) for p in P])"),
+                "    return torch.stack([torch.diag(p) - torch.outer(p, p) for p in P])"
+            ),
             "loop in a helper in another cell": (
                 "def jacobians_row_by_row(P):\n"
                 "    out = []\n"
@@ -181,7 +228,8 @@ RULE_EXAMPLES = {
                 "        out.append(torch.diag(p) - torch.outer(p, p))\n"
                 "    return torch.stack(out)",
                 "def softmax_jacobian(O):\n"
-                "    return jacobians_row_by_row(torch.softmax(O, dim=1))"),
+                "    return jacobians_row_by_row(torch.softmax(O, dim=1))",
+            ),
         },
         "keeps": {
             "identity times probabilities": (
@@ -189,68 +237,80 @@ RULE_EXAMPLES = {
                 "    P = torch.softmax(O, dim=1)\n"
                 "    eye = torch.eye(O.shape[1], dtype=O.dtype)\n"
                 "    # no torch.autograd.functional.jacobian and no for loop\n"
-                "    return P.unsqueeze(2) * (eye - P.unsqueeze(1))"),
+                "    return P.unsqueeze(2) * (eye - P.unsqueeze(1))"
+            ),
             "einsum outer product": (
                 "def softmax_jacobian(O):\n"
                 "    P = torch.softmax(O, dim=1)\n"
-                "    return torch.diag_embed(P) - torch.einsum('ij,ik->ijk', P, P)"),
+                "    return torch.diag_embed(P) - torch.einsum('ij,ik->ijk', P, P)"
+            ),
         },
     },
     "entropy": {
         "breaks": {
             "torch.special.entr": "def entropy(p):\n    return torch.special.entr(p).sum(dim=-1)",
             "torch.distributions": (
-                "def entropy(p):\n"
-                "    return torch.distributions.Categorical(probs=p).entropy()"),
+                "def entropy(p):\n    return torch.distributions.Categorical(probs=p).entropy()"
+            ),
             "imported under another name in another cell": (
                 "from torch.special import entr as surprise_terms",
-                "def entropy(p):\n    return surprise_terms(p).sum(dim=-1)"),
+                "def entropy(p):\n    return surprise_terms(p).sum(dim=-1)",
+            ),
             "helper in another cell": (
                 "def surprisal_terms(p):\n    return torch.special.entr(p)",
-                "def entropy(p):\n    return surprisal_terms(p).sum(dim=-1)"),
+                "def entropy(p):\n    return surprisal_terms(p).sum(dim=-1)",
+            ),
             "name built at run time": (
-                "def entropy(p):\n"
-                "    return getattr(torch.special, 'en' + 'tr')(p).sum(dim=-1)"),
+                "def entropy(p):\n    return getattr(torch.special, 'en' + 'tr')(p).sum(dim=-1)"
+            ),
         },
         "keeps": {
             "torch.where": (
                 "def entropy(p):\n"
                 "    logs = torch.where(p > 0, torch.log(p), torch.zeros_like(p))\n"
-                "    return -(p * logs).sum(dim=-1)  # not torch.special.entr"),
+                "    return -(p * logs).sum(dim=-1)  # not torch.special.entr"
+            ),
             "nan_to_num": (
                 "def entropy(p):\n"
-                "    return -torch.nan_to_num(p * torch.log(p), nan=0.0).sum(dim=-1)"),
+                "    return -torch.nan_to_num(p * torch.log(p), nan=0.0).sum(dim=-1)"
+            ),
         },
     },
     "kl_divergence": {
         "breaks": {
             "F.kl_div": (
                 "def kl_divergence(p, q):\n"
-                "    return F.kl_div(torch.log(q), p, reduction='none').sum(dim=-1)"),
+                "    return F.kl_div(torch.log(q), p, reduction='none').sum(dim=-1)"
+            ),
             "nn.KLDivLoss under an alias": (
                 "divergence_loss = torch.nn.KLDivLoss(reduction='none')",
-                "def kl_divergence(p, q):\n"
-                "    return divergence_loss(torch.log(q), p).sum(dim=-1)"),
+                "def kl_divergence(p, q):\n    return divergence_loss(torch.log(q), p).sum(dim=-1)",
+            ),
             "torch.distributions": (
                 "def kl_divergence(p, q):\n"
                 "    D = torch.distributions\n"
-                "    return D.kl_divergence(D.Categorical(probs=p), D.Categorical(probs=q))"),
+                "    return D.kl_divergence(D.Categorical(probs=p), D.Categorical(probs=q))"
+            ),
             "helper in another cell": (
                 "def pointwise_divergence(p, q):\n    return F.kl_div(q.log(), p, reduction='none')",
-                "def kl_divergence(p, q):\n    return pointwise_divergence(p, q).sum(dim=-1)"),
+                "def kl_divergence(p, q):\n    return pointwise_divergence(p, q).sum(dim=-1)",
+            ),
             "name built at run time": (
                 "def kl_divergence(p, q):\n"
-                "    return getattr(F, 'kl_' + 'div')(torch.log(q), p, reduction='none').sum(dim=-1)"),
+                "    return getattr(F, 'kl_' + 'div')(torch.log(q), p, reduction='none').sum(dim=-1)"
+            ),
         },
         "keeps": {
             "cross-entropy minus entropy": (
                 "def kl_divergence(p, q):\n"
                 "    # H(P, Q) - H[P]; F.kl_div would do it for us\n"
-                "    return (torch.xlogy(p, p) - torch.xlogy(p, q)).sum(-1)"),
+                "    return (torch.xlogy(p, p) - torch.xlogy(p, q)).sum(-1)"
+            ),
             "torch.where": (
                 "def kl_divergence(p, q):\n"
                 "    terms = torch.where(p > 0, p * (torch.log(p) - torch.log(q)), torch.zeros_like(p))\n"
-                "    return terms.sum(dim=-1)"),
+                "    return terms.sum(dim=-1)"
+            ),
         },
     },
 }

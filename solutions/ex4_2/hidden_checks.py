@@ -3,6 +3,7 @@
 The probes load their own copy of the data (``d2l.FashionMNIST()`` reads ``$D2L_DATA_DIR``,
 which the grader sets): they never use a data set the notebook made.
 """
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import NoLoops
 
@@ -17,6 +18,7 @@ def class_counts_cases(class_counts):
 
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt
+
     fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(421)
     labels = torch.randint(0, 4, (30,), generator=gen)
@@ -39,16 +41,20 @@ def mean_intensity_cases(mean_intensity):
 
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt
+
     fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(422)
     images = torch.rand(12, 1, 3, 5, generator=gen)
-    labels = torch.tensor([0, 2, 2, 4, 0, 0, 2, 4, 4, 4, 0, 2])   # classes 1 and 3 absent
+    labels = torch.tensor([0, 2, 2, 4, 0, 0, 2, 4, 4, 4, 0, 2])  # classes 1 and 3 absent
     return {
         "validation set": attempt(mean_intensity, fashion.val),
         "training set": attempt(mean_intensity, fashion.train),
-        "absent classes, other image size": attempt(mean_intensity, TensorDataset(images, labels), num_classes=5),
-        "one image per class": attempt(mean_intensity, TensorDataset(images[:3], torch.tensor([2, 0, 1])),
-                                       num_classes=3),
+        "absent classes, other image size": attempt(
+            mean_intensity, TensorDataset(images, labels), num_classes=5
+        ),
+        "one image per class": attempt(
+            mean_intensity, TensorDataset(images[:3], torch.tensor([2, 0, 1])), num_classes=3
+        ),
     }
 
 
@@ -56,9 +62,20 @@ def mean_intensity_cases(mean_intensity):
 def fixed_clothes_cases(FixedClothesData):
     import matplotlib.pyplot as plt
     import torch
+
     from d2lgrade.inside.probekit import RAISED, attempt
-    cases = ("tensor of indices", "list of indices", "range", "validation labels", "empty input",
-             "returns a list", "index 10", "index -1", "titles drawn by visualize")
+
+    cases = (
+        "tensor of indices",
+        "list of indices",
+        "range",
+        "validation labels",
+        "empty input",
+        "returns a list",
+        "index 10",
+        "index -1",
+        "titles drawn by visualize",
+    )
     try:
         fixed = FixedClothesData(batch_size=16)
     except Exception as err:  # the class itself is broken: every case fails alike
@@ -92,14 +109,19 @@ def balanced_subset_cases(balanced_subset):
 
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     fashion = d2l.FashionMNIST(batch_size=64)
 
     def summary(per_class, dataset, num_classes=10):
         """What a subset holds: its labels, each image's pixel sum, its shapes and dtypes."""
         sub = balanced_subset(dataset, per_class, num_classes=num_classes)
         images, labels = sub.tensors
-        return {"labels": labels, "image sums": images.reshape(len(images), -1).sum(dim=1),
-                "shapes": [list(images.shape), list(labels.shape)], "dtypes": [str(images.dtype), str(labels.dtype)]}
+        return {
+            "labels": labels,
+            "image sums": images.reshape(len(images), -1).sum(dim=1),
+            "shapes": [list(images.shape), list(labels.shape)],
+            "dtypes": [str(images.dtype), str(labels.dtype)],
+        }
 
     gen = torch.Generator().manual_seed(423)
     images = torch.rand(20, 1, 2, 3, generator=gen)
@@ -113,8 +135,9 @@ def balanced_subset_cases(balanced_subset):
         "per_class = 0": attempt(summary, 0, toy, 3),
         "too few examples": attempt(summary, too_many, toy, 3),
         "float64 images": attempt(summary, 2, TensorDataset(images.double(), labels), 3),
-        "input not modified": keeps_inputs(lambda imgs, lbls: balanced_subset(TensorDataset(imgs, lbls), 2, 3),
-                                           images, labels),
+        "input not modified": keeps_inputs(
+            lambda imgs, lbls: balanced_subset(TensorDataset(imgs, lbls), 2, 3), images, labels
+        ),
     }
 
 
@@ -126,6 +149,7 @@ def resize_megabytes_value(answer_resize_megabytes):
 @probe("resize_effect")
 def resize_effect_choice(resize_effect, answer_resize_effect):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(resize_effect.choice, answer_resize_effect)}
 
 
@@ -140,7 +164,8 @@ RULE_EXAMPLES = {
             "comprehension over the classes": (
                 "def class_counts(dataset, num_classes=10):\n"
                 "    labels = dataset.tensors[1]\n"
-                "    return torch.tensor([int((labels == c).sum()) for c in range(num_classes)], dtype=torch.int64)"),
+                "    return torch.tensor([int((labels == c).sum()) for c in range(num_classes)], dtype=torch.int64)"
+            ),
             "loop in a helper in another cell": (
                 "def tally(labels, num_classes):\n"
                 "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"
@@ -148,17 +173,20 @@ RULE_EXAMPLES = {
                 "        counts[label] += 1\n"
                 "    return counts",
                 "def class_counts(dataset, num_classes=10):\n"
-                "    return tally(dataset.tensors[1], num_classes)"),
+                "    return tally(dataset.tensors[1], num_classes)",
+            ),
         },
         "keeps": {
             "one-hot sum": (
                 "def class_counts(dataset, num_classes=10):\n"
                 "    # summing one-hot rows, no for loop\n"
-                "    return torch.nn.functional.one_hot(dataset.tensors[1], num_classes).sum(dim=0)"),
+                "    return torch.nn.functional.one_hot(dataset.tensors[1], num_classes).sum(dim=0)"
+            ),
             "comparison with arange": (
                 "def class_counts(dataset, num_classes=10):\n"
                 "    labels = dataset.tensors[1]\n"
-                "    return (labels.unsqueeze(1) == torch.arange(num_classes)).sum(dim=0)"),
+                "    return (labels.unsqueeze(1) == torch.arange(num_classes)).sum(dim=0)"
+            ),
         },
     },
     "mean_intensity": {
@@ -170,12 +198,14 @@ RULE_EXAMPLES = {
                 "    for c in range(num_classes):\n"
                 "        if (labels == c).any():\n"
                 "            result[c] = images[labels == c].mean()\n"
-                "    return result"),
+                "    return result"
+            ),
             "comprehension in a helper in another cell": (
                 "def class_means(images, labels, num_classes):\n"
                 "    return torch.stack([images[labels == c].mean() for c in range(num_classes)])",
                 "def mean_intensity(dataset, num_classes=10):\n"
-                "    return class_means(*dataset.tensors, num_classes)"),
+                "    return class_means(*dataset.tensors, num_classes)",
+            ),
         },
         "keeps": {
             "index_add_": (
@@ -184,12 +214,14 @@ RULE_EXAMPLES = {
                 "    per_image = images.flatten(1).mean(dim=1)\n"
                 "    sums = torch.zeros(num_classes).index_add_(0, labels, per_image)\n"
                 "    sizes = torch.zeros(num_classes).index_add_(0, labels, torch.ones_like(per_image))\n"
-                "    return sums / sizes  # 'for c in range(...)' would be a loop"),
+                "    return sums / sizes  # 'for c in range(...)' would be a loop"
+            ),
             "one-hot matrix product": (
                 "def mean_intensity(dataset, num_classes=10):\n"
                 "    images, labels = dataset.tensors\n"
                 "    onehot = torch.nn.functional.one_hot(labels, num_classes).float()\n"
-                "    return (onehot.T @ images.flatten(1).mean(dim=1)) / onehot.sum(dim=0)"),
+                "    return (onehot.T @ images.flatten(1).mean(dim=1)) / onehot.sum(dim=0)"
+            ),
         },
     },
 }

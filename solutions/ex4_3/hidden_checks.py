@@ -1,4 +1,5 @@
 """Hidden checks for exercises 4.3 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import NoLoops
 
@@ -9,18 +10,24 @@ rules("topk", NoLoops(why="rank all rows at once"))
 @probe("accuracy")
 def accuracy_cases(accuracy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4301)
     Y_hat = torch.randn(50, 10, generator=gen)
     y = torch.randint(0, 10, (50,), generator=gen)
-    ties = torch.randint(0, 3, (40, 4), generator=gen).float()   # many rows tie for the maximum
+    ties = torch.randint(0, 3, (40, 4), generator=gen).float()  # many rows tie for the maximum
     y_ties = torch.randint(0, 4, (40,), generator=gen)
     return {
         "random scores": attempt(accuracy, Y_hat, y),
         "all correct": attempt(accuracy, Y_hat, Y_hat.argmax(dim=1)),
         "tied scores": attempt(accuracy, ties, y_ties),
-        "batch of one": [attempt(accuracy, torch.tensor([[0.5, 2.0, 2.0]]), torch.tensor([c])) for c in (1, 2)],
-        "one class": attempt(accuracy, torch.randn(7, 1, generator=gen), torch.zeros(7, dtype=torch.int64)),
+        "batch of one": [
+            attempt(accuracy, torch.tensor([[0.5, 2.0, 2.0]]), torch.tensor([c])) for c in (1, 2)
+        ],
+        "one class": attempt(
+            accuracy, torch.randn(7, 1, generator=gen), torch.zeros(7, dtype=torch.int64)
+        ),
         "float64 scores": attempt(accuracy, Y_hat.double(), y),
         "input not modified": keeps_inputs(accuracy, Y_hat, y),
     }
@@ -29,7 +36,9 @@ def accuracy_cases(accuracy):
 @probe("confusion")
 def confusion_cases(confusion_matrix):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4302)
     y = torch.randint(0, 5, (100,), generator=gen)
     y_pred = torch.randint(0, 5, (100,), generator=gen)
@@ -47,7 +56,9 @@ def confusion_cases(confusion_matrix):
 @probe("topk")
 def topk_cases(topk_accuracy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4303)
     Y_hat = torch.randn(60, 8, generator=gen)
     y = torch.randint(0, 8, (60,), generator=gen)
@@ -57,8 +68,10 @@ def topk_cases(topk_accuracy):
         "random scores": [attempt(topk_accuracy, Y_hat, y, k) for k in (1, 3, 5)],
         "k = q": attempt(topk_accuracy, Y_hat, y, 8),
         "tied scores": [attempt(topk_accuracy, ties, y_ties, k) for k in (1, 2, 3, 4, 6)],
-        "all scores equal": [attempt(topk_accuracy, torch.tensor([[2.0, 2.0, 2.0]]), torch.tensor([2]), k)
-                             for k in (1, 2, 3)],
+        "all scores equal": [
+            attempt(topk_accuracy, torch.tensor([[2.0, 2.0, 2.0]]), torch.tensor([2]), k)
+            for k in (1, 2, 3)
+        ],
         "float64 scores": attempt(topk_accuracy, Y_hat.double(), y, 2),
         "input not modified": keeps_inputs(topk_accuracy, ties, y_ties, 2),
     }
@@ -67,6 +80,7 @@ def topk_cases(topk_accuracy):
 @probe("train_on_loss")
 def train_on_loss_choice(train_on_loss, answer_train_on_loss):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(train_on_loss.choice, answer_train_on_loss)}
 
 
@@ -78,12 +92,15 @@ def weighted_val_acc_value(answer_weighted_val_acc):
 @probe("wd_classifier")
 def linear_classifier_cases(LinearClassifier):
     import torch
+
     from d2lgrade.inside.probekit import RAISED
+
     cases = ("parameter shapes", "optimizer", "logits", "one SGD step")
     try:
         torch.manual_seed(4304)
         model = LinearClassifier(num_inputs=6, num_outputs=4, lr=0.5, weight_decay=0.2)
-        linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][0]
+        linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+        linear = linears[0]  # a model without nn.Linear is reported as an IndexError
     except Exception as err:  # the class cannot be built: every case fails alike
         return {case: {RAISED: type(err).__name__} for case in cases}
     gen = torch.Generator().manual_seed(4305)
@@ -96,9 +113,14 @@ def linear_classifier_cases(LinearClassifier):
     def optimizer():
         opt = model.configure_optimizers()
         group = opt.param_groups[0]
-        return {"type": type(opt).__name__, "groups": len(opt.param_groups), "lr": float(group["lr"]),
-                "weight decay": float(group["weight_decay"]), "momentum": float(group.get("momentum", 0.0)),
-                "parameters": sum(p.numel() for g in opt.param_groups for p in g["params"])}
+        return {
+            "type": type(opt).__name__,
+            "groups": len(opt.param_groups),
+            "lr": float(group["lr"]),
+            "weight decay": float(group["weight_decay"]),
+            "momentum": float(group.get("momentum", 0.0)),
+            "parameters": sum(p.numel() for g in opt.param_groups for p in g["params"]),
+        }
 
     def one_step():
         opt = model.configure_optimizers()
@@ -113,6 +135,7 @@ def linear_classifier_cases(LinearClassifier):
             return model(X)
 
     from d2lgrade.inside.probekit import attempt
+
     return {
         "parameter shapes": sorted(list(p.shape) for p in model.parameters()),
         "optimizer": attempt(optimizer),
@@ -138,12 +161,18 @@ def weight_decay_losses_and_norms(wd_study_results):
 @probe("wd_study", rtol=0.0, atol=0.011)
 def weight_decay_accuracies(wd_study_results):
     from d2lgrade.inside.probekit import attempt
-    return {"final validation accuracies": attempt(lambda: [float(v) for v in wd_study_results["val_acc"]])}
+
+    return {
+        "final validation accuracies": attempt(
+            lambda: [float(v) for v in wd_study_results["val_acc"]]
+        )
+    }
 
 
 @probe("wd_study")
 def weight_decay_plot(wd_study_figure):
     from d2lgrade.inside.probekit import figure_summary
+
     return {"figure": figure_summary(wd_study_figure)}
 
 
@@ -155,25 +184,29 @@ RULE_EXAMPLES = {
                 "    C = torch.zeros(num_classes, num_classes, dtype=torch.int64)\n"
                 "    for true, pred in zip(y.tolist(), y_pred.tolist()):\n"
                 "        C[true, pred] += 1\n"
-                "    return C"),
+                "    return C"
+            ),
             "comprehension over the classes in a helper in another cell": (
                 "def count_rows(y_pred, y, num_classes):\n"
                 "    return torch.stack([torch.bincount(y_pred[y == c], minlength=num_classes)\n"
                 "                        for c in range(num_classes)])",
                 "def confusion_matrix(y_pred, y, num_classes):\n"
-                "    return count_rows(y_pred, y, num_classes)"),
+                "    return count_rows(y_pred, y, num_classes)",
+            ),
         },
         "keeps": {
             "index_put_ with accumulate": (
                 "def confusion_matrix(y_pred, y, num_classes):\n"
                 "    C = torch.zeros(num_classes, num_classes, dtype=torch.int64)\n"
                 "    # no for loop: index_put_ adds up repeated (true, predicted) pairs\n"
-                "    return C.index_put_((y, y_pred), torch.ones_like(y), accumulate=True)"),
+                "    return C.index_put_((y, y_pred), torch.ones_like(y), accumulate=True)"
+            ),
             "one-hot product": (
                 "def confusion_matrix(y_pred, y, num_classes):\n"
                 "    T = torch.nn.functional.one_hot(y, num_classes)\n"
                 "    P = torch.nn.functional.one_hot(y_pred, num_classes)\n"
-                "    return T.T @ P"),
+                "    return T.T @ P"
+            ),
         },
     },
     "topk": {
@@ -184,12 +217,14 @@ RULE_EXAMPLES = {
                 "    for scores, label in zip(Y_hat, y):\n"
                 "        order = torch.argsort(scores, descending=True, stable=True)\n"
                 "        hits += int(label in order[:k])\n"
-                "    return hits / len(y)"),
+                "    return hits / len(y)"
+            ),
             "comprehension in a helper in another cell": (
                 "def ranked(Y_hat):\n"
                 "    return torch.stack([torch.argsort(row, descending=True, stable=True) for row in Y_hat])",
                 "def topk_accuracy(Y_hat, y, k):\n"
-                "    return (ranked(Y_hat)[:, :k] == y[:, None]).any(dim=1).float().mean().item()"),
+                "    return (ranked(Y_hat)[:, :k] == y[:, None]).any(dim=1).float().mean().item()",
+            ),
         },
         "keeps": {
             "rank by counting better classes": (
@@ -198,11 +233,13 @@ RULE_EXAMPLES = {
                 "    true_scores = Y_hat.gather(1, y[:, None])\n"
                 "    columns = torch.arange(Y_hat.shape[1])\n"
                 "    better = (Y_hat > true_scores) | ((Y_hat == true_scores) & (columns < y[:, None]))\n"
-                "    return (better.sum(dim=1) < k).float().mean().item()"),
+                "    return (better.sum(dim=1) < k).float().mean().item()"
+            ),
             "stable sort": (
                 "def topk_accuracy(Y_hat, y, k):\n"
                 "    _, order = torch.sort(Y_hat, dim=1, descending=True, stable=True)\n"
-                "    return float((order[:, :k] == y.unsqueeze(1)).any(dim=1).double().mean())"),
+                "    return float((order[:, :k] == y.unsqueeze(1)).any(dim=1).double().mean())"
+            ),
         },
     },
 }

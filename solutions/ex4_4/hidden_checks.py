@@ -1,19 +1,28 @@
 """Hidden checks for exercises 4.4 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 
 rules("softmax", Forbid(*SOFTMAX, why="build the softmax from exp, max and sum"), NoLoops())
-rules("cross_entropy", Forbid(*CROSS_ENTROPY, why="pick the probabilities of the true classes yourself"),
-      NoLoops())
-rules("ce_logits", Forbid(*LOGSUMEXP, *SOFTMAX, *CROSS_ENTROPY, why="build the log-sum-exp yourself"),
-      NoLoops())
+rules(
+    "cross_entropy",
+    Forbid(*CROSS_ENTROPY, why="pick the probabilities of the true classes yourself"),
+    NoLoops(),
+)
+rules(
+    "ce_logits",
+    Forbid(*LOGSUMEXP, *SOFTMAX, *CROSS_ENTROPY, why="build the log-sum-exp yourself"),
+    NoLoops(),
+)
 rules("scratch_model", Forbid(*SOFTMAX, *CROSS_ENTROPY, why="use your softmax and cross_entropy"))
 
 
 @probe("softmax")
 def softmax_cases(softmax):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4401)
     X = torch.randn(8, 10, generator=gen) * 5
     return {
@@ -31,7 +40,9 @@ def softmax_cases(softmax):
 @probe("cross_entropy")
 def cross_entropy_cases(cross_entropy):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4402)
     logits = torch.randn(12, 5, generator=gen)
     Y_hat = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
@@ -48,7 +59,9 @@ def cross_entropy_cases(cross_entropy):
         "gradient": attempt(gradient),
         "one row": attempt(cross_entropy, torch.tensor([[0.2, 0.7, 0.1]]), torch.tensor([2])),
         "float64": attempt(cross_entropy, P64, torch.tensor([0, 2, 1, 2])),
-        "confident and right": attempt(cross_entropy, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])),
+        "confident and right": attempt(
+            cross_entropy, torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
+        ),
         "input not modified": keeps_inputs(cross_entropy, Y_hat, y),
     }
 
@@ -56,7 +69,9 @@ def cross_entropy_cases(cross_entropy):
 @probe("ce_logits")
 def ce_logits_cases(cross_entropy_from_logits):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(4403)
     O = torch.randn(10, 6, generator=gen) * 3
     y = torch.randint(0, 6, (10,), generator=gen)
@@ -72,8 +87,12 @@ def ce_logits_cases(cross_entropy_from_logits):
         "mean loss": attempt(cross_entropy_from_logits, O, y),
         "per-example losses": attempt(cross_entropy_from_logits, O, y, averaged=False),
         "gradient": attempt(gradient),
-        "one row": attempt(cross_entropy_from_logits, torch.tensor([[0.5, -1.0]]), torch.tensor([1]),
-                           averaged=False),
+        "one row": attempt(
+            cross_entropy_from_logits,
+            torch.tensor([[0.5, -1.0]]),
+            torch.tensor([1]),
+            averaged=False,
+        ),
         "huge logits, float64": attempt(cross_entropy_from_logits, huge, y_huge, averaged=False),
         "huge logits, float32, mean": attempt(cross_entropy_from_logits, huge.float(), y_huge),
         "input not modified": keeps_inputs(cross_entropy_from_logits, O, y),
@@ -86,6 +105,7 @@ def scratch_model_cases(SoftmaxRegressionScratch):
 
     import d2lutils as d2l
     from d2lgrade.inside.probekit import attempt
+
     gen = torch.Generator().manual_seed(4406)
     W = torch.randn(6, 4, generator=gen)
     b = torch.randn(4, generator=gen)
@@ -121,7 +141,9 @@ def scratch_model_cases(SoftmaxRegressionScratch):
         "probabilities": attempt(lambda: fresh()(X)),
         "loss": attempt(lambda: fresh().loss(fresh()(X), y)),
         "predictions": attempt(lambda: fresh().predict(X)),
-        "prediction of one example": attempt(lambda: fresh().predict(torch.randn(1, 6, generator=gen))),
+        "prediction of one example": attempt(
+            lambda: fresh().predict(torch.randn(1, 6, generator=gen))
+        ),
         "gradients": attempt(gradients),
         "three SGD steps": attempt(three_sgd_steps),
     }
@@ -130,6 +152,7 @@ def scratch_model_cases(SoftmaxRegressionScratch):
 @probe("stable_shift")
 def stable_shift_choice(stable_shift, answer_stable_shift):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(stable_shift.choice, answer_stable_shift)}
 
 
@@ -138,22 +161,27 @@ def num_parameters_value(answer_num_parameters):
     return {"answer": answer_num_parameters}
 
 
-def scratch_class_source(forward="softmax(X.reshape(-1, self.W.shape[0]) @ self.W + self.b)",
-                         loss="cross_entropy(y_hat, y)", predict="self.forward(X).argmax(dim=1)"):
+def scratch_class_source(
+    forward="softmax(X.reshape(-1, self.W.shape[0]) @ self.W + self.b)",
+    loss="cross_entropy(y_hat, y)",
+    predict="self.forward(X).argmax(dim=1)",
+):
     """The scratch model's answer cell with the given bodies of forward, loss and predict."""
-    return ("class SoftmaxRegressionScratch(d2l.Classifier):\n"
-            "    def __init__(self, num_inputs, num_outputs, lr, sigma=0.01):\n"
-            "        super().__init__()\n"
-            "        self.save_hyperparameters()\n"
-            "        self.W = torch.normal(0, sigma, size=(num_inputs, num_outputs), requires_grad=True)\n"
-            "        self.b = torch.zeros(num_outputs, requires_grad=True)\n"
-            "    def parameters(self, recurse=True):\n"
-            "        return [self.W, self.b]\n"
-            "    def configure_optimizers(self):\n"
-            "        return d2l.SGD([self.W, self.b], self.lr)\n"
-            f"    def forward(self, X):\n        return {forward}\n"
-            f"    def loss(self, y_hat, y):\n        return {loss}\n"
-            f"    def predict(self, X):\n        return {predict}")
+    return (
+        "class SoftmaxRegressionScratch(d2l.Classifier):\n"
+        "    def __init__(self, num_inputs, num_outputs, lr, sigma=0.01):\n"
+        "        super().__init__()\n"
+        "        self.save_hyperparameters()\n"
+        "        self.W = torch.normal(0, sigma, size=(num_inputs, num_outputs), requires_grad=True)\n"
+        "        self.b = torch.zeros(num_outputs, requires_grad=True)\n"
+        "    def parameters(self, recurse=True):\n"
+        "        return [self.W, self.b]\n"
+        "    def configure_optimizers(self):\n"
+        "        return d2l.SGD([self.W, self.b], self.lr)\n"
+        f"    def forward(self, X):\n        return {forward}\n"
+        f"    def loss(self, y_hat, y):\n        return {loss}\n"
+        f"    def predict(self, X):\n        return {predict}"
+    )
 
 
 RULE_EXAMPLES = {
@@ -163,58 +191,72 @@ RULE_EXAMPLES = {
             "tensor method": "def softmax(X):\n    return X.softmax(1)",
             "from ... import ... as, in another cell": (
                 "from torch.nn.functional import softmax as normalise",
-                "def softmax(X):\n    return normalise(X, dim=1)"),
-            "alias made in another cell": ("squash = torch.nn.functional.softmax",
-                                           "def softmax(X):\n    return squash(X, dim=1)"),
+                "def softmax(X):\n    return normalise(X, dim=1)",
+            ),
+            "alias made in another cell": (
+                "squash = torch.nn.functional.softmax",
+                "def softmax(X):\n    return squash(X, dim=1)",
+            ),
             "log_softmax in a helper in another cell": (
                 "def log_probabilities(X):\n    return torch.log_softmax(X, dim=1)",
-                "def softmax(X):\n    return torch.exp(log_probabilities(X))"),
+                "def softmax(X):\n    return torch.exp(log_probabilities(X))",
+            ),
             "name built at run time": "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)",
             "loop over rows": (
                 "def softmax(X):\n"
                 "    rows = [torch.exp(r - r.max()) / torch.exp(r - r.max()).sum() for r in X]\n"
-                "    return torch.stack(rows) if rows else X.clone()"),
+                "    return torch.stack(rows) if rows else X.clone()"
+            ),
         },
         "keeps": {
             "amax shift": (
                 "def softmax(X):\n"
                 "    E = torch.exp(X - X.amax(dim=1, keepdim=True))\n"
-                "    return E / E.sum(dim=1, keepdim=True)  # same as torch.softmax, by hand"),
+                "    return E / E.sum(dim=1, keepdim=True)  # same as torch.softmax, by hand"
+            ),
             "helper in another cell": (
                 "def shifted_exp(X):\n    return torch.exp(X - X.max(dim=1, keepdim=True).values)",
-                "def softmax(X):\n    E = shifted_exp(X)\n    return E / E.sum(dim=1, keepdim=True)"),
+                "def softmax(X):\n    E = shifted_exp(X)\n    return E / E.sum(dim=1, keepdim=True)",
+            ),
         },
     },
     "cross_entropy": {
         "breaks": {
             "F.nll_loss on the logs": (
                 "def cross_entropy(Y_hat, y):\n"
-                "    return torch.nn.functional.nll_loss(torch.log(Y_hat), y)"),
+                "    return torch.nn.functional.nll_loss(torch.log(Y_hat), y)"
+            ),
             "F.nll_loss through an import alias": (
                 "import torch.nn.functional as F\n"
                 "def cross_entropy(Y_hat, y):\n"
-                "    return F.nll_loss(Y_hat.log(), y)"),
+                "    return F.nll_loss(Y_hat.log(), y)"
+            ),
             "nn.NLLLoss made in another cell": (
                 "criterion = torch.nn.NLLLoss()",
-                "def cross_entropy(Y_hat, y):\n    return criterion(torch.log(Y_hat), y)"),
+                "def cross_entropy(Y_hat, y):\n    return criterion(torch.log(Y_hat), y)",
+            ),
             "helper in another cell": (
                 "def mean_negative_log(Y_hat, y):\n    return torch.nn.functional.nll_loss(Y_hat.log(), y)",
-                "def cross_entropy(Y_hat, y):\n    return mean_negative_log(Y_hat, y)"),
+                "def cross_entropy(Y_hat, y):\n    return mean_negative_log(Y_hat, y)",
+            ),
             "name built at run time": (
                 "def cross_entropy(Y_hat, y):\n"
-                "    return getattr(torch.nn.functional, 'nll_' + 'loss')(torch.log(Y_hat), y)"),
+                "    return getattr(torch.nn.functional, 'nll_' + 'loss')(torch.log(Y_hat), y)"
+            ),
             "loop over rows": (
                 "def cross_entropy(Y_hat, y):\n"
-                "    return -torch.stack([torch.log(Y_hat[i, y[i]]) for i in range(len(y))]).mean()"),
+                "    return -torch.stack([torch.log(Y_hat[i, y[i]]) for i in range(len(y))]).mean()"
+            ),
         },
         "keeps": {
             "gather": (
                 "def cross_entropy(Y_hat, y):\n"
                 "    # gather instead of F.nll_loss\n"
-                "    return -torch.log(Y_hat.gather(1, y.unsqueeze(1))).mean()"),
+                "    return -torch.log(Y_hat.gather(1, y.unsqueeze(1))).mean()"
+            ),
             "range indexing": (
-                "def cross_entropy(Y_hat, y):\n"
-                "    return -Y_hat[range(len(Y_hat)), y].log().mean()"),
+                "def cross_entropy(Y_hat, y):\n    return -Y_hat[range(len(Y_hat)), y].log().mean()"
+            ),
         },
     },
     "ce_logits": {
@@ -222,29 +264,35 @@ RULE_EXAMPLES = {
             "torch.logsumexp": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = torch.logsumexp(O, dim=1) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
             "log_softmax as a tensor method": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = -O.log_softmax(dim=1)[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
             "F.cross_entropy": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    return torch.nn.functional.cross_entropy(O, y, reduction='mean' if averaged else 'none')"),
+                "    return torch.nn.functional.cross_entropy(O, y, reduction='mean' if averaged else 'none')"
+            ),
             "from ... import ... as, in another cell": (
                 "from torch.special import logsumexp as smooth_max",
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = smooth_max(O, dim=1) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses",
+            ),
             "helper in another cell": (
                 "def log_normaliser(O):\n    return torch.logsumexp(O, dim=1)",
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = log_normaliser(O) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses",
+            ),
             "name built at run time": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    lse = getattr(torch, 'logsum' + 'exp')(O, dim=1)\n"
                 "    losses = lse - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
             "loop over rows": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = []\n"
@@ -252,7 +300,8 @@ RULE_EXAMPLES = {
                 "        m = row.max()\n"
                 "        losses.append(m + torch.log(torch.exp(row - m).sum()) - row[label])\n"
                 "    losses = torch.stack(losses)\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
         },
         "keeps": {
             "amax shift": (
@@ -261,29 +310,35 @@ RULE_EXAMPLES = {
                 "    shift = O.amax(dim=1, keepdim=True)\n"
                 "    lse = (shift + torch.exp(O - shift).sum(dim=1, keepdim=True).log()).squeeze(1)\n"
                 "    losses = lse - O.gather(1, y.unsqueeze(1)).squeeze(1)\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
             "shifted logits": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    Z = O - O.max(dim=1, keepdim=True).values\n"
                 "    losses = torch.log(torch.exp(Z).sum(dim=1)) - Z[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"),
+                "    return losses.mean() if averaged else losses"
+            ),
         },
     },
     "scratch_model": {
         "breaks": {
             "torch.softmax in forward": scratch_class_source(
-                forward="torch.softmax(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, dim=1)"),
+                forward="torch.softmax(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, dim=1)"
+            ),
             "F.nll_loss in loss, imported in another cell": (
                 "from torch.nn.functional import nll_loss as negative_log_likelihood",
-                scratch_class_source(loss="negative_log_likelihood(torch.log(y_hat), y)")),
+                scratch_class_source(loss="negative_log_likelihood(torch.log(y_hat), y)"),
+            ),
             "name built at run time": scratch_class_source(
-                forward="getattr(torch, 'soft' + 'max')(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, 1)"),
+                forward="getattr(torch, 'soft' + 'max')(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, 1)"
+            ),
         },
         "keeps": {
             "flatten and matmul": scratch_class_source(
                 forward="softmax(torch.matmul(X.flatten(1), self.W) + self.b)  # ours, not torch.softmax",
                 loss="cross_entropy(y_hat, y)  # not F.cross_entropy: y_hat holds probabilities",
-                predict="torch.argmax(self(X), dim=1)"),
+                predict="torch.argmax(self(X), dim=1)",
+            ),
         },
     },
 }

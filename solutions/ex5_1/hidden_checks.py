@@ -1,20 +1,41 @@
 """Hidden checks for exercises 5.1 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
 
 # The ReLU family: every library function that computes max(0, x) or a leaky variant of it.
 RELU_FAMILY = RELU + (
-    "torch.prelu", "torch.Tensor.prelu", "torch.nn.functional.prelu", "torch.nn.PReLU",
-    "torch.nn.functional.leaky_relu", "torch.nn.functional.leaky_relu_", "torch.nn.LeakyReLU",
-    "torch.rrelu", "torch.rrelu_", "torch.nn.functional.rrelu", "torch.nn.functional.rrelu_", "torch.nn.RReLU",
-    "torch.threshold", "torch.threshold_", "torch.nn.functional.threshold", "torch.nn.functional.threshold_",
-    "torch.nn.Threshold", "torch.nn.functional.hardtanh", "torch.nn.functional.hardtanh_", "torch.nn.Hardtanh",
-    "torch.nn.functional.relu6", "torch.nn.ReLU6",
+    "torch.prelu",
+    "torch.Tensor.prelu",
+    "torch.nn.functional.prelu",
+    "torch.nn.PReLU",
+    "torch.nn.functional.leaky_relu",
+    "torch.nn.functional.leaky_relu_",
+    "torch.nn.LeakyReLU",
+    "torch.rrelu",
+    "torch.rrelu_",
+    "torch.nn.functional.rrelu",
+    "torch.nn.functional.rrelu_",
+    "torch.nn.RReLU",
+    "torch.threshold",
+    "torch.threshold_",
+    "torch.nn.functional.threshold",
+    "torch.nn.functional.threshold_",
+    "torch.nn.Threshold",
+    "torch.nn.functional.hardtanh",
+    "torch.nn.functional.hardtanh_",
+    "torch.nn.Hardtanh",
+    "torch.nn.functional.relu6",
+    "torch.nn.ReLU6",
 )
 # The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward, ...);
 # at run time they are recorded as aten.<name>.
-BACKWARD_KERNELS = Forbid("torch.ops", "torch.ops.*", "aten.*",
-                          why="the library's backward kernels compute the derivative for you")
+BACKWARD_KERNELS = Forbid(
+    "torch.ops",
+    "torch.ops.*",
+    "aten.*",
+    why="the library's backward kernels compute the derivative for you",
+)
 
 rules("prelu", Forbid(*RELU_FAMILY, why="build pReLU from elementwise operations"), NoLoops())
 rules("sigmoid_tanh_grad", NoAutograd(), BACKWARD_KERNELS)
@@ -24,7 +45,9 @@ rules("gelu_grad", NoAutograd(), BACKWARD_KERNELS)
 @probe("prelu")
 def prelu_cases(prelu):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(5101)
     X = torch.randn(3, 4, 5, generator=gen) * 3
 
@@ -50,13 +73,16 @@ def prelu_cases(prelu):
 @probe("dead_unit")
 def dead_unit_reading(dead_unit, answer_dead_unit):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(dead_unit.choice, answer_dead_unit)}
 
 
 @probe("sigmoid_tanh_grad")
 def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(5103)
     X = torch.randn(6, 7, generator=gen) * 4
     extreme = torch.tensor([-1000.0, -200.0, -100.0, -30.0, 30.0, 100.0, 1000.0])
@@ -74,10 +100,20 @@ def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
         "float64": [attempt(sigmoid_grad, X.double()), attempt(tanh_grad, X.double())],
         "large inputs stay finite": [attempt(finite, sigmoid_grad), attempt(finite, tanh_grad)],
         "large inputs": [attempt(sigmoid_grad, extreme), attempt(tanh_grad, extreme)],
-        "0-dim input": [attempt(sigmoid_grad, torch.tensor(0.7)), attempt(tanh_grad, torch.tensor(-0.7))],
-        "empty input": attempt(lambda: [list(sigmoid_grad(torch.zeros(2, 0, 3)).shape),
-                                        list(tanh_grad(torch.zeros(0)).shape)]),
-        "under torch.no_grad()": [attempt(without_grad, sigmoid_grad), attempt(without_grad, tanh_grad)],
+        "0-dim input": [
+            attempt(sigmoid_grad, torch.tensor(0.7)),
+            attempt(tanh_grad, torch.tensor(-0.7)),
+        ],
+        "empty input": attempt(
+            lambda: [
+                list(sigmoid_grad(torch.zeros(2, 0, 3)).shape),
+                list(tanh_grad(torch.zeros(0)).shape),
+            ]
+        ),
+        "under torch.no_grad()": [
+            attempt(without_grad, sigmoid_grad),
+            attempt(without_grad, tanh_grad),
+        ],
         "input not modified": keeps_inputs(sigmoid_grad, X) and keeps_inputs(tanh_grad, X),
     }
 
@@ -85,13 +121,16 @@ def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
 @probe("sigmoid_chain", rtol=0.02, atol=0.0)
 def sigmoid_chain_number(answer_sigmoid_chain):
     from d2lgrade.inside.probekit import attempt
+
     return {"largest product": attempt(float, answer_sigmoid_chain)}
 
 
 @probe("gelu_grad")
 def gelu_grad_cases(gelu_grad):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(5105)
     X = torch.randn(5, 8, generator=gen) * 3
     far = torch.tensor([-1e30, -1e4, -40.0, -9.0, 9.0, 40.0, 1e4, 1e30])
@@ -114,12 +153,22 @@ def gelu_grad_cases(gelu_grad):
 @probe("merge_linear")
 def merge_linear_cases(merge_linear):
     import torch
+
     from d2lgrade.inside.probekit import attempt, keeps_inputs
+
     gen = torch.Generator().manual_seed(5104)
-    layers = (torch.randn(5, 7, generator=gen), torch.randn(7, generator=gen),
-              torch.randn(7, 3, generator=gen), torch.randn(3, generator=gen))
-    narrow = (torch.randn(4, 1, generator=gen), torch.randn(1, generator=gen),
-              torch.randn(1, 6, generator=gen), torch.randn(6, generator=gen))
+    layers = (
+        torch.randn(5, 7, generator=gen),
+        torch.randn(7, generator=gen),
+        torch.randn(7, 3, generator=gen),
+        torch.randn(3, generator=gen),
+    )
+    narrow = (
+        torch.randn(4, 1, generator=gen),
+        torch.randn(1, generator=gen),
+        torch.randn(1, 6, generator=gen),
+        torch.randn(6, generator=gen),
+    )
     return {
         "random layers": attempt(lambda: list(merge_linear(*layers))),
         "hidden width 1": attempt(lambda: list(merge_linear(*narrow))),
@@ -128,7 +177,9 @@ def merge_linear_cases(merge_linear):
     }
 
 
-_SIGMOID_TANH = "def sigmoid_grad(x):\n{sigmoid}\n\n\ndef tanh_grad(x):\n    return 1 - torch.tanh(x) ** 2\n"
+_SIGMOID_TANH = (
+    "def sigmoid_grad(x):\n{sigmoid}\n\n\ndef tanh_grad(x):\n    return 1 - torch.tanh(x) ** 2\n"
+)
 
 RULE_EXAMPLES = {
     "prelu": {
@@ -137,100 +188,149 @@ RULE_EXAMPLES = {
             "F.leaky_relu": "def prelu(x, alpha):\n    return F.leaky_relu(x, alpha)",
             "tensor method": "def prelu(x, alpha):\n    return x.relu() - alpha * (-x).relu()",
             "clamp_min method": "def prelu(x, alpha):\n    return x.clamp_min(0) + alpha * x.clamp(max=0)",
-            "alias in another cell": ("positive_part = F.relu",
-                                      "def prelu(x, alpha):\n    return positive_part(x) - alpha * positive_part(-x)"),
+            "alias in another cell": (
+                "positive_part = F.relu",
+                "def prelu(x, alpha):\n    return positive_part(x) - alpha * positive_part(-x)",
+            ),
             "from-import under another name": (
                 "from torch.nn.functional import leaky_relu as leaky",
-                "def prelu(x, alpha):\n    return leaky(x, negative_slope=alpha)"),
-            "nn.PReLU module": ("from torch import nn",
-                                "def prelu(x, alpha):\n    layer = nn.PReLU(init=alpha).to(x.dtype)\n"
-                                "    return layer(x.reshape(-1, 1)).reshape(x.shape)"),
-            "helper in another cell": ("def positive(t):\n    return torch.threshold(t, 0.0, 0.0)",
-                                       "def prelu(x, alpha):\n    return positive(x) - alpha * positive(-x)"),
-            "name built at run time": ("def prelu(x, alpha):\n    r = getattr(torch, 're' + 'lu')\n"
-                                       "    return r(x) - alpha * r(-x)"),
-            "loop over entries": ("def prelu(x, alpha):\n    out = x.clone()\n    flat = out.view(-1)\n"
-                                  "    for i in range(flat.numel()):\n        if flat[i] < 0:\n"
-                                  "            flat[i] = alpha * flat[i]\n    return out"),
+                "def prelu(x, alpha):\n    return leaky(x, negative_slope=alpha)",
+            ),
+            "nn.PReLU module": (
+                "from torch import nn",
+                "def prelu(x, alpha):\n    layer = nn.PReLU(init=alpha).to(x.dtype)\n"
+                "    return layer(x.reshape(-1, 1)).reshape(x.shape)",
+            ),
+            "helper in another cell": (
+                "def positive(t):\n    return torch.threshold(t, 0.0, 0.0)",
+                "def prelu(x, alpha):\n    return positive(x) - alpha * positive(-x)",
+            ),
+            "name built at run time": (
+                "def prelu(x, alpha):\n    r = getattr(torch, 're' + 'lu')\n"
+                "    return r(x) - alpha * r(-x)"
+            ),
+            "loop over entries": (
+                "def prelu(x, alpha):\n    out = x.clone()\n    flat = out.view(-1)\n"
+                "    for i in range(flat.numel()):\n        if flat[i] < 0:\n"
+                "            flat[i] = alpha * flat[i]\n    return out"
+            ),
         },
         "keeps": {
-            "torch.where": ("def prelu(x, alpha):\n    # torch.where, not torch.relu or F.leaky_relu\n"
-                            "    return torch.where(x > 0, x, alpha * x)"),
-            "maximum and minimum": ("def prelu(x, alpha):\n    zero = torch.zeros_like(x)\n"
-                                    "    return torch.maximum(x, zero) + alpha * torch.minimum(x, zero)"),
-            "helper in another cell": ("def negative_part(t):\n    return t.clamp(max=0)",
-                                       "def prelu(x, alpha):\n    return x - negative_part(x) + alpha * negative_part(x)"),
+            "torch.where": (
+                "def prelu(x, alpha):\n    # torch.where, not torch.relu or F.leaky_relu\n"
+                "    return torch.where(x > 0, x, alpha * x)"
+            ),
+            "maximum and minimum": (
+                "def prelu(x, alpha):\n    zero = torch.zeros_like(x)\n"
+                "    return torch.maximum(x, zero) + alpha * torch.minimum(x, zero)"
+            ),
+            "helper in another cell": (
+                "def negative_part(t):\n    return t.clamp(max=0)",
+                "def prelu(x, alpha):\n    return x - negative_part(x) + alpha * negative_part(x)",
+            ),
         },
     },
     "sigmoid_tanh_grad": {
         "breaks": {
-            "backward on a copy": _SIGMOID_TANH.format(sigmoid=(
-                "    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        torch.sigmoid(z).sum().backward()\n"
-                "    return z.grad")),
+            "backward on a copy": _SIGMOID_TANH.format(
+                sigmoid=(
+                    "    z = x.detach().clone().requires_grad_(True)\n"
+                    "    with torch.enable_grad():\n        torch.sigmoid(z).sum().backward()\n"
+                    "    return z.grad"
+                )
+            ),
             "torch.autograd.grad imported under another name": (
                 "from torch.autograd import grad as derivative_of",
-                _SIGMOID_TANH.format(sigmoid=(
-                    "    z = x.detach().clone().requires_grad_(True)\n"
-                    "    with torch.enable_grad():\n"
-                    "        return derivative_of(torch.sigmoid(z).sum(), z)[0]"))),
-            "torch.func": _SIGMOID_TANH.format(sigmoid=(
-                "    flat = x.reshape(-1)\n"
-                "    return torch.func.vmap(torch.func.grad(torch.sigmoid))(flat).reshape(x.shape)")),
+                _SIGMOID_TANH.format(
+                    sigmoid=(
+                        "    z = x.detach().clone().requires_grad_(True)\n"
+                        "    with torch.enable_grad():\n"
+                        "        return derivative_of(torch.sigmoid(z).sum(), z)[0]"
+                    )
+                ),
+            ),
+            "torch.func": _SIGMOID_TANH.format(
+                sigmoid=(
+                    "    flat = x.reshape(-1)\n"
+                    "    return torch.func.vmap(torch.func.grad(torch.sigmoid))(flat).reshape(x.shape)"
+                )
+            ),
             "helper in another cell": (
                 "def slope(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
                 "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad",
-                _SIGMOID_TANH.format(sigmoid="    return slope(torch.sigmoid, x)")),
+                _SIGMOID_TANH.format(sigmoid="    return slope(torch.sigmoid, x)"),
+            ),
             "alias of torch.autograd in another cell": (
                 "ag = torch.autograd",
-                _SIGMOID_TANH.format(sigmoid=(
+                _SIGMOID_TANH.format(
+                    sigmoid=(
+                        "    z = x.detach().clone().requires_grad_(True)\n"
+                        "    with torch.enable_grad():\n        return ag.grad(torch.sigmoid(z).sum(), z)[0]"
+                    )
+                ),
+            ),
+            "name built at run time": _SIGMOID_TANH.format(
+                sigmoid=(
                     "    z = x.detach().clone().requires_grad_(True)\n"
-                    "    with torch.enable_grad():\n        return ag.grad(torch.sigmoid(z).sum(), z)[0]"))),
-            "name built at run time": _SIGMOID_TANH.format(sigmoid=(
-                "    z = x.detach().clone().requires_grad_(True)\n"
-                "    with getattr(torch, 'enable' + '_grad')():\n"
-                "        return getattr(torch, 'auto' + 'grad').grad(torch.sigmoid(z).sum(), z)[0]")),
-            "backward kernel": _SIGMOID_TANH.format(sigmoid=(
-                "    return torch.ops.aten.sigmoid_backward(torch.ones_like(x), torch.sigmoid(x))")),
-            "backward kernel by a name built at run time": _SIGMOID_TANH.format(sigmoid=(
-                "    kernels = getattr(getattr(torch, 'o' + 'ps'), 'aten')\n"
-                "    return getattr(kernels, 'sigmoid_' + 'backward')(torch.ones_like(x), torch.sigmoid(x))")),
+                    "    with getattr(torch, 'enable' + '_grad')():\n"
+                    "        return getattr(torch, 'auto' + 'grad').grad(torch.sigmoid(z).sum(), z)[0]"
+                )
+            ),
+            "backward kernel": _SIGMOID_TANH.format(
+                sigmoid=(
+                    "    return torch.ops.aten.sigmoid_backward(torch.ones_like(x), torch.sigmoid(x))"
+                )
+            ),
+            "backward kernel by a name built at run time": _SIGMOID_TANH.format(
+                sigmoid=(
+                    "    kernels = getattr(getattr(torch, 'o' + 'ps'), 'aten')\n"
+                    "    return getattr(kernels, 'sigmoid_' + 'backward')(torch.ones_like(x), torch.sigmoid(x))"
+                )
+            ),
         },
         "keeps": {
             "sigmoid(x) * sigmoid(-x), sech squared": (
                 "def sigmoid_grad(x):\n    # no .backward() here: 1 - sigmoid(x) is sigmoid(-x)\n"
                 "    return torch.sigmoid(x) * torch.sigmoid(-x)\n\n\n"
-                "def tanh_grad(x):\n    return 1 / torch.cosh(x) ** 2"),
+                "def tanh_grad(x):\n    return 1 / torch.cosh(x) ** 2"
+            ),
         },
     },
     "gelu_grad": {
         "breaks": {
             "backward through F.gelu": (
                 "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        F.gelu(z).sum().backward()\n    return z.grad"),
+                "    with torch.enable_grad():\n        F.gelu(z).sum().backward()\n    return z.grad"
+            ),
             "torch.func imported under another name": (
                 "from torch.func import grad as slope, vmap",
-                "def gelu_grad(x):\n    return vmap(slope(F.gelu))(x.reshape(-1)).reshape(x.shape)"),
+                "def gelu_grad(x):\n    return vmap(slope(F.gelu))(x.reshape(-1)).reshape(x.shape)",
+            ),
             "name built at run time": (
                 "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
                 "    with getattr(torch, 'set_grad_' + 'enabled')(True):\n"
-                "        y = F.gelu(z).sum()\n    return getattr(torch, 'auto' + 'grad').grad(y, z)[0]"),
+                "        y = F.gelu(z).sum()\n    return getattr(torch, 'auto' + 'grad').grad(y, z)[0]"
+            ),
             "backward kernel": (
-                "def gelu_grad(x):\n    return torch.ops.aten.gelu_backward(torch.ones_like(x), x)"),
+                "def gelu_grad(x):\n    return torch.ops.aten.gelu_backward(torch.ones_like(x), x)"
+            ),
             "alias in another cell": (
                 "differentiate = torch.autograd.grad",
                 "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        return differentiate(F.gelu(z).sum(), z)[0]"),
+                "    with torch.enable_grad():\n        return differentiate(F.gelu(z).sum(), z)[0]",
+            ),
             "helper in another cell": (
                 "def elementwise_slope(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
                 "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad",
-                "def gelu_grad(x):\n    return elementwise_slope(F.gelu, x)"),
+                "def gelu_grad(x):\n    return elementwise_slope(F.gelu, x)",
+            ),
         },
         "keeps": {
             "torch.special.ndtr": (
                 "def gelu_grad(x):\n    # Phi(x) + x phi(x); no autograd, no .backward()\n"
                 "    phi = torch.exp(-x ** 2 / 2) / math.sqrt(2 * math.pi)\n"
-                "    return torch.special.ndtr(x) + x * phi"),
+                "    return torch.special.ndtr(x) + x * phi"
+            ),
         },
     },
 }

@@ -1,9 +1,16 @@
 """Hidden checks for exercises 5.2 (instructor only; never shipped to students)."""
+
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid
 
-LAYERS = ("torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear", "torch.nn.LazyBilinear",
-          "torch.nn.functional.linear", "torch.nn.functional.bilinear")
+LAYERS = (
+    "torch.nn.Linear",
+    "torch.nn.LazyLinear",
+    "torch.nn.Bilinear",
+    "torch.nn.LazyBilinear",
+    "torch.nn.functional.linear",
+    "torch.nn.functional.bilinear",
+)
 
 rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
 
@@ -11,6 +18,7 @@ rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
 @probe("mlp_scratch")
 def mlp_scratch_cases(MLPScratch):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def parameters_and_init():
@@ -18,7 +26,10 @@ def mlp_scratch_cases(MLPScratch):
         big = MLPScratch(num_inputs=200, num_outputs=50, num_hiddens=100, lr=0.1, sigma=0.5)
         return {
             "names": {name: list(p.shape) for name, p in big.named_parameters()},
-            "scale": [bool(abs(float(big.W1.std()) - 0.5) < 0.05), bool(abs(float(big.W2.std()) - 0.5) < 0.05)],
+            "scale": [
+                bool(abs(float(big.W1.std()) - 0.5) < 0.05),
+                bool(abs(float(big.W2.std()) - 0.5) < 0.05),
+            ],
             "zero biases": [bool(torch.all(big.b1 == 0)), bool(torch.all(big.b2 == 0))],
         }
 
@@ -61,17 +72,26 @@ def mlp_scratch_cases(MLPScratch):
 @probe("symmetry")
 def symmetry_reading(symmetry, answer_symmetry):
     from d2lgrade.inside.probekit import attempt
+
     return {"answer": attempt(symmetry.choice, answer_symmetry)}
 
 
 @probe("make_mlp")
 def make_mlp_cases(make_mlp):
     import torch
+
     from d2lgrade.inside.probekit import attempt
 
     def structure(sizes):
-        return [[type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None),
-                 getattr(m, "bias", None) is not None] for m in make_mlp(sizes)]
+        return [
+            [
+                type(m).__name__,
+                getattr(m, "in_features", None),
+                getattr(m, "out_features", None),
+                getattr(m, "bias", None) is not None,
+            ]
+            for m in make_mlp(sizes)
+        ]
 
     def forward():
         torch.manual_seed(5204)
@@ -89,8 +109,12 @@ def make_mlp_cases(make_mlp):
 @probe("count_parameters")
 def count_parameters_cases(count_parameters):
     from torch import nn
+
     from d2lgrade.inside.probekit import attempt
-    deep = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3))
+
+    deep = nn.Sequential(
+        nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3)
+    )
     shared = nn.Linear(3, 3)
     tied = nn.Sequential(shared, nn.Tanh(), shared, nn.Linear(3, 1))
     frozen = nn.Sequential(nn.Linear(10, 4, bias=False), nn.ReLU(), nn.Linear(4, 2))
@@ -109,6 +133,7 @@ def count_parameters_cases(count_parameters):
 @probe("init_scale", rtol=0.02, atol=0.0)
 def init_scale_number(answer_init_scale):
     from d2lgrade.inside.probekit import attempt
+
     return {"factor": attempt(float, answer_init_scale)}
 
 
@@ -132,54 +157,78 @@ def width_accuracies(width_results):
 @probe("width")
 def width_figure_layout(width_figure):
     from d2lgrade.inside.probekit import figure_summary
+
     summary = figure_summary(width_figure)
     if "axes" not in summary:
         return {"figure": summary}
-    return {"figure: number of axes": summary["axes"], "figure: points per line": summary["lines"],
-            "figure: axis labels": summary["labelled"]}
+    return {
+        "figure: number of axes": summary["axes"],
+        "figure: points per line": summary["lines"],
+        "figure: axis labels": summary["labelled"],
+    }
 
 
-_INIT = ("    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma=0.01):\n"
-         "        super().__init__()\n        self.save_hyperparameters()\n"
-         "        self.W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)\n"
-         "        self.b1 = nn.Parameter(torch.zeros(num_hiddens))\n"
-         "        self.W2 = nn.Parameter(torch.randn(num_hiddens, num_outputs) * sigma)\n"
-         "        self.b2 = nn.Parameter(torch.zeros(num_outputs))\n\n")
+_INIT = (
+    "    def __init__(self, num_inputs, num_outputs, num_hiddens, lr, sigma=0.01):\n"
+    "        super().__init__()\n        self.save_hyperparameters()\n"
+    "        self.W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)\n"
+    "        self.b1 = nn.Parameter(torch.zeros(num_hiddens))\n"
+    "        self.W2 = nn.Parameter(torch.randn(num_hiddens, num_outputs) * sigma)\n"
+    "        self.b2 = nn.Parameter(torch.zeros(num_outputs))\n\n"
+)
 
 
 def _scratch_example(forward: str) -> str:
-    return ("class MLPScratch(d2l.Classifier):\n" + _INIT + "    def forward(self, X):\n"
-            "        X = X.reshape(-1, self.num_inputs)\n" + forward)
+    return (
+        "class MLPScratch(d2l.Classifier):\n" + _INIT + "    def forward(self, X):\n"
+        "        X = X.reshape(-1, self.num_inputs)\n" + forward
+    )
 
 
 RULE_EXAMPLES = {
     "mlp_scratch": {
         "breaks": {
-            "F.linear": _scratch_example("        H = torch.relu(F.linear(X, self.W1.T, self.b1))\n"
-                                 "        return F.linear(H, self.W2.T, self.b2)"),
+            "F.linear": _scratch_example(
+                "        H = torch.relu(F.linear(X, self.W1.T, self.b1))\n"
+                "        return F.linear(H, self.W2.T, self.b2)"
+            ),
             "from-import under another name": (
                 "from torch.nn.functional import linear as affine",
-                _scratch_example("        H = torch.relu(affine(X, self.W1.T, self.b1))\n"
-                         "        return affine(H, self.W2.T, self.b2)")),
+                _scratch_example(
+                    "        H = torch.relu(affine(X, self.W1.T, self.b1))\n"
+                    "        return affine(H, self.W2.T, self.b2)"
+                ),
+            ),
             "alias in another cell": (
                 "layer_op = nn.functional.linear",
-                _scratch_example("        H = torch.relu(layer_op(X, self.W1.T, self.b1))\n"
-                         "        return H @ self.W2 + self.b2")),
+                _scratch_example(
+                    "        H = torch.relu(layer_op(X, self.W1.T, self.b1))\n"
+                    "        return H @ self.W2 + self.b2"
+                ),
+            ),
             "helper in another cell": (
                 "def dense(X, W, b):\n    return F.linear(X, W.T, b)",
-                _scratch_example("        return dense(torch.relu(dense(X, self.W1, self.b1)), self.W2, self.b2)")),
+                _scratch_example(
+                    "        return dense(torch.relu(dense(X, self.W1, self.b1)), self.W2, self.b2)"
+                ),
+            ),
             "name built at run time": _scratch_example(
                 "        dense = getattr(F, 'lin' + 'ear')\n"
-                "        return dense(torch.relu(dense(X, self.W1.T, self.b1)), self.W2.T, self.b2)"),
+                "        return dense(torch.relu(dense(X, self.W1.T, self.b1)), self.W2.T, self.b2)"
+            ),
         },
         "keeps": {
             "torch.addmm and matmul": _scratch_example(
                 "        # not F.linear or nn.Linear: the products are written out\n"
                 "        H = torch.relu(torch.addmm(self.b1, X, self.W1))\n"
-                "        return torch.matmul(H, self.W2) + self.b2"),
+                "        return torch.matmul(H, self.W2) + self.b2"
+            ),
             "helper in another cell": (
                 "def affine_map(X, W, b):\n    return X @ W + b",
-                _scratch_example("        return affine_map(torch.relu(affine_map(X, self.W1, self.b1)), self.W2, self.b2)")),
+                _scratch_example(
+                    "        return affine_map(torch.relu(affine_map(X, self.W1, self.b1)), self.W2, self.b2)"
+                ),
+            ),
         },
     },
 }

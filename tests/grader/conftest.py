@@ -1,4 +1,5 @@
 """Grader tests: make the toy course importable from every sub-folder."""
+
 from __future__ import annotations
 
 import sys

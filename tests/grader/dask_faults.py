@@ -5,6 +5,7 @@ Dask workers import it by name (the tests put this folder on their PYTHONPATH).
 students kill it the first time only (a marker file under ``$D2L_TEST_FAULT_DIR``
 remembers), so their retry on another worker must succeed.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,9 @@ from d2lgrade.config import Limits
 from d2lgrade.scaleout import grade_on_worker
 
 
-def grade_or_die(student: str, data: bytes, assignment: Assignment, expected: list[Any],
-                 limits: Limits) -> dict[str, Any]:
+def grade_or_die(
+    student: str, data: bytes, assignment: Assignment, expected: list[Any], limits: Limits
+) -> dict[str, Any]:
     marker = Path(os.environ["D2L_TEST_FAULT_DIR"]) / student
     if student.startswith("poison") or (student.startswith("dies_once") and not marker.exists()):
         marker.touch()

@@ -1,4 +1,5 @@
 """Finding a class's submissions in both layouts."""
+
 from __future__ import annotations
 
 import pytest

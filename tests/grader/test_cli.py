@@ -1,12 +1,13 @@
 """``d2l-grade`` end to end on the toy course: both layouts, reports, progress, caching."""
+
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
 import nbformat
-
 import toy_course as toy
+
 from d2lgrade.cli import main
 
 
@@ -22,13 +23,20 @@ def test_grade_nbgrader_layout_writes_reports_and_caches(tmp_path, capsys):
     _submit(submitted / "bob" / "toy", toy.solved("double"))
     (submitted / "cyd" / "toy").mkdir(parents=True)  # handed in nothing
     out = tmp_path / "grades"
-    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "2"]) == 0
+    assert (
+        main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "2"])
+        == 0
+    )
     first = capsys.readouterr().err
     assert "[3/3]" in first and "running the reference solution of toy" in first
 
     rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["ann"]["total"] == str(toy.FULL) and rows["ann"]["sandbox"] == "bubblewrap"
-    assert rows["bob"]["toy:double"] == "2" and rows["bob"]["toy:softmax"] == "0" and rows["bob"]["total"] == "2"
+    assert (
+        rows["bob"]["toy:double"] == "2"
+        and rows["bob"]["toy:softmax"] == "0"
+        and rows["bob"]["total"] == "2"
+    )
     assert rows["cyd"]["total"] == "0" and "no notebook submitted" in rows["cyd"]["notes"]
     feedback = (out / "feedback" / "bob.html").read_text()
     assert "NotImplementedError" in feedback and "double_on_other_inputs" not in feedback
@@ -59,7 +67,12 @@ def test_grade_flat_folder_needs_an_assignment(tmp_path, capsys):
     assert main(["--course", str(course), "grade", str(flat)]) == 2
     assert "name exactly one assignment" in capsys.readouterr().err
     out = tmp_path / "grades"
-    assert main(["--course", str(course), "grade", str(flat), "-a", "toy", "-o", str(out), "--no-cache"]) == 0
+    assert (
+        main(
+            ["--course", str(course), "grade", str(flat), "-a", "toy", "-o", str(out), "--no-cache"]
+        )
+        == 0
+    )
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert rows[0]["student"] == "dee" and rows[0]["total"] == "0"
     assert not (out / ".cache").exists()
@@ -69,7 +82,10 @@ def test_user_errors_are_one_line_with_exit_status_2(tmp_path, capsys):
     course = toy.write_course(tmp_path / "course")
     cases = [
         (["--course", str(course), "grade", str(tmp_path / "nowhere")], "does not exist"),
-        (["--course", str(course), "grade", str(course), "--jobs", "0"], "--jobs must be at least 1"),
+        (
+            ["--course", str(course), "grade", str(course), "--jobs", "0"],
+            "--jobs must be at least 1",
+        ),
         (["--course", str(tmp_path / "no-course"), "selfcheck", "toy"], "no reference notebook"),
     ]
     for argv, message in cases:
@@ -111,12 +127,16 @@ def test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases(tmp_pa
     course = toy.write_course(tmp_path / "course")
     naive = toy.solved("double", "softmax", "norm")
     # Right on the visible example, but exp(1000) overflows on hidden large logits.
-    toy.answer_cell(naive, "softmax").source = ("def softmax(X):\n    E = torch.exp(X)\n"
-                                                "    return E / E.sum(dim=1, keepdim=True)")
+    toy.answer_cell(
+        naive, "softmax"
+    ).source = "def softmax(X):\n    E = torch.exp(X)\n    return E / E.sum(dim=1, keepdim=True)"
     submitted = tmp_path / "submitted"
     _submit(submitted / "eve" / "toy", naive)
     out = tmp_path / "grades"
-    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "1"]) == 0
+    assert (
+        main(["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "1"])
+        == 0
+    )
     rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["eve"]["toy:softmax"] == "0" and rows["eve"]["toy:double"] == "2"
     feedback = (out / "feedback" / "eve.html").read_text()

@@ -1,4 +1,5 @@
 """The wire format: jobs round-trip, lines decode with one cap, event order is enforced."""
+
 from __future__ import annotations
 
 import json
@@ -7,15 +8,20 @@ from d2lgrade.protocol import Job, LineDecoder, ProbeJob, RunRecord, encode
 
 
 def test_a_job_survives_the_trip_through_json():
-    job = Job(["x = 1"], [ProbeJob("t", "p", ["x"], "def p(x):\n    return x", 3.0)], {"cell_seconds": 5.0},
-              "7", 61007)
+    job = Job(
+        ["x = 1"],
+        [ProbeJob("t", "p", ["x"], "def p(x):\n    return x", 3.0)],
+        {"cell_seconds": 5.0},
+        "7",
+        61007,
+    )
     assert Job.from_json(job.to_json()) == job
 
 
 def test_the_decoder_splits_lines_across_chunks_and_drops_what_is_not_an_object():
     decoder = LineDecoder()
     stream = encode({"event": "start"}) + b"garbage\n[1, 2]\n" + encode({"event": "end"})
-    messages = [m for i in range(0, len(stream), 5) for m in decoder.feed(stream[i:i + 5])]
+    messages = [m for i in range(0, len(stream), 5) for m in decoder.feed(stream[i : i + 5])]
     assert messages == [{"event": "start"}, {"event": "end"}]
     assert decoder.feed(b'{"tail": 1}') == [] and decoder.finish() == [{"tail": 1}]
 
@@ -28,10 +34,15 @@ def test_the_decoder_stops_keeping_at_its_limit_but_keeps_reading():
 
 
 def _events(n_cells: int, n_probes: int) -> list[dict]:
-    return ([{"event": "start"}]
-            + [{"event": "cell", "index": i, "ok": True, "error": None, "seconds": 0.1} for i in range(n_cells)]
-            + [{"event": "probe", "index": i, "ok": True, "value": i} for i in range(n_probes)]
-            + [{"event": "end"}])
+    return (
+        [{"event": "start"}]
+        + [
+            {"event": "cell", "index": i, "ok": True, "error": None, "seconds": 0.1}
+            for i in range(n_cells)
+        ]
+        + [{"event": "probe", "index": i, "ok": True, "value": i} for i in range(n_probes)]
+        + [{"event": "end"}]
+    )
 
 
 def test_a_run_in_order_is_accepted_whole():

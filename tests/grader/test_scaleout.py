@@ -4,14 +4,15 @@ The gradebook must equal the local run's byte for byte; the cache still skips
 unchanged notebooks; a worker that dies mid-batch loses nothing, and a notebook
 that kills workers twice is reported, not retried forever.
 """
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.report import write_gradebook, write_summary
@@ -34,12 +35,19 @@ def class_of_notebooks(folder: Path) -> list[Submission]:
     toy.answer_cell(notebooks["infinite_loop"], "softmax").source = "while True:\n    pass"
     toy.answer_cell(notebooks["reads_hidden_checks"], "norm").source = (
         "import glob\nleak = glob.glob('/**/hidden_checks.py', recursive=True)\n"
-        "def norm(v):\n    return len(leak)")
+        "def norm(v):\n    return len(leak)"
+    )
     toy.answer_cell(notebooks["forges_events"], "double").source = (
         "import os, json\nfor fd in range(3, 30):\n    try:\n"
         "        os.write(fd, (json.dumps({'event': 'end'}) + '\\n').encode())\n"
-        "    except OSError:\n        pass\ndef double(x):\n    return 2 * x")
-    kinds = [toy.reference_notebook(), toy.solved("double"), toy.solved("softmax", "norm"), toy.student_notebook()]
+        "    except OSError:\n        pass\ndef double(x):\n    return 2 * x"
+    )
+    kinds = [
+        toy.reference_notebook(),
+        toy.solved("double"),
+        toy.solved("softmax", "norm"),
+        toy.student_notebook(),
+    ]
     for i in range(21):
         notebooks[f"student_{i:02d}"] = kinds[i % len(kinds)]
     folder.mkdir(parents=True, exist_ok=True)
@@ -53,17 +61,28 @@ def class_of_notebooks(folder: Path) -> list[Submission]:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     fault_dir = tmp_path_factory.mktemp("faults")
-    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
-           "D2L_TEST_FAULT_DIR": str(fault_dir)}
+    env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+        "D2L_TEST_FAULT_DIR": str(fault_dir),
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # inherited by the worker processes
     # One task per worker thread at a time, and a notebook that kills a second worker fails.
-    settings = {"distributed.scheduler.allowed-failures": 1,
-                "distributed.scheduler.worker-saturation": 1.0}
+    settings = {
+        "distributed.scheduler.allowed-failures": 1,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
     try:
-        with dask.config.set(settings), distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=40) as local_cluster:
+        with (
+            dask.config.set(settings),
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            ) as local_cluster,
+        ):
             yield local_cluster
     finally:
         for key, value in old.items():
@@ -84,15 +103,25 @@ def reports(results, assignments, folder: Path) -> tuple[bytes, bytes]:
     return (folder / "gradebook.csv").read_bytes(), (folder / "summary.csv").read_bytes()
 
 
-def test_the_cluster_grades_a_class_exactly_as_a_local_run_and_reuses_the_cache(cluster, course, tmp_path):
+def test_the_cluster_grades_a_class_exactly_as_a_local_run_and_reuses_the_cache(
+    cluster, course, tmp_path
+):
     submissions = class_of_notebooks(tmp_path / "submitted")
     assert len(submissions) >= 20
-    local, assignments = grade_class(submissions, course / "solutions", CONFIG, progress=lambda _: None)
+    local, assignments = grade_class(
+        submissions, course / "solutions", CONFIG, progress=lambda _: None
+    )
     lines: list[str] = []
-    on_dask, _ = grade_class(submissions, course / "solutions",
-                             GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
-                             progress=lines.append, engine=dask_engine(cluster.scheduler_address))
-    assert reports(local, assignments, tmp_path / "local") == reports(on_dask, assignments, tmp_path / "dask")
+    on_dask, _ = grade_class(
+        submissions,
+        course / "solutions",
+        GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
+        progress=lines.append,
+        engine=dask_engine(cluster.scheduler_address),
+    )
+    assert reports(local, assignments, tmp_path / "local") == reports(
+        on_dask, assignments, tmp_path / "dask"
+    )
     by_student = {r.student: r for r in on_dask}
     assert by_student["student_00"].total == toy.FULL and by_student["student_03"].total == 0
     assert by_student["forges_events"].total == 0 and by_student["infinite_loop"].total == 3
@@ -100,26 +129,40 @@ def test_the_cluster_grades_a_class_exactly_as_a_local_run_and_reuses_the_cache(
     assert not any("(cached)" in line for line in lines)
 
     again: list[str] = []
-    grade_class(submissions, course / "solutions",
-                GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
-                progress=again.append, engine=dask_engine(cluster.scheduler_address))
+    grade_class(
+        submissions,
+        course / "solutions",
+        GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
+        progress=again.append,
+        engine=dask_engine(cluster.scheduler_address),
+    )
     graded = [line for line in again if line.startswith("[")]
     assert len(graded) == len(submissions) and all("(cached)" in line for line in graded)
 
 
-def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(cluster, course, tmp_path):
+def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(
+    cluster, course, tmp_path
+):
     from dask_faults import grade_or_die
 
     submissions = class_of_notebooks(tmp_path / "submitted")[:8]
-    extra = {"dies_once_a": toy.reference_notebook(), "dies_once_b": toy.solved("double"),
-             "poison_x": toy.reference_notebook()}
+    extra = {
+        "dies_once_a": toy.reference_notebook(),
+        "dies_once_b": toy.solved("double"),
+        "poison_x": toy.reference_notebook(),
+    }
     for name, notebook in extra.items():
         path = tmp_path / "submitted" / f"{name}.ipynb"
         path.write_bytes(toy.to_bytes(notebook))
         submissions.append(Submission(name, "toy", path))
-    local, assignments = grade_class(submissions, course / "solutions", CONFIG, progress=lambda _: None)
-    on_dask, _ = grade_class(submissions, course / "solutions", CONFIG, progress=lambda _: None,
-                             engine=dask_engine(cluster.scheduler_address, worker_grade=grade_or_die))
+    local, _ = grade_class(submissions, course / "solutions", CONFIG, progress=lambda _: None)
+    on_dask, _ = grade_class(
+        submissions,
+        course / "solutions",
+        CONFIG,
+        progress=lambda _: None,
+        engine=dask_engine(cluster.scheduler_address, worker_grade=grade_or_die),
+    )
     expected = {r.student: r for r in local}
     got = {r.student: r for r in on_dask}
     assert set(got) == set(expected)

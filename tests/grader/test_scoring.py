@@ -1,4 +1,5 @@
 """Comparison of plain values by kind of difference, case groups, rules and partial credit."""
+
 from __future__ import annotations
 
 import torch
@@ -19,7 +20,10 @@ def test_difference_names_the_kind_of_the_first_difference():
     assert difference(to_plain(torch.tensor([1.0, 2.0], dtype=torch.float64)), a) == "dtype"
     assert difference(True, True) is None and difference(1, True) == "type"
     assert difference([1, 2], [1, 2, 3]) == "length"
-    assert difference({"a": 1.0}, {"a": 1.0 + 1e-9}) is None and difference({"b": 1}, {"a": 1}) == "keys"
+    assert (
+        difference({"a": 1.0}, {"a": 1.0 + 1e-9}) is None
+        and difference({"b": 1}, {"a": 1}) == "keys"
+    )
     assert difference(float("nan"), float("nan")) is None
     assert difference("x", 1.0) == "type"
 

@@ -1,4 +1,5 @@
 """The static half of rule checking: names resolved through imports, aliases and helpers."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,68 +12,98 @@ SETUP = "import torch\nimport torch.nn.functional as F\nfrom torch import nn"
 
 def refs(*cells: str, answer: int = -1, roots: set[str] = frozenset()) -> dict[str, int]:
     sources = [SETUP, *cells]
-    return dict(scan_answer(sources, [len(sources) + answer if answer < 0 else answer], roots).references)
+    return dict(
+        scan_answer(sources, [len(sources) + answer if answer < 0 else answer], roots).references
+    )
 
 
-@pytest.mark.parametrize("answer", [
-    "def softmax(X):\n    return torch.softmax(X, dim=1)",
-    "def softmax(X):\n    return F.softmax(X, dim=1)",
-    "def softmax(X):\n    return torch.nn.functional.softmax(X, 1)",
-    "def softmax(X):\n    return X.softmax(1)",
-    "def softmax(X):\n    return nn.Softmax(dim=1)(X)",
-    "from torch import softmax as s\ndef softmax(X):\n    return s(X, 1)",
-    "import torch.nn.functional as G\ndef softmax(X):\n    return G.log_softmax(X, 1).exp()",
-    "sm = getattr(torch, 'softmax')\ndef softmax(X):\n    return sm(X, 1)",
-    "def softmax(X):\n    f = F\n    return f.softmax(X, 1)",
-    "def softmax(X):\n    return torch.special.softmax(X, 1)",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "def softmax(X):\n    return torch.softmax(X, dim=1)",
+        "def softmax(X):\n    return F.softmax(X, dim=1)",
+        "def softmax(X):\n    return torch.nn.functional.softmax(X, 1)",
+        "def softmax(X):\n    return X.softmax(1)",
+        "def softmax(X):\n    return nn.Softmax(dim=1)(X)",
+        "from torch import softmax as s\ndef softmax(X):\n    return s(X, 1)",
+        "import torch.nn.functional as G\ndef softmax(X):\n    return G.log_softmax(X, 1).exp()",
+        "sm = getattr(torch, 'softmax')\ndef softmax(X):\n    return sm(X, 1)",
+        "def softmax(X):\n    f = F\n    return f.softmax(X, 1)",
+        "def softmax(X):\n    return torch.special.softmax(X, 1)",
+    ],
+)
 def test_every_way_of_naming_softmax_is_seen(answer):
     assert Forbid(*SOFTMAX).static_violation(refs(answer), 0), answer
 
 
 def test_an_alias_made_in_another_cell_and_a_helper_defined_elsewhere_are_followed():
     alias_cell = "my_sm = torch.softmax"
-    assert Forbid(*SOFTMAX).static_violation(refs(alias_cell, "def softmax(X):\n    return my_sm(X, 1)"), 0)
+    assert Forbid(*SOFTMAX).static_violation(
+        refs(alias_cell, "def softmax(X):\n    return my_sm(X, 1)"), 0
+    )
     helper_cell = "def helper(X):\n    return F.softmax(X, dim=1)"
-    assert Forbid(*SOFTMAX).static_violation(refs(helper_cell, "def softmax(X):\n    return helper(X)"), 0)
-    chain = ("def inner(X):\n    return X.log_softmax(1)", "def outer(X):\n    return inner(X).exp()",
-             "def softmax(X):\n    return outer(X)")
+    assert Forbid(*SOFTMAX).static_violation(
+        refs(helper_cell, "def softmax(X):\n    return helper(X)"), 0
+    )
+    chain = (
+        "def inner(X):\n    return X.log_softmax(1)",
+        "def outer(X):\n    return inner(X).exp()",
+        "def softmax(X):\n    return outer(X)",
+    )
     assert Forbid(*SOFTMAX).static_violation(refs(*chain), 0)
 
 
 def test_a_definition_outside_the_answer_cell_is_scanned_when_the_probes_call_it():
-    moved = ["# YOUR CODE HERE\nraise NotImplementedError()", "def softmax(X):\n    return torch.softmax(X, 1)"]
+    moved = [
+        "# YOUR CODE HERE\nraise NotImplementedError()",
+        "def softmax(X):\n    return torch.softmax(X, 1)",
+    ]
     sources = [SETUP, *moved]
     scan = scan_answer(sources, [1], roots={"softmax"}, student_cells=[1, 2])
     assert Forbid(*SOFTMAX).static_violation(dict(scan.references), scan.loops)
 
 
 def test_comments_strings_and_own_names_are_not_uses():
-    answer = ("def softmax(X):\n    # not torch.softmax: exp over the row sum\n"
-              "    note = 'torch.softmax would be shorter'\n    softmax_sum = torch.exp(X).sum(1, keepdim=True)\n"
-              "    return torch.exp(X) / softmax_sum")
+    answer = (
+        "def softmax(X):\n    # not torch.softmax: exp over the row sum\n"
+        "    note = 'torch.softmax would be shorter'\n"
+        "    softmax_sum = torch.exp(X).sum(1, keepdim=True)\n"
+        "    return torch.exp(X) / softmax_sum"
+    )
     assert Forbid(*SOFTMAX).static_violation(refs(answer), 0) is None
 
 
 def test_a_method_of_the_notebooks_own_class_is_not_taken_for_a_tensor_method():
-    answer = ("class Model:\n    def softmax(self, X):\n        E = torch.exp(X)\n        return E / E.sum(1, keepdim=True)\n"
-              "    def forward(self, X):\n        return self.softmax(X)")
+    answer = (
+        "class Model:\n    def softmax(self, X):\n"
+        "        E = torch.exp(X)\n        return E / E.sum(1, keepdim=True)\n"
+        "    def forward(self, X):\n        return self.softmax(X)"
+    )
     assert Forbid(*SOFTMAX).static_violation(refs(answer), 0) is None
 
 
 def test_matrix_products_operators_and_loops():
     assert Forbid(*MATRIX_PRODUCT).static_violation(refs("def f(A, B):\n    return A @ B"), 0)
-    assert Forbid(*MATRIX_PRODUCT).static_violation(refs("def f(A, B):\n    return F.linear(A, B.T)"), 0)
-    assert Forbid(*MATRIX_PRODUCT).static_violation(refs("def f(A, B):\n    return (A[:, :, None] * B).sum(1)"), 0) is None
+    assert Forbid(*MATRIX_PRODUCT).static_violation(
+        refs("def f(A, B):\n    return F.linear(A, B.T)"), 0
+    )
+    assert (
+        Forbid(*MATRIX_PRODUCT).static_violation(
+            refs("def f(A, B):\n    return (A[:, :, None] * B).sum(1)"), 0
+        )
+        is None
+    )
     scan = scan_answer([SETUP, "def f(X):\n    return torch.stack([r / r.sum() for r in X])"], [1])
     assert NoLoops().static_violation(dict(scan.references), scan.loops)
 
 
 def test_autograd_uses_are_seen():
-    for answer in ("def g(f, x):\n    x = x.requires_grad_()\n    f(x).backward()\n    return x.grad",
-                   "def g(f, x):\n    return torch.autograd.grad(f(x), x)[0]",
-                   "from torch.func import grad\ndef g(f, x):\n    return grad(f)(x)",
-                   "def g(f, x):\n    with torch.enable_grad():\n        return f(x)"):
+    for answer in (
+        "def g(f, x):\n    x = x.requires_grad_()\n    f(x).backward()\n    return x.grad",
+        "def g(f, x):\n    return torch.autograd.grad(f(x), x)[0]",
+        "from torch.func import grad\ndef g(f, x):\n    return grad(f)(x)",
+        "def g(f, x):\n    with torch.enable_grad():\n        return f(x)",
+    ):
         assert NoAutograd().static_violation(refs(answer), 0), answer
 
 
@@ -89,7 +120,10 @@ def test_unparsable_answers_are_reported_not_raised():
 
 def test_the_courses_own_code_is_not_the_answers():
     course_cell = "class Demo:\n    def __init__(self):\n        self.layer = torch.nn.Linear(2, 2)"
-    answer = "class Model(Demo):\n    def __init__(self):\n        super().__init__()\n        self.w = torch.zeros(2)"
+    answer = (
+        "class Model(Demo):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.w = torch.zeros(2)"
+    )
     sources = [SETUP, course_cell, answer]
     scan = scan_answer(sources, [2], student_cells=[2])
     assert Forbid("torch.nn.Linear").static_violation(dict(scan.references), 0) is None

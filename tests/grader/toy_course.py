@@ -4,6 +4,7 @@ Three tasks: ``double`` (2 points), ``softmax`` (3 points) and ``norm`` (1 point
 each with a visible check cell and hidden probes. Tests derive hostile and broken
 submissions from the reference notebook with the helpers below.
 """
+
 from __future__ import annotations
 
 import copy
@@ -38,7 +39,7 @@ TESTS = {
         print("softmax passed")"""),
     "norm": 'check_close(norm(torch.tensor([3.0, 4.0])), 5.0, "norm([3, 4])")\nprint("norm passed")',
 }
-HIDDEN = textwrap.dedent('''\
+HIDDEN = textwrap.dedent("""\
     from d2lgrade import probe, rules
     from d2lgrade.rules import SOFTMAX, Forbid, NoLoops
 
@@ -104,12 +105,20 @@ HIDDEN = textwrap.dedent('''\
             "keeps": {"dot product": "def norm(v):\\n    return torch.sqrt(torch.dot(v, v))"},
         },
     }
-    ''')
+    """)
 
 
-def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict[str, Any]:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+def _meta(
+    grade_id: str, *, grade=False, solution=False, locked=False, points=None
+) -> dict[str, Any]:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -120,14 +129,26 @@ def reference_notebook() -> nbformat.NotebookNode:
         nbformat.v4.new_markdown_cell("# Toy exercises", metadata=_meta("intro", locked=True)),
         nbformat.v4.new_code_cell(
             "import torch\nfrom d2lutils.checks import check_close, check_equal",
-            metadata=_meta("setup", locked=True)),
+            metadata=_meta("setup", locked=True),
+        ),
     ]
     for task, points in POINTS.items():
-        cells.append(nbformat.v4.new_code_cell(SOLUTIONS[task], metadata=_meta(f"{task}_answer", solution=True)))
-        cells.append(nbformat.v4.new_code_cell(
-            TESTS[task], metadata=_meta(task, grade=True, locked=True, points=points)))
+        cells.append(
+            nbformat.v4.new_code_cell(
+                SOLUTIONS[task], metadata=_meta(f"{task}_answer", solution=True)
+            )
+        )
+        cells.append(
+            nbformat.v4.new_code_cell(
+                TESTS[task], metadata=_meta(task, grade=True, locked=True, points=points)
+            )
+        )
     notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.metadata["d2lcourse"] = {"assignment": ASSIGNMENT}
     return notebook
 

@@ -4,6 +4,7 @@ A letter that names the right choice in one student's order names another choice
 another student's: the same notebook earns the task under the first id and not under
 the second, graded end to end in the sandbox.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ from d2lutils import quiz
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
 RIGHT = "picked = base[base > 2]; picked[:] = 0"
-CHOICES = ["row = base[1]; row[0] = 100", "part = base[:, 1:]; part += 1", RIGHT,
-           "flat = base.reshape(-1); flat[0] = 7", "base[base > 2] = 0"]
+CHOICES = [
+    "row = base[1]; row[0] = 100",
+    "part = base[:, 1:]; part += 1",
+    RIGHT,
+    "flat = base.reshape(-1); flat[0] = 7",
+    "base[base > 2] = 0",
+]
 
 
 def letter_of(student: str, monkeypatch: pytest.MonkeyPatch) -> str:
@@ -30,10 +36,12 @@ def letter_of(student: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_a_letter_is_graded_in_the_submitters_order(tmp_path, monkeypatch):
     reference = json.loads((REPO / "solutions" / "ex2_1" / "ex2_1.ipynb").read_text())
-    question = next(c for c in reference["cells"]
-                    if nbgrader_meta(c).get("grade_id") == "view_or_copy_question")
-    assert all(choice in "".join(question["source"]) for choice in CHOICES), \
+    question = next(
+        c for c in reference["cells"] if nbgrader_meta(c).get("grade_id") == "view_or_copy_question"
+    )
+    assert all(choice in "".join(question["source"]) for choice in CHOICES), (
         "the question's choices changed: update CHOICES"
+    )
     students = [f"student{i}" for i in range(40)]
     ann = students[0]
     bo = next(s for s in students[1:] if letter_of(s, monkeypatch) != letter_of(ann, monkeypatch))
@@ -45,8 +53,12 @@ def test_a_letter_is_graded_in_the_submitters_order(tmp_path, monkeypatch):
     path = tmp_path / "shared_answer.ipynb"
     path.write_text(json.dumps(reference))
     config = GradingConfig(limits=Limits(notebook_seconds=180), jobs=2, data_dir=SAMPLE)
-    results, _ = grade_class([Submission(ann, "ex2_1", path), Submission(bo, "ex2_1", path)],
-                             REPO / "solutions", config, progress=lambda _: None)
+    results, _ = grade_class(
+        [Submission(ann, "ex2_1", path), Submission(bo, "ex2_1", path)],
+        REPO / "solutions",
+        config,
+        progress=lambda _: None,
+    )
     by_student = {r.student: r.tasks["view_or_copy"] for r in results}
     assert by_student[ann].passed, by_student[ann].message
     assert not by_student[bo].passed and "'answer' (value)" in by_student[bo].message

@@ -3,6 +3,7 @@
 Instructor only (needs solutions/). Each test cell's metadata names its task's kind,
 ``"d2lcourse": {"kind": "implement" | "concept" | "debug" | "experiment" | "gradient-check"}``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -72,7 +73,9 @@ def defined_by_answer(assignment_id: str, task: str) -> set[str]:
     names = set()
     for cell in reference(assignment_id)["cells"]:
         if str(nbgrader_meta(cell).get("grade_id", "")).startswith(f"{task}_answer"):
-            source = "\n".join(line for line in cell_source(cell).splitlines() if not line.lstrip().startswith("%"))
+            source = "\n".join(
+                line for line in cell_source(cell).splitlines() if not line.lstrip().startswith("%")
+            )
             for node in ast.parse(source).body:
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                     names.add(node.name)
@@ -97,7 +100,9 @@ def test_probes_take_only_names_their_task_asks_for():
         for probe in assignment.probes:
             allowed = defined_by_answer(assignment_id, probe.task) | locked_names(assignment_id)
             stray = set(probe.params) - allowed
-            assert not stray, f"{assignment_id} probe {probe.name} reads {stray}, which its task does not ask for"
+            assert not stray, (
+                f"{assignment_id} probe {probe.name} reads {stray}, which its task does not ask for"
+            )
 
 
 def locked_names(assignment_id: str) -> set[str]:
@@ -107,7 +112,13 @@ def locked_names(assignment_id: str) -> set[str]:
         meta = nbgrader_meta(cell)
         if cell["cell_type"] == "code" and meta.get("locked") and not meta.get("grade"):
             try:
-                tree = ast.parse("\n".join(l for l in cell_source(cell).splitlines() if not l.lstrip().startswith(("%", "!"))))
+                tree = ast.parse(
+                    "\n".join(
+                        l
+                        for l in cell_source(cell).splitlines()
+                        if not l.lstrip().startswith(("%", "!"))
+                    )
+                )
             except SyntaxError:
                 continue
             for node in tree.body:
@@ -124,7 +135,9 @@ def _normalised(line: str) -> str:
 
 def test_no_solution_line_appears_outside_its_answer_cell():
     for assignment_id in ASSIGNMENTS:
-        student = json.loads((REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb").read_text())
+        student = json.loads(
+            (REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb").read_text()
+        )
         for cell in reference(assignment_id)["cells"]:
             grade_id = str(nbgrader_meta(cell).get("grade_id", ""))
             source = cell_source(cell)
@@ -137,7 +150,10 @@ def test_no_solution_line_appears_outside_its_answer_cell():
                     continue
                 text = _normalised(cell_source(other))
                 leaked = [s for s in secret if s in text]
-                assert not leaked, f"{assignment_id}: {leaked[:3]} of {grade_id} appear elsewhere in the student notebook"
+                assert not leaked, (
+                    f"{assignment_id}: {leaked[:3]} of {grade_id} appear elsewhere "
+                    "in the student notebook"
+                )
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +164,11 @@ def rule_outcomes():
 
 def test_every_rule_example_behaves_as_declared(rule_outcomes):
     bad = [o for o in rule_outcomes if not o.ok]
-    assert not bad, "\n".join(f"{o.assignment} {o.task} {'breaks' if o.breaks else 'keeps'} {o.label}: "
-                              f"{o.points:g}/{o.max_points:g} {o.message}" for o in bad)
+    assert not bad, "\n".join(
+        f"{o.assignment} {o.task} {'breaks' if o.breaks else 'keeps'} {o.label}: "
+        f"{o.points:g}/{o.max_points:g} {o.message}"
+        for o in bad
+    )
 
 
 def test_every_rule_has_a_breaking_example_and_every_ruled_task_a_compliant_one(rule_outcomes):
@@ -157,11 +176,17 @@ def test_every_rule_has_a_breaking_example_and_every_ruled_task_a_compliant_one(
         assignment = load_assignment(SOLUTIONS, assignment_id)
         examples = rule_examples(SOLUTIONS / assignment_id / "hidden_checks.py")
         for task, task_rules in assignment.rules.items():
-            assert examples.get(task, {}).get("keeps"), f"{assignment_id} {task}: no compliant example"
-            messages = [o.message for o in rule_outcomes
-                        if o.assignment == assignment_id and o.task == task and o.breaks]
+            assert examples.get(task, {}).get("keeps"), (
+                f"{assignment_id} {task}: no compliant example"
+            )
+            messages = [
+                o.message
+                for o in rule_outcomes
+                if o.assignment == assignment_id and o.task == task and o.breaks
+            ]
             for rule in task_rules:
                 if rule is NoTampering:
                     continue
-                assert any(rule.describe() in m for m in messages), \
+                assert any(rule.describe() in m for m in messages), (
                     f"{assignment_id} {task}: no breaking example caught by '{rule.describe()}'"
+                )

@@ -4,6 +4,7 @@ One batch grades, for every assignment, the reference notebook (full marks), the
 untouched student notebook (0, in bounded time) and a reference with its last task
 left unsolved (exactly that task's points missing).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,22 @@ from d2lgrade.course_tools.leaks import MARKERS, hidden_check_secrets, leaks_in,
 from d2lgrade.notebook import cell_source, nbgrader_meta
 
 REPO = Path(__file__).resolve().parents[2]
-ASSIGNMENTS = ["ex2_1", "ex2_2", "ex2_3", "ex2_5", "ex3_1", "ex3_2", "ex3_4",
-               "ex4_1", "ex4_2", "ex4_3", "ex4_4", "ex5_1", "ex5_2", "ex5_3"]
+ASSIGNMENTS = [
+    "ex2_1",
+    "ex2_2",
+    "ex2_3",
+    "ex2_5",
+    "ex3_1",
+    "ex3_2",
+    "ex3_4",
+    "ex4_1",
+    "ex4_2",
+    "ex4_3",
+    "ex4_4",
+    "ex5_1",
+    "ex5_2",
+    "ex5_3",
+]
 LIMITS = Limits(notebook_seconds=180)
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
@@ -29,15 +44,20 @@ def without_last_task(assignment_id: str) -> tuple[bytes, str]:
     path = REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb"
     notebook = json.loads(path.read_text())
     cells = notebook["cells"]
-    test_positions = [i for i, c in enumerate(cells)
-                      if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+    test_positions = [
+        i
+        for i, c in enumerate(cells)
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    ]
     last, previous = test_positions[-1], test_positions[-2]
-    for cell in cells[previous + 1:last]:
+    for cell in cells[previous + 1 : last]:
         if nbgrader_meta(cell).get("solution") and cell["cell_type"] == "code":
             source = cell_source(cell)
             head = source.split("### BEGIN SOLUTION")[0]
             indent = head.splitlines()[-1] if head and not head.endswith("\n") else ""
-            cell["source"] = head.rstrip(" ") + "\n".join(indent + line for line in STUB.splitlines())
+            cell["source"] = head.rstrip(" ") + "\n".join(
+                indent + line for line in STUB.splitlines()
+            )
     return json.dumps(notebook).encode(), nbgrader_meta(cells[last])["grade_id"]
 
 
@@ -46,18 +66,31 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("partial")
     submissions, unsolved = [], {}
     for assignment_id in ASSIGNMENTS:
-        submissions.append(Submission("reference", assignment_id,
-                                      REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb"))
-        submissions.append(Submission("untouched", assignment_id,
-                                      REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb"))
+        submissions.append(
+            Submission(
+                "reference",
+                assignment_id,
+                REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb",
+            )
+        )
+        submissions.append(
+            Submission(
+                "untouched",
+                assignment_id,
+                REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb",
+            )
+        )
         data, task = without_last_task(assignment_id)
         path = folder / f"{assignment_id}.ipynb"
         path.write_bytes(data)
         submissions.append(Submission("partial", assignment_id, path))
         unsolved[assignment_id] = task
-    config = GradingConfig(limits=LIMITS, jobs=2,
-                           data_dir=REPO.parent / "shared" / "data" / "fashion-mnist-sample")
-    results, assignments = grade_class(submissions, REPO / "solutions", config, progress=lambda line: None)
+    config = GradingConfig(
+        limits=LIMITS, jobs=2, data_dir=REPO.parent / "shared" / "data" / "fashion-mnist-sample"
+    )
+    results, assignments = grade_class(
+        submissions, REPO / "solutions", config, progress=lambda line: None
+    )
     return {(r.student, r.assignment): r for r in results}, assignments, unsolved
 
 
@@ -67,8 +100,9 @@ def test_every_section_has_an_exercise_with_enough_tasks():
         assignment = load_assignment(REPO / "solutions", assignment_id)
         assert len(assignment.tasks) >= 3, assignment_id
         assert all(task.points > 0 for task in assignment.tasks.values())
-        assert all(assignment.probes_of(task) for task in assignment.tasks), \
+        assert all(assignment.probes_of(task) for task in assignment.tasks), (
             f"{assignment_id}: every task needs at least one hidden probe"
+        )
         assert (REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb").exists()
         total += len(assignment.tasks)
     assert total >= 42
@@ -95,9 +129,13 @@ def test_partial_submission_earns_exactly_its_solved_tasks(graded, assignment_id
     results, assignments, unsolved = graded
     result = results["partial", assignment_id]
     missing = unsolved[assignment_id]
-    expected = {t: (0.0 if t == missing else task.points) for t, task in assignments[assignment_id].tasks.items()}
-    assert {t: r.points for t, r in result.tasks.items()} == expected, \
-        {t: r.message for t, r in result.tasks.items()}
+    expected = {
+        t: (0.0 if t == missing else task.points)
+        for t, task in assignments[assignment_id].tasks.items()
+    }
+    assert {t: r.points for t, r in result.tasks.items()} == expected, {
+        t: r.message for t, r in result.tasks.items()
+    }
 
 
 def test_student_versions_hold_no_solution_or_hidden_check():
@@ -112,8 +150,11 @@ def test_student_versions_hold_no_solution_or_hidden_check():
     for assignment_id in ASSIGNMENTS:
         hidden = (REPO / "solutions" / assignment_id / "hidden_checks.py").read_text()
         student = (REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb").read_text()
-        probe_names = [line.split("def ")[1].split("(")[0] for line in hidden.splitlines()
-                       if line.startswith("def ")]
+        probe_names = [
+            line.split("def ")[1].split("(")[0]
+            for line in hidden.splitlines()
+            if line.startswith("def ")
+        ]
         assert not [name for name in probe_names if name in student], assignment_id
 
 

@@ -1,5 +1,6 @@
 """Stock nbgrader on the course layout: generate_assignment reproduces exercises/,
 and autograde (visible tests) and export run."""
+
 from __future__ import annotations
 
 import csv
@@ -16,16 +17,31 @@ from test_exercises import ASSIGNMENTS, REPO
 def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     # Stock nbgrader knows no student id; on a JupyterHub the hub user orders the
     # multiple-choice questions, as here.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "JUPYTERHUB_USER": "stock-test"}
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "JUPYTERHUB_USER": "stock-test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _cells(path: Path) -> list[tuple]:
     notebook = json.loads(path.read_text())
-    return [(c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
-             json.dumps(c["metadata"], sort_keys=True)) for c in notebook["cells"]]
+    return [
+        (
+            c["cell_type"],
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+            json.dumps(c["metadata"], sort_keys=True),
+        )
+        for c in notebook["cells"]
+    ]
 
 
 def _course_copy(tmp_path: Path) -> Path:
@@ -38,22 +54,32 @@ def _course_copy(tmp_path: Path) -> Path:
 
 def test_generate_assignment_reproduces_committed_exercises(tmp_path):
     course = _course_copy(tmp_path)
-    script = ("import sys\n"
-              "from nbgrader.apps import NbGraderAPI\n"
-              "from traitlets.config.loader import PyFileConfigLoader\n"
-              "config = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
-              "api = NbGraderAPI(config=config)\n"
-              "for a in sys.argv[1:]:\n"
-              "    result = api.generate_assignment(a, force=True)\n"
-              "    assert result['success'], result\n")
+    script = (
+        "import sys\n"
+        "from nbgrader.apps import NbGraderAPI\n"
+        "from traitlets.config.loader import PyFileConfigLoader\n"
+        "config = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
+        "api = NbGraderAPI(config=config)\n"
+        "for a in sys.argv[1:]:\n"
+        "    result = api.generate_assignment(a, force=True)\n"
+        "    assert result['success'], result\n"
+    )
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    run = subprocess.run([sys.executable, "-c", script, *ASSIGNMENTS], cwd=course, env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-c", script, *ASSIGNMENTS],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     for assignment_id in ASSIGNMENTS:
         name = f"{assignment_id}/{assignment_id}.ipynb"
-        assert _cells(course / "exercises" / name) == _cells(REPO / "exercises" / name), \
-            f"exercises/{name} is stale: regenerate it with nbgrader generate_assignment {assignment_id} --force"
+        assert _cells(course / "exercises" / name) == _cells(REPO / "exercises" / name), (
+            f"exercises/{name} is stale: regenerate it with "
+            f"nbgrader generate_assignment {assignment_id} --force"
+        )
 
 
 def test_stock_autograde_and_export(tmp_path):

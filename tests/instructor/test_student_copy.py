@@ -1,4 +1,5 @@
 """The student-facing copy: no solutions in it, and its own tests pass."""
+
 from __future__ import annotations
 
 import os
@@ -23,15 +24,30 @@ def test_student_copy_has_no_solutions_and_passes_its_tests(tmp_path):
     assert (copy / "exercises" / "ex2_1" / "ex2_1.ipynb").exists()
     assert not find_leaks(copy, REPO)
     sample = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), str(copy / "grader")]), "D2L_DATA_DIR": os.environ.get("D2L_DATA_DIR", str(sample))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(copy), str(copy / "grader")]),
+        "D2L_DATA_DIR": os.environ.get("D2L_DATA_DIR", str(sample)),
+    }
     # These files run unchanged in the main suite; the site test also needs a built site.
-    same_elsewhere = ["tests/grader/sandbox/test_corpus.py", "tests/grader/sandbox/test_unprivileged.py",
-                      "tests/grader/test_scaleout.py", "tests/test_book_results.py", "tests/test_site.py"]
+    same_elsewhere = [
+        "tests/grader/sandbox/test_corpus.py",
+        "tests/grader/sandbox/test_unprivileged.py",
+        "tests/grader/test_scaleout.py",
+        "tests/test_book_results.py",
+        "tests/test_site.py",
+    ]
     for name in same_elsewhere:
         assert (copy / name).read_bytes() == (REPO / name).read_bytes()
     ignores = [arg for name in same_elsewhere for arg in ("--ignore", name)]
-    run = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-x", "-p", "no:cacheprovider", *ignores],
-                         cwd=copy, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests", "-q", "-x", "-p", "no:cacheprovider", *ignores],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert " passed" in run.stdout
 

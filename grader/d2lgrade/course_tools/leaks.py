@@ -10,6 +10,7 @@ check?", and answer it here, with one threshold and one normalisation:
   see anyway (it is not in the book, the library or a task statement: ``public_text``);
 - a **hidden-check secret** is the name of a probe and each telling line of its body.
 """
+
 from __future__ import annotations
 
 import ast
@@ -17,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..notebook import cell_source, nbgrader_meta
 
@@ -46,7 +48,7 @@ def solution_blocks(source: str) -> list[str]:
     return blocks if blocks or "### BEGIN SOLUTION" in source else [source]
 
 
-def notebook_text(notebook: dict) -> str:
+def notebook_text(notebook: dict[str, Any]) -> str:
     """Sources and text outputs of a notebook."""
     parts = []
     for cell in notebook.get("cells", []):
@@ -107,8 +109,12 @@ def solution_secrets(root: Path, public: str | None = None) -> list[Secret]:
             blocks = solution_blocks(cell_source(cell))
             lines = [line for block in blocks for line in block.splitlines()]
             lines += [block for block in blocks if len(block.strip().splitlines()) > 1]
-            secrets.append(Secret(f"{path.relative_to(root)}, cell {meta.get('grade_id', f'#{index}')}",
-                                  telling(lines, public)))
+            secrets.append(
+                Secret(
+                    f"{path.relative_to(root)}, cell {meta.get('grade_id', f'#{index}')}",
+                    telling(lines, public),
+                )
+            )
     return secrets
 
 
@@ -127,14 +133,25 @@ def hidden_check_secrets(root: Path, public: str | None = None) -> list[Secret]:
         source = path.read_text(encoding="utf8")
         lines = source.splitlines()
         for node in ast.walk(ast.parse(source, str(path))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_is_probe, node.decorator_list)):
-                body = lines[node.body[0].lineno - 1:node.end_lineno]
-                secrets.append(Secret(f"{path.relative_to(root)}, @probe {node.name}",
-                                      [node.name] + telling(body, public)))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                map(_is_probe, node.decorator_list)
+            ):
+                body = lines[node.body[0].lineno - 1 : node.end_lineno]
+                secrets.append(
+                    Secret(
+                        f"{path.relative_to(root)}, @probe {node.name}",
+                        [node.name] + telling(body, public),
+                    )
+                )
     return secrets
 
 
 def leaks_in(text: str, secrets: list[Secret]) -> list[str]:
     """``origin: line`` for every secret line found in ``text`` (compared collapsed)."""
     haystack = collapse(text)
-    return [f"{secret.origin}: {line!r}" for secret in secrets for line in secret.lines if line in haystack]
+    return [
+        f"{secret.origin}: {line!r}"
+        for secret in secrets
+        for line in secret.lines
+        if line in haystack
+    ]

@@ -16,6 +16,7 @@ and all of them are graded in one batch by the real grader, in its sandbox: a br
 one must cost its task every point with a broken rule named, a compliant one must keep
 all of them. ``d2l-course check-rules`` runs this; so does the instructor test suite.
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,7 +38,9 @@ Example = str | tuple[str, str]
 
 def rule_examples(hidden_checks: Path) -> dict[str, dict[str, dict[str, Example]]]:
     """The ``RULE_EXAMPLES`` of a hidden-checks file ({} when it declares none)."""
-    spec = importlib.util.spec_from_file_location(f"_rule_examples_{hidden_checks.parent.name}", hidden_checks)
+    spec = importlib.util.spec_from_file_location(
+        f"_rule_examples_{hidden_checks.parent.name}", hidden_checks
+    )
     if spec is None or spec.loader is None:
         raise AssignmentError(f"cannot import {hidden_checks}")
     module = importlib.util.module_from_spec(spec)
@@ -52,15 +55,29 @@ def with_answer(reference: dict[str, Any], task: str, example: Example) -> dict[
     """The reference notebook with ``task``'s answer cell replaced by ``example``."""
     notebook = copy.deepcopy(reference)
     cells = notebook["cells"]
-    position = next((i for i, c in enumerate(cells)
-                     if str(nbgrader_meta(c).get("grade_id", "")).startswith(f"{task}_answer")), None)
+    position = next(
+        (
+            i
+            for i, c in enumerate(cells)
+            if str(nbgrader_meta(c).get("grade_id", "")).startswith(f"{task}_answer")
+        ),
+        None,
+    )
     if position is None:
         raise AssignmentError(f"task {task} has no answer cell (grade_id {task}_answer)")
     extra, answer = (None, example) if isinstance(example, str) else example
     cells[position]["source"] = answer
     if extra is not None:
-        cells.insert(position, {"cell_type": "code", "metadata": {}, "source": extra,
-                                "outputs": [], "execution_count": None})
+        cells.insert(
+            position,
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": extra,
+                "outputs": [],
+                "execution_count": None,
+            },
+        )
     return notebook
 
 
@@ -83,8 +100,9 @@ class ExampleOutcome:
         return self.points == self.max_points
 
 
-def check_rule_examples(solutions_dir: Path, assignment_ids: list[str],
-                        config: GradingConfig) -> list[ExampleOutcome]:
+def check_rule_examples(
+    solutions_dir: Path, assignment_ids: list[str], config: GradingConfig
+) -> list[ExampleOutcome]:
     """Grade every rule example of the assignments in one batch; one outcome per example."""
     wanted: dict[str, tuple[str, str, str, bool]] = {}
     submissions = []
@@ -92,7 +110,11 @@ def check_rule_examples(solutions_dir: Path, assignment_ids: list[str],
         for assignment_id in assignment_ids:
             folder = solutions_dir / assignment_id
             reference = json.loads((folder / f"{assignment_id}.ipynb").read_text())
-            examples = rule_examples(folder / "hidden_checks.py") if (folder / "hidden_checks.py").exists() else {}
+            examples = (
+                rule_examples(folder / "hidden_checks.py")
+                if (folder / "hidden_checks.py").exists()
+                else {}
+            )
             for task, sides in examples.items():
                 for side in ("breaks", "keeps"):
                     for n, (label, example) in enumerate(sides.get(side, {}).items()):
@@ -110,6 +132,15 @@ def check_rule_examples(solutions_dir: Path, assignment_ids: list[str],
     for result in results:
         assignment_id, task, label, breaks = wanted[result.student]
         verdict = result.tasks[task]
-        outcomes.append(ExampleOutcome(assignment_id, task, label, breaks, verdict.points,
-                                       verdict.max_points, verdict.message))
+        outcomes.append(
+            ExampleOutcome(
+                assignment_id,
+                task,
+                label,
+                breaks,
+                verdict.points,
+                verdict.max_points,
+                verdict.message,
+            )
+        )
     return sorted(outcomes, key=lambda o: (o.assignment, o.task, not o.breaks, o.label))

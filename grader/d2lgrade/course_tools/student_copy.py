@@ -4,6 +4,7 @@ Left out: ``solutions/`` (reference notebooks and hidden checks), instructor-onl
 tests (``tests/instructor/``) and any grading output. The copy is checked after it
 is written: no solution marker and no line of a solution region may appear in it.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -19,16 +20,31 @@ PRIVATE_PREFIXES = ("solutions/", "tests/instructor/")
 def course_files(root: Path) -> list[str]:
     """Files of the course: those git tracks plus untracked ones it does not ignore."""
     try:
-        listing = subprocess.run(["git", "-C", str(root), "ls-files", "--cached", "--others",
-                                  "--exclude-standard", "-z"], capture_output=True, check=True)
+        listing = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "-z",
+            ],
+            capture_output=True,
+            check=True,
+        )
     except FileNotFoundError:
-        raise StudentCopyError("git is not installed; the student copy lists the course's "
-                               "files with git") from None
+        raise StudentCopyError(
+            "git is not installed; the student copy lists the course's files with git"
+        ) from None
     except subprocess.CalledProcessError as err:
         detail = err.stderr.decode(errors="replace").strip().splitlines()
-        raise StudentCopyError(f"{root} is not a git checkout of the course "
-                               f"({detail[-1] if detail else 'git ls-files failed'}); run it "
-                               "in a clone, which says which files belong to the course") from None
+        raise StudentCopyError(
+            f"{root} is not a git checkout of the course "
+            f"({detail[-1] if detail else 'git ls-files failed'}); run it "
+            "in a clone, which says which files belong to the course"
+        ) from None
     return sorted({p for p in listing.stdout.decode().split("\0") if p and (root / p).is_file()})
 
 
@@ -62,8 +78,11 @@ def write_student_copy(root: Path, dest: Path) -> None:
     """Copy the course at ``root`` to ``dest`` without anything instructor-only."""
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise StudentCopyError(f"{dest} exists and is not an empty folder: choose a new folder")
-    files = [f for f in course_files(root) if not f.startswith(PRIVATE_PREFIXES)
-             and Path(f).name != "hidden_checks.py"]
+    files = [
+        f
+        for f in course_files(root)
+        if not f.startswith(PRIVATE_PREFIXES) and Path(f).name != "hidden_checks.py"
+    ]
     for name in files:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,5 +90,7 @@ def write_student_copy(root: Path, dest: Path) -> None:
     leaks = find_leaks(dest, root)
     if leaks:
         shutil.rmtree(dest)
-        raise StudentCopyError("the student copy would reveal solutions (nothing was written):\n  "
-                               + "\n  ".join(leaks[:20]))
+        raise StudentCopyError(
+            "the student copy would reveal solutions (nothing was written):\n  "
+            + "\n  ".join(leaks[:20])
+        )

@@ -5,6 +5,7 @@ with string keys, and arrays encoded as ``{"__array__": {...}}``. Nothing from s
 code is ever unpickled; the grader compares these plain values in its own process
 (``d2lgrade.scoring``), so an object with a forged ``__eq__`` cannot pass a check.
 """
+
 from __future__ import annotations
 
 from typing import Any

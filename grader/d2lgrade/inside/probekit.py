@@ -15,9 +15,11 @@ value, exception type), never the inputs. These helpers build such cases::
             "input not modified": keeps_inputs(softmax, X),
         }
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # A case whose call raised: the grader compares the exception type only.
 RAISED = "__raised__"
@@ -91,7 +93,7 @@ class CallCounter:
         self.calls += 1
         out = self.func(*args, **kwargs)
         if isinstance(out, torch.Tensor) and out.requires_grad:
-            out.register_hook(self._mark)
+            out.register_hook(self._mark)  # type: ignore[no-untyped-call]
         return out
 
 
@@ -101,6 +103,7 @@ def figure_summary(fig: Any) -> Any:
     ``{"axes": n, "lines": [points of each line, per axes], "labelled": bool}``, or the
     type of what was given when it is no matplotlib figure.
     """
+    import numpy as np
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
@@ -108,6 +111,6 @@ def figure_summary(fig: Any) -> Any:
     axes = fig.get_axes()
     return {
         "axes": len(axes),
-        "lines": [[len(line.get_xdata()) for line in ax.get_lines()] for ax in axes],
+        "lines": [[int(np.size(line.get_xdata())) for line in ax.get_lines()] for ax in axes],
         "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
     }

@@ -1,4 +1,5 @@
 """Which processes a user id owns, read from /proc (of the namespace we run in)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -5,6 +5,7 @@ in an IPython shell (no Jupyter kernel: faster to start), then calls each probe 
 writes one event per line to the file descriptor named by its argument. The grader
 trusts nothing here beyond plain data: verdicts are made in the grader's own process.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -21,6 +22,7 @@ from .monitor import CallMonitor, cell_file
 from .plain import to_plain
 
 STUDENT_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # d2lutils.quiz orders choices by it
+
 
 class CellTimeout(Exception):
     """A cell or probe ran past its time limit."""
@@ -60,8 +62,12 @@ def apply_limits(limits: dict[str, float]) -> None:
     """Lower this process's resource limits (soft and hard, so they cannot be raised)."""
     # RLIMIT_DATA rather than RLIMIT_AS: a CUDA build of torch maps over 3 GB of address
     # space for its libraries alone, while the data limit counts what code allocates.
-    for name, key in (("RLIMIT_DATA", "memory_bytes"), ("RLIMIT_FSIZE", "file_bytes"),
-                      ("RLIMIT_NPROC", "processes"), ("RLIMIT_CORE", "core_bytes")):
+    for name, key in (
+        ("RLIMIT_DATA", "memory_bytes"),
+        ("RLIMIT_FSIZE", "file_bytes"),
+        ("RLIMIT_NPROC", "processes"),
+        ("RLIMIT_CORE", "core_bytes"),
+    ):
         value = limits.get(key)
         if value is not None:
             resource.setrlimit(getattr(resource, name), (int(value), int(value)))
@@ -79,8 +85,9 @@ def _error_text(error: BaseException) -> str:
 class Runner:
     """Executes cells and probes and reports each outcome as one JSON line."""
 
-    def __init__(self, channel: BinaryIO, output_limit: int, student_cells: list[int],
-                 watch: list[str]) -> None:
+    def __init__(
+        self, channel: BinaryIO, output_limit: int, student_cells: list[int], watch: list[str]
+    ) -> None:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
@@ -90,7 +97,12 @@ class Runner:
         # Cell i's code is compiled under the name cell_file(i): the call monitor tells
         # the student's cells from the course's by it.
         self.cell_index = 0
-        self.shell.compile.get_code_name = lambda raw, transformed, number: cell_file(self.cell_index)
+
+        def code_name(raw_code: str, transformed_code: str, number: int) -> str:
+            return cell_file(self.cell_index)
+
+        # IPython offers no hook for naming a cell's code; its compiler's method is it.
+        self.shell.compile.get_code_name = code_name  # type: ignore[method-assign]
         self.student_cells = student_cells
         self.watch = watch
         self.channel = channel
@@ -121,10 +133,18 @@ class Runner:
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         if error is None and self.output.exceeded:
-            error = OutputLimitExceeded(f"the cell printed more than {self.output.limit:,} characters")
-        self.emit({"event": "cell", "index": index, "ok": error is None,
-                   "error": None if error is None else _error_text(error),
-                   "seconds": round(time.perf_counter() - started, 3)})
+            error = OutputLimitExceeded(
+                f"the cell printed more than {self.output.limit:,} characters"
+            )
+        self.emit(
+            {
+                "event": "cell",
+                "index": index,
+                "ok": error is None,
+                "error": None if error is None else _error_text(error),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
 
     def run_probe(self, index: int, probe: ProbeJob) -> None:
         event: dict[str, Any] = {"event": "probe", "index": index}

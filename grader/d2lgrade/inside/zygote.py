@@ -18,8 +18,10 @@ The zygote itself runs no student code. It reads one :class:`~d2lgrade.protocol.
 per line on stdin and writes, per job, one line per event ``{"job": id, "event": {...}}``
 and a last line ``{"job": id, "done": true, "status": ...}``.
 """
+
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import select
@@ -63,23 +65,29 @@ def kill_uid(uid: int, child: int | None = None) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         time.sleep(0.005)
     raise RuntimeError(f"processes of uid {uid} survive SIGKILL")
 
 
-def enter_child_sandbox(uid: int, scratch_bytes: int, font_files: dict[str, bytes], keep_fd: int) -> None:
+def enter_child_sandbox(
+    uid: int, scratch_bytes: int, font_files: dict[str, bytes], keep_fd: int
+) -> None:
     """Isolate this freshly forked child from the zygote and from earlier notebooks."""
     _check(_libc.unshare(CLONE_NEWNS), "unshare")
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     options = f"size={scratch_bytes},mode=0700,uid={uid},gid={uid}".encode()
-    _check(_libc.mount(b"tmpfs", SCRATCH.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount scratch")
+    _check(
+        _libc.mount(b"tmpfs", SCRATCH.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+        "mount scratch",
+    )
     if os.path.isdir("/dev/shm"):
         shm = f"size={scratch_bytes},mode=1777".encode()
-        _check(_libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm), "mount /dev/shm")
+        _check(
+            _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, shm),
+            "mount /dev/shm",
+        )
     config = Path(SCRATCH) / "matplotlib"
     config.mkdir()
     for name, data in font_files.items():
@@ -161,7 +169,9 @@ def main() -> None:
     import d2lutils  # noqa: F401
 
     config = Path(os.environ.get("MPLCONFIGDIR", "/nonexistent"))
-    fonts = {f.name: f.read_bytes() for f in config.glob("fontlist-*.json")} if config.is_dir() else {}
+    fonts = (
+        {f.name: f.read_bytes() for f in config.glob("fontlist-*.json")} if config.is_dir() else {}
+    )
     zygote = Zygote(fonts)
     for line in sys.stdin.buffer:
         zygote.serve(Job.from_json(line))

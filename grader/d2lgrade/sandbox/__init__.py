@@ -8,12 +8,13 @@ slot gets is decided here, once:
   asks for fresh ones; its zygote imports torch once and forks a child per notebook;
 - a fresh sandbox per notebook (``fresh.py``) otherwise.
 """
+
 from __future__ import annotations
 
 import os
 import queue
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from ..config import GradingConfig
 from .base import RawRun, Sandbox
@@ -21,8 +22,14 @@ from .bwrap import bubblewrap
 from .fresh import FreshSandbox
 from .warm import WarmSandbox
 
-__all__ = ["RawRun", "Sandbox", "SandboxPool", "open_sandbox", "sandbox_description",
-           "warm_sandboxes_available"]
+__all__ = [
+    "RawRun",
+    "Sandbox",
+    "SandboxPool",
+    "open_sandbox",
+    "sandbox_description",
+    "warm_sandboxes_available",
+]
 
 
 def sandbox_description() -> str:
@@ -55,16 +62,20 @@ class SandboxPool:
     Use it as a context manager: every sandbox it started is stopped on exit.
     """
 
-    def __init__(self, config: GradingConfig, size: int | None = None,
-                 factory: Callable[[int, GradingConfig], Sandbox] = open_sandbox) -> None:
+    def __init__(
+        self,
+        config: GradingConfig,
+        size: int | None = None,
+        factory: Callable[[int, GradingConfig], Sandbox] = open_sandbox,
+    ) -> None:
         self.config = config
         self.size = size or config.jobs
-        self._free: "queue.Queue[Sandbox]" = queue.Queue()
+        self._free: queue.Queue[Sandbox] = queue.Queue()
         self._all = [factory(slot, config) for slot in range(self.size)]
         for sandbox in self._all:
             self._free.put(sandbox)
 
-    def __enter__(self) -> "SandboxPool":
+    def __enter__(self) -> SandboxPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -1,4 +1,5 @@
 """What every kind of sandbox offers the grader: run one job, report what came back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ scratch folder, no network and its own process tree; nothing else of the machine
 not the course folder around those packages, not the solutions or hidden checks, not
 the gradebook, not other submissions.
 """
+
 from __future__ import annotations
 
 import functools
@@ -27,8 +28,11 @@ def bubblewrap() -> str | None:
     path = shutil.which("bwrap")
     if path is None:
         return None
-    probe = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-net", "--die-with-parent",
-                            "true"], capture_output=True, timeout=30)
+    probe = subprocess.run(
+        [path, "--ro-bind", "/", "/", "--unshare-net", "--die-with-parent", "true"],
+        capture_output=True,
+        timeout=30,
+    )
     return path if probe.returncode == 0 else None
 
 
@@ -37,7 +41,7 @@ def package_folder(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"package {name} is not installed")
-    return Path(list(spec.submodule_search_locations)[0]).resolve()
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def exposed_packages() -> list[Path]:
@@ -62,14 +66,20 @@ def _system_binds() -> list[str]:
 
 
 def _python_binds(data_dir: Path | None) -> list[str]:
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
-             *exposed_packages()}
+    paths = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.executable).resolve().parent.parent,
+        *exposed_packages(),
+    }
     if data_dir is not None and data_dir.exists():
         paths.add(data_dir.resolve())
     paths = {p for p in paths if not str(p).startswith(("/usr/", "/etc/"))}
     # bwrap makes missing parent folders private (0700), which the unprivileged
     # sandbox user could not traverse; create them world-readable first.
-    parents = sorted({a for p in paths for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts))
+    parents = sorted(
+        {a for p in paths for a in p.parents if a != Path("/")}, key=lambda a: len(a.parts)
+    )
     args: list[str] = []
     for parent in parents:
         args += ["--perms", "0755", "--dir", str(parent)]
@@ -83,10 +93,13 @@ def _font_cache_binds() -> list[str]:
     import matplotlib
     from matplotlib import font_manager
 
-    font_manager.fontManager  # builds the cache file on first use
+    _ = font_manager.fontManager  # the first use builds the cache file
     cache = Path(matplotlib.get_cachedir())
-    return [arg for f in sorted(cache.glob("fontlist-*.json"))
-            for arg in ("--ro-bind", str(f), f"/tmp/matplotlib/{f.name}")]
+    return [
+        arg
+        for f in sorted(cache.glob("fontlist-*.json"))
+        for arg in ("--ro-bind", str(f), f"/tmp/matplotlib/{f.name}")
+    ]
 
 
 def python_command(module: str, *args: str) -> list[str]:
@@ -102,9 +115,16 @@ def python_command(module: str, *args: str) -> list[str]:
 
 def environment(home: str, data_dir: Path | None) -> dict[str, str]:
     """The whole environment of a sandboxed process: nothing is inherited from the grader."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": home, "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
-           "MPLCONFIGDIR": "/tmp/matplotlib"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+    }
     if data_dir is not None:
         env["D2L_DATA_DIR"] = str(data_dir.resolve())
     return env
@@ -118,8 +138,30 @@ def bwrap_args(tmp_mode: str, limits: Limits, data_dir: Path | None) -> list[str
     bwrap = bubblewrap()
     if bwrap is None:
         raise RuntimeError("bwrap_args needs a working bubblewrap; check bubblewrap() first")
-    return [bwrap, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
-            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", *_system_binds(),
-            "--perms", tmp_mode, "--size", str(limits.scratch_bytes), "--tmpfs", "/tmp",
-            "--perms", tmp_mode, "--dir", "/tmp/matplotlib",
-            *_font_cache_binds(), *_python_binds(data_dir), "--dev", "/dev", "--proc", "/proc"]
+    return [
+        bwrap,
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        *_system_binds(),
+        "--perms",
+        tmp_mode,
+        "--size",
+        str(limits.scratch_bytes),
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        tmp_mode,
+        "--dir",
+        "/tmp/matplotlib",
+        *_font_cache_binds(),
+        *_python_binds(data_dir),
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+    ]

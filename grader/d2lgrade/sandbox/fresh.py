@@ -4,12 +4,15 @@ As root, the notebook also drops to an unprivileged user id of its slot, so the
 process limit holds; others run in a user namespace of their own (``--unshare-user``).
 Without bubblewrap the runner is a plain process with the grader's own permissions.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
 from dataclasses import replace
+from typing import Any
 
 from ..config import GradingConfig
 from ..inside.processes import tasks_of
@@ -20,7 +23,9 @@ from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python
 STDERR_KEEP_BYTES = 4096
 
 
-def runner_command(result_fd: int, slot: int, config: GradingConfig) -> tuple[list[str], dict[str, str], dict[str, float]]:
+def runner_command(
+    result_fd: int, slot: int, config: GradingConfig
+) -> tuple[list[str], dict[str, str], dict[str, float]]:
     """The command, environment and runner limits for one sandboxed notebook run."""
     python = python_command("d2lgrade.inside.runner", str(result_fd))
     env = environment("/tmp", config.data_dir)
@@ -30,8 +35,15 @@ def runner_command(result_fd: int, slot: int, config: GradingConfig) -> tuple[li
     command = [*bwrap_args("1777", limits, config.data_dir), "--chdir", "/tmp"]
     if os.getuid() == 0:
         uid = SANDBOX_UID_BASE + slot
-        command += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                    "--inh-caps=-all", "--bounding-set=-all", "--"]
+        command += [
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--",
+        ]
     else:
         uid = os.getuid()
         command += ["--unshare-user"]
@@ -49,11 +61,17 @@ class FreshSandbox:
         read_fd, write_fd = os.pipe()
         command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
         job = replace(job, limits=runner_limits)
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, env=env, pass_fds=(write_fd,),
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            pass_fds=(write_fd,),
+            start_new_session=True,
+        )
         os.close(write_fd)
-        events: list[dict] = []
+        events: list[dict[str, Any]] = []
         stderr_head = bytearray()
 
         def read_results() -> None:
@@ -63,9 +81,11 @@ class FreshSandbox:
                     events.extend(decoder.feed(chunk))
             events.extend(decoder.finish())
 
+        stderr = process.stderr
+        assert stderr is not None  # asked for with stderr=PIPE
+
         def read_stderr() -> None:
-            assert process.stderr is not None
-            for chunk in iter(lambda: process.stderr.read(1 << 16), b""):
+            for chunk in iter(lambda: stderr.read(1 << 16), b""):
                 if len(stderr_head) < STDERR_KEEP_BYTES:
                     stderr_head.extend(chunk[: STDERR_KEEP_BYTES - len(stderr_head)])
 
@@ -83,10 +103,8 @@ class FreshSandbox:
         except subprocess.TimeoutExpired:
             status = "timeout"
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, 9)
-            except (ProcessLookupError, PermissionError):
-                pass
             process.wait()
         for reader in readers:
             reader.join(timeout=10)

@@ -4,8 +4,11 @@ One zygote per grading slot stays up inside bubblewrap, having imported torch on
 and forks an isolated child per notebook. Needs root: each child takes a user id of
 its own and mounts its own scratch folder.
 """
+
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import queue
 import signal
@@ -13,7 +16,7 @@ import subprocess
 import threading
 import time
 from dataclasses import asdict, replace
-from typing import IO
+from typing import Any
 
 from ..config import GradingConfig
 from ..protocol import Job, LineDecoder
@@ -25,8 +28,16 @@ def zygote_command(config: GradingConfig) -> tuple[list[str], dict[str, str]]:
     """The bubblewrap command of a slot's zygote and its environment."""
     # /tmp is read-only to notebooks here (root-owned 0755): each child writes only
     # to the private /scratch it mounts for itself.
-    command = [*bwrap_args("0755", config.limits, config.data_dir), "--perms", "0755",
-               "--dir", "/scratch", "--chdir", "/", *python_command("d2lgrade.inside.zygote")]
+    command = [
+        *bwrap_args("0755", config.limits, config.data_dir),
+        "--perms",
+        "0755",
+        "--dir",
+        "/scratch",
+        "--chdir",
+        "/",
+        *python_command("d2lgrade.inside.zygote"),
+    ]
     return command, environment("/nonexistent", config.data_dir)
 
 
@@ -37,16 +48,22 @@ class WarmSandbox:
         self.slot = slot
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
-        self.messages: "queue.Queue[dict | None]" = queue.Queue()
+        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.jobs_run = 0
 
     def _start(self) -> subprocess.Popen[bytes]:
         command, env = zygote_command(self.config)
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         self.messages = queue.Queue()
 
-        def pump(stream: IO[bytes], sink: "queue.Queue[dict | None]") -> None:
+        def pump(stream: io.BufferedReader, sink: queue.Queue[dict[str, Any] | None]) -> None:
             decoder = LineDecoder(limit=None)  # the zygote caps each job's events
             for chunk in iter(lambda: stream.read1(1 << 16), b""):
                 for message in decoder.feed(chunk):
@@ -72,7 +89,7 @@ class WarmSandbox:
         except BrokenPipeError:
             self.close()
             return RawRun([], "the warm sandbox stopped")
-        events: list[dict] = []
+        events: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.config.limits.notebook_seconds + 60
         while True:
             try:
@@ -92,9 +109,7 @@ class WarmSandbox:
     def close(self) -> None:
         """Stop the zygote and everything in its sandbox."""
         if self.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait()
             self.process = None

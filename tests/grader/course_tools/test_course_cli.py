@@ -1,4 +1,5 @@
 """``d2l-course student-copy``: the refusals an instructor can run into."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,20 @@ def test_student_copy_of_a_tiny_course_leaves_the_solutions_out(tmp_path, capsys
     course = tmp_path / "course"
     (course / "solutions" / "a").mkdir(parents=True)
     (course / "solutions" / "a" / "hidden_checks.py").write_text("secret = 1\n")
-    reference = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                            "source": "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"}],
-                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    reference = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION",
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (course / "solutions" / "a" / "a.ipynb").write_text(json.dumps(reference))
     (course / "book.md").write_text("# a book\n")
     subprocess.run(["git", "init", "-q", str(course)], check=True)

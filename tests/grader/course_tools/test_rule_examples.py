@@ -1,10 +1,11 @@
 """Task rules end to end on the toy course: each breaking answer loses its task, each
 compliant one keeps it, through the real grader and its sandbox."""
+
 from __future__ import annotations
 
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.course_tools.cli import main
 from d2lgrade.course_tools.rule_examples import check_rule_examples, rule_examples
@@ -20,7 +21,9 @@ def outcomes(tmp_path_factory):
 def test_every_declared_example_is_graded(outcomes):
     course, results = outcomes
     declared = rule_examples(course / "solutions" / "toy" / "hidden_checks.py")
-    assert len(results) == sum(len(side) for task in declared.values() for side in task.values()) >= 12
+    assert (
+        len(results) == sum(len(side) for task in declared.values() for side in task.values()) >= 12
+    )
 
 
 def test_breaking_answers_lose_their_task_and_the_rule_is_named(outcomes):
@@ -30,7 +33,9 @@ def test_breaking_answers_lose_their_task_and_the_rule_is_named(outcomes):
         assert "rule broken" in outcome.message, outcome
     by_label = {o.label: o.message for o in results if o.breaks}
     assert "no Python loops" in by_label["loop over rows"]
-    assert "your code called torch.softmax while it was checked" in by_label["name built at run time"]
+    assert (
+        "your code called torch.softmax while it was checked" in by_label["name built at run time"]
+    )
     assert "eval" in by_label["eval"]
 
 

@@ -1,4 +1,5 @@
 """The run-time half of rule checking: calls attributed to the student's cells only."""
+
 from __future__ import annotations
 
 import torch
@@ -13,14 +14,19 @@ def compiled(source: str, filename: str) -> dict:
 
 
 def test_calls_from_student_cells_count_and_the_probes_own_do_not():
-    student = compiled("def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)", cell_file(3))
+    student = compiled(
+        "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)", cell_file(3)
+    )
     course = compiled("def provided(X):\n    return torch.softmax(X, 1)", cell_file(1))
     via_course = compiled("def uses_provided(X):\n    return provided(X)", cell_file(3))
     via_course["provided"] = course["provided"]
-    probe = compiled("def probe(softmax, uses_provided, provided):\n"
-                     "    X = torch.softmax(torch.randn(2, 3), 1)\n"
-                     "    provided(X)\n"
-                     "    return softmax(X), uses_provided(X)", "<hidden check probe>")
+    probe = compiled(
+        "def probe(softmax, uses_provided, provided):\n"
+        "    X = torch.softmax(torch.randn(2, 3), 1)\n"
+        "    provided(X)\n"
+        "    return softmax(X), uses_provided(X)",
+        "<hidden check probe>",
+    )
     with CallMonitor([3]) as monitor:
         probe["probe"](student["softmax"], via_course["uses_provided"], course["provided"])
     calls = monitor.record()["calls"]
@@ -30,11 +36,16 @@ def test_calls_from_student_cells_count_and_the_probes_own_do_not():
 
 
 def test_backward_passes_from_student_code_are_counted():
-    student = compiled("def grad_of(f, x):\n    x = x.clone().requires_grad_()\n    f(x).backward()\n"
-                       "    return x.grad", cell_file(5))
-    probe = compiled("def probe(grad_of):\n    y = torch.ones(2, requires_grad=True)\n"
-                     "    (y * y).sum().backward()\n    return grad_of(lambda t: (t * t).sum(), torch.ones(3))",
-                     "<hidden check probe>")
+    student = compiled(
+        "def grad_of(f, x):\n    x = x.clone().requires_grad_()\n    f(x).backward()\n"
+        "    return x.grad",
+        cell_file(5),
+    )
+    probe = compiled(
+        "def probe(grad_of):\n    y = torch.ones(2, requires_grad=True)\n"
+        "    (y * y).sum().backward()\n    return grad_of(lambda t: (t * t).sum(), torch.ones(3))",
+        "<hidden check probe>",
+    )
     with CallMonitor([5]) as monitor:
         probe["probe"](student["grad_of"])
     assert monitor.record()["autograd"] == 1
@@ -52,12 +63,22 @@ def test_the_monitor_leaves_torch_as_it_found_it():
 def test_watched_python_functions_are_recorded_even_under_a_name_built_at_run_time():
     import numpy as np
 
-    student = compiled("def shape_of(a, b):\n    return getattr(torch, 'broadcast_' + 'shapes')(a, b)\n"
-                       "def inverse(A):\n    import numpy\n    return getattr(numpy.linalg, 'i' + 'nv')(A)",
-                       cell_file(2))
+    student = compiled(
+        "def shape_of(a, b):\n    return getattr(torch, 'broadcast_' + 'shapes')(a, b)\n"
+        "def inverse(A):\n    import numpy\n    return getattr(numpy.linalg, 'i' + 'nv')(A)",
+        cell_file(2),
+    )
     original = torch.broadcast_shapes
-    with CallMonitor([2], watch=["torch.broadcast_shapes", "numpy.linalg.inv", "torch.Tensor.softmax",
-                                 "torch.nn.Softmax", "no.such.module"]) as monitor:
+    with CallMonitor(
+        [2],
+        watch=[
+            "torch.broadcast_shapes",
+            "numpy.linalg.inv",
+            "torch.Tensor.softmax",
+            "torch.nn.Softmax",
+            "no.such.module",
+        ],
+    ) as monitor:
         student["shape_of"]((2, 1), (1, 3))
         student["inverse"](np.eye(2))
         torch.broadcast_shapes((1,), (2,))  # the monitor's caller here is not a student cell

@@ -1,4 +1,5 @@
 """The in-sandbox half of plain data: what a probe's result may become."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,9 +11,16 @@ from d2lgrade.inside.plain import to_plain
 
 def test_to_plain_accepts_only_plain_types():
     plain = to_plain([1, 2.5, True, None, "s", {"k": torch.tensor([[1, 2]])}, np.float32(0.5)])
-    assert plain[5]["k"] == {"__array__": {"kind": "int", "dtype": "int64", "shape": [1, 2], "data": [1, 2]}}
+    assert plain[5]["k"] == {
+        "__array__": {"kind": "int", "dtype": "int64", "shape": [1, 2], "data": [1, 2]}
+    }
     assert plain[6] == 0.5
-    for bad in [object(), type("F", (float,), {})(1.0), torch.tensor([1.0]).as_subclass(type("T", (torch.Tensor,), {})),
-                {1: 2}, {"__array__": 1}]:
+    for bad in [
+        object(),
+        type("F", (float,), {})(1.0),
+        torch.tensor([1.0]).as_subclass(type("T", (torch.Tensor,), {})),
+        {1: 2},
+        {"__array__": 1},
+    ]:
         with pytest.raises(TypeError):
             to_plain(bad)

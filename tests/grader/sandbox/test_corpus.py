@@ -4,6 +4,7 @@ Each case is built from the toy assignment's notebooks (tests/toy_course.py) and
 an exact expected outcome. The batch also holds innocent submissions, which must keep
 their full marks. The corpus needs the bubblewrap sandbox; CI installs it.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import toy_course as toy
+
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.sandbox import sandbox_description, warm_sandboxes_available
 
 # Generous time limits: on a loaded 2-core machine a fresh sandbox's torch import alone
 # can take seconds; only the runaway cases may run into them.
-LIMITS = Limits(cell_seconds=20, notebook_seconds=120, memory_bytes=2 * 1024**3,
-                output_chars=1_000_000)
+LIMITS = Limits(
+    cell_seconds=20, notebook_seconds=120, memory_bytes=2 * 1024**3, output_chars=1_000_000
+)
 MODES = {"warm": True, "fresh": False}
 
 
@@ -50,13 +52,15 @@ def without_points(*tasks: str) -> dict[str, int]:
     return {t: (0 if t in tasks else p) for t, p in toy.POINTS.items()}
 
 
-def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[bytes, dict[str, int], str]]:
+def build_corpus(
+    course: Path, host_file: Path, port: int
+) -> dict[str, tuple[bytes, dict[str, int], str]]:
     """name -> (file bytes, expected points per task, text the notes must contain)."""
     reference = toy.reference_notebook()
     ref_path = course / "solutions" / "toy" / "toy.ipynb"
     hidden_path = course / "solutions" / "toy" / "hidden_checks.py"
     full = dict(toy.POINTS)
-    zero = {t: 0 for t in toy.POINTS}
+    zero = dict.fromkeys(toy.POINTS, 0)
     nb = toy.to_bytes
     cases: dict[str, tuple[bytes, dict[str, int], str]] = {}
 
@@ -69,35 +73,71 @@ def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[by
     add("untouched", toy.student_notebook(), zero)
     add("partial_double_and_norm", toy.solved("double", "norm"), without_points("softmax"))
     # Runaway code.
-    add("infinite_loop", with_answer("softmax", "while True:\n    pass\n" + toy.SOLUTIONS["softmax"]),
-        without_points("softmax"))
-    add("long_sleep", with_answer("norm", "import time\ntime.sleep(10_000)\n" + toy.SOLUTIONS["norm"]),
-        without_points("norm"))
-    add("sys_exit", with_answer("double", "import sys\nsys.exit(0)\n" + toy.SOLUTIONS["double"]),
-        without_points("double"))
+    add(
+        "infinite_loop",
+        with_answer("softmax", "while True:\n    pass\n" + toy.SOLUTIONS["softmax"]),
+        without_points("softmax"),
+    )
+    add(
+        "long_sleep",
+        with_answer("norm", "import time\ntime.sleep(10_000)\n" + toy.SOLUTIONS["norm"]),
+        without_points("norm"),
+    )
+    add(
+        "sys_exit",
+        with_answer("double", "import sys\nsys.exit(0)\n" + toy.SOLUTIONS["double"]),
+        without_points("double"),
+    )
     add("os_exit", with_cell("import os\nos._exit(0)"), zero, "stopped before finishing")
     add("segfault", with_cell("import ctypes\nctypes.string_at(0)"), zero, "signal 11")
-    add("memory_bomb", with_answer("softmax", "def bomb():\n    blocks = []\n    while True:\n"
-                                   "        blocks.append(bytearray(256 * 1024**2))\nbomb()\n"
-                                   + toy.SOLUTIONS["softmax"]), without_points("softmax"))
-    add("fork_bomb", with_cell(
-        "import os, time\nforks = 0\nwhile forks < 100_000:\n    try:\n        pid = os.fork()\n"
-        "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n"
-        "    forks += 1\n"
-        "assert forks < 1000, f'{forks} processes were created'"), full)
-    add("huge_print", with_answer("double", 'print("x" * 100_000_000)\n' + toy.SOLUTIONS["double"]),
-        without_points("double"))
-    add("huge_raw_output", with_cell('import os\nfor _ in range(10):\n    os.write(1, b"y" * 10_000_000)'), full)
+    add(
+        "memory_bomb",
+        with_answer(
+            "softmax",
+            "def bomb():\n    blocks = []\n    while True:\n"
+            "        blocks.append(bytearray(256 * 1024**2))\nbomb()\n" + toy.SOLUTIONS["softmax"],
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "fork_bomb",
+        with_cell(
+            "import os, time\nforks = 0\nwhile forks < 100_000:\n"
+            "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+            "    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n"
+            "    forks += 1\n"
+            "assert forks < 1000, f'{forks} processes were created'"
+        ),
+        full,
+    )
+    add(
+        "huge_print",
+        with_answer("double", 'print("x" * 100_000_000)\n' + toy.SOLUTIONS["double"]),
+        without_points("double"),
+    )
+    add(
+        "huge_raw_output",
+        with_cell('import os\nfor _ in range(10):\n    os.write(1, b"y" * 10_000_000)'),
+        full,
+    )
     # Escapes: network, files outside the sandbox, the reference and hidden checks.
-    add("network_access", with_answer("double", textwrap_join(
-        "import socket",
-        "try:",
-        f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'leak')",
-        "    online = True",
-        "except OSError:",
-        "    online = False",
-        "def double(x):",
-        "    return 2 * x if online else 0")), without_points("double"))
+    add(
+        "network_access",
+        with_answer(
+            "double",
+            textwrap_join(
+                "import socket",
+                "try:",
+                f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).sendall(b'leak')",
+                "    online = True",
+                "except OSError:",
+                "    online = False",
+                "def double(x):",
+                "    return 2 * x if online else 0",
+            ),
+        ),
+        without_points("double"),
+    )
     steal = textwrap_join(
         "def steal(task):",
         "    try:",
@@ -105,71 +145,146 @@ def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[by
         "    except OSError:",
         "        return ''",
         "    return next(''.join(c['source']) for c in cells",
-        "                if c['metadata'].get('nbgrader', {}).get('grade_id') == task + '_answer')")
+        "                if c['metadata'].get('nbgrader', {}).get('grade_id') == task + '_answer')",
+    )
     thief = with_cell(steal, 2, base=toy.student_notebook())
     for task in toy.POINTS:
         toy.answer_cell(thief, task).source = f"exec(steal({task!r}))"
     add("read_reference_solution", thief, zero)
-    add("read_hidden_checks", with_answer("double", textwrap_join(
-        "try:",
-        f"    secret = open({str(hidden_path)!r}).read()",
-        "except OSError:",
-        "    secret = ''",
-        "def double(x):",
-        "    return 2 * x if secret else x")), without_points("double"))
-    add("import_reference", with_answer("norm", textwrap_join(
-        "import sys",
-        f"sys.path.insert(0, {str(hidden_path.parent)!r})",
-        "try:",
-        "    import hidden_checks",
-        "    found = True",
-        "except ImportError:",
-        "    found = False",
-        "def norm(v):",
-        "    return torch.sqrt((v * v).sum()) if found else v.abs().sum()")), without_points("norm"))
-    add("write_outside", with_cell(textwrap_join(
-        "for target in " + repr([str(host_file), str(ref_path)]) + ":",
-        "    try:",
-        "        open(target, 'w').write('pwned')",
-        "    except OSError:",
-        "        pass")), full)
+    add(
+        "read_hidden_checks",
+        with_answer(
+            "double",
+            textwrap_join(
+                "try:",
+                f"    secret = open({str(hidden_path)!r}).read()",
+                "except OSError:",
+                "    secret = ''",
+                "def double(x):",
+                "    return 2 * x if secret else x",
+            ),
+        ),
+        without_points("double"),
+    )
+    add(
+        "import_reference",
+        with_answer(
+            "norm",
+            textwrap_join(
+                "import sys",
+                f"sys.path.insert(0, {str(hidden_path.parent)!r})",
+                "try:",
+                "    import hidden_checks",
+                "    found = True",
+                "except ImportError:",
+                "    found = False",
+                "def norm(v):",
+                "    return torch.sqrt((v * v).sum()) if found else v.abs().sum()",
+            ),
+        ),
+        without_points("norm"),
+    )
+    add(
+        "write_outside",
+        with_cell(
+            textwrap_join(
+                "for target in " + repr([str(host_file), str(ref_path)]) + ":",
+                "    try:",
+                "        open(target, 'w').write('pwned')",
+                "    except OSError:",
+                "        pass",
+            )
+        ),
+        full,
+    )
     # Tampering with the checks.
-    add("monkeypatch_torch", with_answer("softmax", textwrap_join(
-        "torch.allclose = lambda *a, **k: True",
-        "torch.testing.assert_close = lambda *a, **k: None",
-        "def softmax(X):",
-        "    return torch.ones_like(X)")), without_points("softmax"))
-    add("monkeypatch_numpy", with_answer("softmax", textwrap_join(
-        "import numpy as np",
-        "np.isclose = lambda a, b, **k: np.ones(np.shape(a), dtype=bool)",
-        "np.all = lambda *a, **k: True",
-        "def softmax(X):",
-        "    return X * 0")), without_points("softmax"))
-    add("monkeypatch_builtins", with_answer("norm", textwrap_join(
-        "import builtins",
-        "builtins.abs = lambda x: 0",
-        "builtins.all = lambda *a: True",
-        "def norm(v):",
-        "    return (v * v).sum()")), without_points("norm"))
-    add("forged_eq_and_float", with_answer("norm", textwrap_join(
-        "class Liar:",
-        "    def __eq__(self, other): return True",
-        "    def __float__(self): return 5.0",
-        "def norm(v):",
-        "    return Liar()")), without_points("norm"))
-    add("forged_float_subclass", with_answer("norm", textwrap_join(
-        "class Sly(float):",
-        "    def __eq__(self, other): return True",
-        "def norm(v):",
-        "    return Sly(5.0)")), without_points("norm"))
-    add("forged_tensor_subclass", with_answer("softmax", textwrap_join(
-        "class Fake(torch.Tensor):",
-        "    def __eq__(self, other): return torch.ones_like(other, dtype=torch.bool)",
-        "def softmax(X):",
-        "    out = torch.full_like(X, 1.0 / X.shape[1])",
-        "    return out.as_subclass(Fake)")), without_points("softmax"))
-    add("fake_passed_output", with_answer("double", 'print("double passed")\ndef double(x):\n    return x'),
-        without_points("double"))
+    add(
+        "monkeypatch_torch",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "torch.allclose = lambda *a, **k: True",
+                "torch.testing.assert_close = lambda *a, **k: None",
+                "def softmax(X):",
+                "    return torch.ones_like(X)",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "monkeypatch_numpy",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "import numpy as np",
+                "np.isclose = lambda a, b, **k: np.ones(np.shape(a), dtype=bool)",
+                "np.all = lambda *a, **k: True",
+                "def softmax(X):",
+                "    return X * 0",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "monkeypatch_builtins",
+        with_answer(
+            "norm",
+            textwrap_join(
+                "import builtins",
+                "builtins.abs = lambda x: 0",
+                "builtins.all = lambda *a: True",
+                "def norm(v):",
+                "    return (v * v).sum()",
+            ),
+        ),
+        without_points("norm"),
+    )
+    add(
+        "forged_eq_and_float",
+        with_answer(
+            "norm",
+            textwrap_join(
+                "class Liar:",
+                "    def __eq__(self, other): return True",
+                "    def __float__(self): return 5.0",
+                "def norm(v):",
+                "    return Liar()",
+            ),
+        ),
+        without_points("norm"),
+    )
+    add(
+        "forged_float_subclass",
+        with_answer(
+            "norm",
+            textwrap_join(
+                "class Sly(float):",
+                "    def __eq__(self, other): return True",
+                "def norm(v):",
+                "    return Sly(5.0)",
+            ),
+        ),
+        without_points("norm"),
+    )
+    add(
+        "forged_tensor_subclass",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "class Fake(torch.Tensor):",
+                "    def __eq__(self, other): return torch.ones_like(other, dtype=torch.bool)",
+                "def softmax(X):",
+                "    out = torch.full_like(X, 1.0 / X.shape[1])",
+                "    return out.as_subclass(Fake)",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "fake_passed_output",
+        with_answer("double", 'print("double passed")\ndef double(x):\n    return x'),
+        without_points("double"),
+    )
     forged_events = textwrap_join(
         "import json, os",
         "for fd in range(3, 40):",
@@ -181,20 +296,33 @@ def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[by
         "            except OSError:",
         "                pass",
         "def double(x):",
-        "    return x")
+        "    return x",
+    )
     # Writing into the result channel breaks the event order the runner follows: the whole
     # run is void, whatever else the notebook did.
     add("forged_result_events", with_answer("double", forged_events), zero, "result channel")
-    add("forged_complete_run_then_exit", with_answer("double", textwrap_join(
-        "import json, os",
-        "for fd in range(3, 40):",
-        "    lines = [{'event': 'cell', 'index': i, 'ok': True, 'error': None, 'seconds': 0.0} for i in range(2, 12)]",
-        "    lines += [{'event': 'probe', 'index': i, 'ok': True, 'value': 0} for i in range(3)]",
-        "    try:",
-        "        os.write(fd, ''.join(json.dumps(line) + '\\n' for line in lines + [{'event': 'end'}]).encode())",
-        "    except OSError:",
-        "        pass",
-        "os._exit(0)")), zero, "result channel")
+    add(
+        "forged_complete_run_then_exit",
+        with_answer(
+            "double",
+            textwrap_join(
+                "import json, os",
+                "for fd in range(3, 40):",
+                "    lines = [{'event': 'cell', 'index': i, 'ok': True, 'error': None,"
+                " 'seconds': 0.0} for i in range(2, 12)]",
+                "    lines += [{'event': 'probe', 'index': i, 'ok': True, 'value': 0}"
+                " for i in range(3)]",
+                "    try:",
+                "        os.write(fd, ''.join(json.dumps(line) + '\\n'"
+                " for line in lines + [{'event': 'end'}]).encode())",
+                "    except OSError:",
+                "        pass",
+                "os._exit(0)",
+            ),
+        ),
+        zero,
+        "result channel",
+    )
     edited = toy.clone(reference)
     toy.test_cell(edited, "double").source = 'print("double passed")'
     add("edited_test_cell", edited, without_points("double"), "test cell was edited")
@@ -218,7 +346,9 @@ def build_corpus(course: Path, host_file: Path, port: int) -> dict[str, tuple[by
     add("wrong_nbformat", json.dumps(old).encode(), zero, "nbformat version 3")
     add("non_utf8", b"\xff\xfe\x00{cells}", zero, "not UTF-8")
     big = toy.clone(reference)
-    toy.test_cell(big, "norm").outputs = [nbformat.v4.new_output("stream", name="stdout", text="z" * 50_000_000)]
+    toy.test_cell(big, "norm").outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="z" * 50_000_000)
+    ]
     add("fifty_megabytes", big, full)
     wrong = toy.clone(reference)
     wrong.metadata["d2lcourse"]["assignment"] = "ex9_9"
@@ -262,7 +392,9 @@ class Listener:
 def graded_corpus(request, tmp_path_factory):
     """The corpus graded twice: in forked children of a warm sandbox (as root) and
     with one new sandbox per notebook (as everyone else does)."""
-    assert sandbox_description() == "bubblewrap", "the corpus must run in the sandbox (install bubblewrap)"
+    assert sandbox_description() == "bubblewrap", (
+        "the corpus must run in the sandbox (install bubblewrap)"
+    )
     return _grade_corpus(tmp_path_factory, config_for(request.param))
 
 
@@ -276,7 +408,9 @@ def _grade_corpus(tmp_path_factory, config: GradingConfig):
         for name, (data, _, _) in cases.items():
             (folder / f"{name}.ipynb").write_bytes(data)
         submissions = [Submission(p.stem, "toy", p) for p in sorted(folder.iterdir())]
-        results, _ = grade_class(submissions, course / "solutions", config, progress=lambda line: None)
+        results, _ = grade_class(
+            submissions, course / "solutions", config, progress=lambda line: None
+        )
     finally:
         listener.close()
     reference_bytes = (course / "solutions" / "toy" / "toy.ipynb").read_bytes()
@@ -289,7 +423,9 @@ def test_corpus_is_large_enough(graded_corpus):
     assert sum(1 for name in cases if not name.startswith("innocent")) >= 25
 
 
-@pytest.mark.parametrize("name", list(build_corpus(Path("/nonexistent"), Path("/nonexistent/x"), 1)))
+@pytest.mark.parametrize(
+    "name", list(build_corpus(Path("/nonexistent"), Path("/nonexistent/x"), 1))
+)
 def test_each_case_gets_its_expected_grade(graded_corpus, name):
     cases, results, *_ = graded_corpus
     _, expected, note = cases[name]
@@ -314,14 +450,22 @@ def test_a_notebook_that_blocks_the_cell_alarm_is_stopped_at_the_notebook_limit(
     # take several seconds, and only the stubborn one may run into the notebook limit.
     config = config_for(mode, Limits(cell_seconds=20, notebook_seconds=40))
     course = toy.write_course(tmp_path / "course")
-    stubborn = with_cell("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass")
+    stubborn = with_cell(
+        "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass"
+    )
     paths = {}
     for name, notebook in (("stubborn", stubborn), ("innocent", toy.reference_notebook())):
         paths[name] = tmp_path / f"{name}.ipynb"
         paths[name].write_bytes(toy.to_bytes(notebook))
-    results, _ = grade_class([Submission(n, "toy", p) for n, p in paths.items()], course / "solutions",
-                             config, progress=lambda line: None)
+    results, _ = grade_class(
+        [Submission(n, "toy", p) for n, p in paths.items()],
+        course / "solutions",
+        config,
+        progress=lambda line: None,
+    )
     by_name = {r.student: r for r in results}
     assert by_name["stubborn"].total == 0
-    assert any("40 s time limit" in note for note in by_name["stubborn"].notes), by_name["stubborn"].notes
+    assert any("40 s time limit" in note for note in by_name["stubborn"].notes), by_name[
+        "stubborn"
+    ].notes
     assert by_name["innocent"].total == toy.FULL

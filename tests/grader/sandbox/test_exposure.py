@@ -7,6 +7,7 @@ course, the submissions and the gradebook folder, and a bounded walk of whatever
 sandbox shows. None of them may be visible. Then it tries to write into every mounted
 path but its own scratch space and /dev, /proc; every write must fail.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,17 +15,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
+from test_corpus import config_for
+
 from d2lgrade.assignment import load_assignment
 from d2lgrade.execution import run_notebook
 from d2lgrade.notebook import plan_cells
 from d2lgrade.sandbox import SandboxPool, sandbox_description
 from d2lgrade.sandbox.bwrap import exposed_packages
-from test_corpus import config_for
 
 REPO = Path(__file__).resolve().parents[3]
-EXPLORE = '''
+EXPLORE = """
 
 @probe("norm")
 def exposure(norm):
@@ -37,7 +38,8 @@ def exposure(norm):
     mounts = sorted({{f[4].replace("\\\\040", " ") for f in fields}})
     private = ("/tmp", "/scratch", "/dev", "/proc")
     read_write = sorted({{f[4] for f in fields if "rw" in f[5].split(",") and f[4] != "/"
-                         and not (f[4].startswith(private) and not f[4].startswith("/tmp/matplotlib/"))}})
+                         and not (f[4].startswith(private)
+                                  and not f[4].startswith("/tmp/matplotlib/"))}})
 
     def bound(path):
         return path in mounts or any(m.startswith(path.rstrip("/") + "/") for m in mounts)
@@ -45,7 +47,8 @@ def exposure(norm):
     report = {{"visible": [p for p in forbidden if os.path.lexists(p)],
               "mounted": [m for m in mounts for p in forbidden if m == p or m.startswith(p + "/")],
               "beside_packages": [], "writable": [], "read_write": read_write, "found": []}}
-    for parent in sorted({{os.path.dirname(p) for p in packages}} | {{os.path.dirname(os.path.dirname(p)) for p in packages}}):
+    for parent in sorted({{os.path.dirname(p) for p in packages}}
+                         | {{os.path.dirname(os.path.dirname(p)) for p in packages}}):
         try:
             entries = [os.path.join(parent, e) for e in os.listdir(parent)]
         except OSError:
@@ -54,7 +57,8 @@ def exposure(norm):
     for mount in mounts:
         if mount.startswith(private) and not mount.startswith("/tmp/matplotlib/"):
             continue
-        target = os.path.join(mount, f".d2l-write-{{os.getpid()}}") if os.path.isdir(mount) else mount
+        target = (os.path.join(mount, f".d2l-write-{{os.getpid()}}") if os.path.isdir(mount)
+                  else mount)
         try:
             with open(target, "a") as handle:
                 handle.write("x")
@@ -63,7 +67,8 @@ def exposure(norm):
             pass
     deadline = time.monotonic() + 20
     for folder, dirs, files in os.walk("/"):
-        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr")]
+        dirs[:] = [d for d in dirs
+                   if os.path.join(folder, d) not in ("/proc", "/sys", "/dev", "/usr")]
         report["found"] += [os.path.join(folder, f) for f in files
                             if f in ("hidden_checks.py", "gradebook.csv")
                             or (f.endswith(".ipynb") and "site-packages" not in folder)]
@@ -71,14 +76,16 @@ def exposure(norm):
             report["found"].append("(the walk ran out of time)")
             break
     return report
-'''
+"""
+
 
 def exploring_course(root: Path, forbidden: list[str]) -> Path:
     course = toy.write_course(root)
     hidden = course / "solutions" / "toy" / "hidden_checks.py"
     packages = [str(p) for p in exposed_packages()]
-    hidden.write_text(hidden.read_text() + textwrap.dedent(EXPLORE).format(
-        forbidden=forbidden, packages=packages))
+    hidden.write_text(
+        hidden.read_text() + textwrap.dedent(EXPLORE).format(forbidden=forbidden, packages=packages)
+    )
     return course
 
 
@@ -90,10 +97,14 @@ def exposure(request, tmp_path_factory):
     submissions, grades = work / "submitted", work / "grades"
     for folder in (submissions / "someone" / "toy", grades):
         folder.mkdir(parents=True)
-    (submissions / "someone" / "toy" / "toy.ipynb").write_bytes(toy.to_bytes(toy.reference_notebook()))
+    (submissions / "someone" / "toy" / "toy.ipynb").write_bytes(
+        toy.to_bytes(toy.reference_notebook())
+    )
     (grades / "gradebook.csv").write_text("student,total\n")
     # Everything of the course but the two package folders (and a venv inside the checkout).
-    forbidden = [str(p) for p in sorted(REPO.iterdir()) if p.name not in ("d2lutils", "grader", ".venv")]
+    forbidden = [
+        str(p) for p in sorted(REPO.iterdir()) if p.name not in ("d2lutils", "grader", ".venv")
+    ]
     forbidden += [str(p) for p in sorted((REPO / "grader").iterdir()) if p.name != "d2lgrade"]
     forbidden += [str(p) for p in sorted(REPO.glob("solutions/*/hidden_checks.py"))]
     forbidden += [str(submissions), str(grades), str(work / "course" / "solutions")]

@@ -1,4 +1,5 @@
 """Which sandbox a slot gets, and what happens without bubblewrap."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,14 @@ import pytest
 
 from d2lgrade import cli
 from d2lgrade.config import GradingConfig
-from d2lgrade.sandbox import SandboxPool, bwrap, fresh, open_sandbox, sandbox_description, warm_sandboxes_available
+from d2lgrade.sandbox import (
+    SandboxPool,
+    bwrap,
+    fresh,
+    open_sandbox,
+    sandbox_description,
+    warm_sandboxes_available,
+)
 from d2lgrade.sandbox.fresh import FreshSandbox
 from d2lgrade.sandbox.warm import WarmSandbox
 

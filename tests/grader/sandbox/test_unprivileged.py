@@ -9,6 +9,7 @@ builds a readable world first: hard-linked copies of the interpreter prefix and 
 virtual environment (re-pointed at each other), and plain copies of the course's
 packages, the toy course and the data.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,16 +21,23 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import toy_course as toy
-from d2lgrade.sandbox import sandbox_description
 from test_corpus import Listener, build_corpus
+
+from d2lgrade.sandbox import sandbox_description
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = REPO.parent / "shared" / "data" / "fashion-mnist-sample"
 NOBODY = 65534
 # Corpus cases that end by running into a time limit: slow, and covered as root.
-SLOW_CASES = {"infinite_loop", "long_sleep", "memory_bomb", "fork_bomb", "huge_print", "fifty_megabytes"}
+SLOW_CASES = {
+    "infinite_loop",
+    "long_sleep",
+    "memory_bomb",
+    "fork_bomb",
+    "huge_print",
+    "fifty_megabytes",
+}
 SELFCHECKED = ["ex2_1", "ex4_2"]
 
 pytestmark = [
@@ -51,14 +59,18 @@ def readable_world(root: Path) -> dict[str, Path]:
     copy_tree(Path(sys.base_prefix), python)
     copy_tree(Path(sys.prefix), venv)
     config = venv / "pyvenv.cfg"
-    lines = [f"home = {python / 'bin'}" if line.startswith("home") else line
-             for line in config.read_text().splitlines()]
+    lines = [
+        f"home = {python / 'bin'}" if line.startswith("home") else line
+        for line in config.read_text().splitlines()
+    ]
     config.unlink()  # a new file: the hard-linked original stays as it is
     config.write_text("\n".join(lines) + "\n")
     for link in ("python", "python3"):
         target = venv / "bin" / link
         target.unlink()
-        target.symlink_to(python / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}")
+        target.symlink_to(
+            python / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+        )
     course = root / "course"
     course.mkdir()
     shutil.copytree(REPO / "d2lutils", course / "d2lutils")
@@ -79,16 +91,36 @@ def readable_world(root: Path) -> dict[str, Path]:
         elif path.stat().st_nlink == 1:
             path.chmod(path.stat().st_mode | 0o444)
     os.chown(home, NOBODY, NOBODY)
-    return {"python": venv / "bin" / "python", "course": course, "home": home, "data": root / "data"}
+    return {
+        "python": venv / "bin" / "python",
+        "course": course,
+        "home": home,
+        "data": root / "data",
+    }
 
 
 def as_nobody(world: dict[str, Path], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(world["home"]), "LANG": "C.UTF-8",
-           "PYTHONPATH": os.pathsep.join([str(world["course"]), str(world["course"] / "grader")]),
-           "D2L_DATA_DIR": str(world["data"]), "MPLCONFIGDIR": str(world["home"] / "mpl")}
-    command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-               str(world["python"]), "-m", "d2lgrade.cli", *args]
-    return subprocess.run(command, env=env, cwd=world["home"], capture_output=True, text=True, timeout=1200)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(world["home"]),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join([str(world["course"]), str(world["course"] / "grader")]),
+        "D2L_DATA_DIR": str(world["data"]),
+        "MPLCONFIGDIR": str(world["home"] / "mpl"),
+    }
+    command = [
+        "setpriv",
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        "--clear-groups",
+        str(world["python"]),
+        "-m",
+        "d2lgrade.cli",
+        *args,
+    ]
+    return subprocess.run(
+        command, env=env, cwd=world["home"], capture_output=True, text=True, timeout=1200
+    )
 
 
 @pytest.fixture(scope="module")
@@ -106,21 +138,39 @@ def test_an_unprivileged_user_grades_the_corpus_with_a_sandbox_per_notebook(worl
     host_file = world["home"] / "pwned.txt"
     listener = Listener()
     try:
-        cases = {name: case for name, case in build_corpus(course, host_file, listener.port).items()
-                 if name not in SLOW_CASES}
+        cases = {
+            name: case
+            for name, case in build_corpus(course, host_file, listener.port).items()
+            if name not in SLOW_CASES
+        }
         submitted = world["home"] / "submitted"
         submitted.mkdir()
         for name, (data, _, _) in cases.items():
             (submitted / f"{name}.ipynb").write_bytes(data)
         for path in world["home"].rglob("*"):
             os.chown(path, NOBODY, NOBODY)
-        run = as_nobody(world, "--course", str(course), "grade", str(submitted), "-a", "toy",
-                        "-o", str(world["home"] / "grades"), "--jobs", "2", "--cell-timeout", "20")
+        run = as_nobody(
+            world,
+            "--course",
+            str(course),
+            "grade",
+            str(submitted),
+            "-a",
+            "toy",
+            "-o",
+            str(world["home"] / "grades"),
+            "--jobs",
+            "2",
+            "--cell-timeout",
+            "20",
+        )
     finally:
         listener.close()
     assert run.returncode == 0, run.stderr[-3000:]
     assert "WARNING: no sandbox" not in run.stderr
-    rows = {r["student"]: r for r in csv.DictReader((world["home"] / "grades" / "gradebook.csv").open())}
+    rows = {
+        r["student"]: r for r in csv.DictReader((world["home"] / "grades" / "gradebook.csv").open())
+    }
     assert len(rows) == len(cases) >= 25
     for name, (_, expected, note) in cases.items():
         row = rows[name]
@@ -133,7 +183,12 @@ def test_an_unprivileged_user_grades_the_corpus_with_a_sandbox_per_notebook(worl
 
 @pytest.mark.skipif(not (REPO / "solutions").is_dir(), reason="the student copy has no solutions/")
 def test_an_unprivileged_user_passes_the_selfcheck_of_two_exercises(world):
-    run = as_nobody(world, "--course", str(world["course"]), "selfcheck", *SELFCHECKED, "--jobs", "2")
+    run = as_nobody(
+        world, "--course", str(world["course"]), "selfcheck", *SELFCHECKED, "--jobs", "2"
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     for assignment in SELFCHECKED:
-        assert f"ok   {assignment} reference" in run.stdout and f"ok   {assignment} untouched" in run.stdout
+        assert (
+            f"ok   {assignment} reference" in run.stdout
+            and f"ok   {assignment} untouched" in run.stdout
+        )
