@@ -82,6 +82,23 @@ def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
     return submissions
 
 
+def selfcheck_submissions(root: Path, assignment_id: str) -> list[Submission]:
+    """The reference notebook (as student "reference") and the untouched student notebook
+    ("untouched") of an assignment of the course at ``root``: the first must earn full
+    marks and the second 0."""
+    reference = root / "solutions" / assignment_id / f"{assignment_id}.ipynb"
+    student = root / "exercises" / assignment_id / f"{assignment_id}.ipynb"
+    return [
+        Submission("reference", assignment_id, reference),
+        Submission(
+            "untouched",
+            assignment_id,
+            student if student.is_file() else None,
+            f"{student} is missing: run nbgrader generate_assignment",
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class GradingTask:
     """One notebook still to grade, with everything an engine needs to grade it anywhere."""
@@ -95,21 +112,26 @@ class GradingTask:
 Graded = tuple[GradingTask, SubmissionResult, bool]
 
 
+@dataclass(frozen=True)
+class Batch:
+    """The notebooks still to grade, with the assignments and reference values they need."""
+
+    tasks: list[GradingTask]
+    assignments: dict[str, Assignment]
+    expected: dict[str, list[Any]]
+
+
 class Engine(Protocol):
     """Grades tasks and yields each result as soon as it is known, in any order."""
 
-    def grade(
-        self,
-        tasks: list[GradingTask],
-        assignments: dict[str, Assignment],
-        expected: dict[str, list[Any]],
-    ) -> Iterator[Graded]:
+    def grade(self, batch: Batch) -> Iterator[Graded]:
         """``(task, result, final)`` per task. A task the grader failed on yields a zero
         result that says why, with ``final`` False: it is not cached, so a re-run tries again."""
 
 
-def internal_error(task: GradingTask, assignment: Assignment, what: str) -> SubmissionResult:
-    """The zero result of a notebook the grader itself failed on."""
+def internal_error(task: GradingTask, assignment: Assignment, err: Exception) -> SubmissionResult:
+    """The zero result of a notebook the grader itself failed on (a bug: please report it)."""
+    what = f"internal grader error ({type(err).__name__}: {err})"
     return zero_result(
         task.student, assignment, f"not graded: {what}; please report it", sandbox_description()
     )
@@ -121,25 +143,20 @@ class LocalEngine:
     def __init__(self, pool: SandboxPool) -> None:
         self.pool = pool
 
-    def grade(
-        self,
-        tasks: list[GradingTask],
-        assignments: dict[str, Assignment],
-        expected: dict[str, list[Any]],
-    ) -> Iterator[Graded]:
+    def grade(self, batch: Batch) -> Iterator[Graded]:
         def grade_one(task: GradingTask) -> SubmissionResult:
             with self.pool.sandbox() as sandbox:
                 return grade_submission(
                     task.student,
                     task.data,
-                    assignments[task.assignment_id],
-                    expected[task.assignment_id],
+                    batch.assignments[task.assignment_id],
+                    batch.expected[task.assignment_id],
                     sandbox,
                     self.pool.config.limits,
                 )
 
         with ThreadPoolExecutor(max_workers=self.pool.size) as threads:
-            futures = {threads.submit(grade_one, task): task for task in tasks}
+            futures = {threads.submit(grade_one, task): task for task in batch.tasks}
             for future in as_completed(futures):
                 task = futures[future]
                 try:
@@ -147,11 +164,7 @@ class LocalEngine:
                 except Exception as err:  # a grader bug must not cost the rest of the class
                     yield (
                         task,
-                        internal_error(
-                            task,
-                            assignments[task.assignment_id],
-                            f"internal grader error ({type(err).__name__}: {err})",
-                        ),
+                        internal_error(task, batch.assignments[task.assignment_id], err),
                         False,
                     )
 
@@ -232,7 +245,7 @@ def grade_class(
                 report(result, "cached")
                 continue
             tasks.append(GradingTask(index, sub.student, sub.assignment, data))
-        for task, result, final in engine(pool).grade(tasks, assignments, expected):
+        for task, result, final in engine(pool).grade(Batch(tasks, assignments, expected)):
             if final:
                 cache.put(keys[task.index], result.to_json())
             report(result, f"{result.seconds:.1f} s")

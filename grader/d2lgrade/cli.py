@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .assignment import known_assignments
-from .batch import Submission, find_submissions, grade_class
+from .batch import find_submissions, grade_class, selfcheck_submissions
 from .config import (
     NO_WARM_VARIABLE,
     GradingConfig,
@@ -89,24 +89,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 def cmd_selfcheck(args: argparse.Namespace) -> int:
     root = args.course or course_root(Path.cwd())
     ids = args.assignment or known_assignments(root / "solutions")
-    submissions = []
-    for assignment_id in ids:
-        submissions.append(
-            Submission(
-                "reference",
-                assignment_id,
-                root / "solutions" / assignment_id / f"{assignment_id}.ipynb",
-            )
-        )
-        student_copy = root / "exercises" / assignment_id / f"{assignment_id}.ipynb"
-        submissions.append(
-            Submission(
-                "untouched",
-                assignment_id,
-                student_copy if student_copy.is_file() else None,
-                f"{student_copy} is missing: run nbgrader generate_assignment",
-            )
-        )
+    submissions = [s for assignment_id in ids for s in selfcheck_submissions(root, assignment_id)]
     results, _ = grade_class(submissions, root / "solutions", _config(args))
     failed = False
     for result in results:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import fnmatch
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 # Names that switch off or fool the run-time record, and ways to reach code by a name
 # the static check cannot read. Every task with rules also forbids these in its answer.
@@ -210,16 +211,29 @@ class Rule(ABC):
         return None
 
 
-@dataclass(frozen=True)
-class Forbid(Rule):
-    """The answer must not use these functions, classes or operators (``"@"``)."""
+@dataclass(frozen=True, init=False)
+class NamesRule(Rule, ABC):
+    """A rule about a list of qualified names, with a sentence for the student."""
 
     names: tuple[str, ...]
-    why: str = ""
+    note: str
+
+    def __init__(self, names: tuple[str, ...], note: str) -> None:
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "note", note)
+
+
+@dataclass(frozen=True, init=False)
+class Forbid(NamesRule):
+    """The answer must not use these functions, classes or operators (``"@"``);
+    ``why`` says why, in the student's terms."""
 
     def __init__(self, *names: str, why: str = "") -> None:
-        object.__setattr__(self, "names", tuple(names))
-        object.__setattr__(self, "why", why)
+        super().__init__(names, why)
+
+    @property
+    def why(self) -> str:
+        return self.note
 
     def describe(self) -> str:
         named = [
@@ -247,23 +261,33 @@ class Forbid(Rule):
 
 
 @dataclass(frozen=True)
-class NoAutograd(Rule):
-    """The gradient is derived by hand: no backward(), torch.autograd or torch.func."""
+class ExplainedRule(Rule):
+    """A rule named by a fixed label and a reason: "<label> (<why>)"."""
 
-    why: str = "derive the gradient by hand"
+    label: ClassVar[str] = ""
+    why: str = ""
 
     def describe(self) -> str:
-        return f"no autograd ({self.why})"
+        return f"{self.label} ({self.why})" if self.why else self.label
+
+
+_AUTOGRAD_NAMES = Forbid(*AUTOGRAD, "?.backward")
+
+
+@dataclass(frozen=True)
+class NoAutograd(ExplainedRule):
+    """The gradient is derived by hand: no backward(), torch.autograd or torch.func."""
+
+    label: ClassVar[str] = "no autograd"
+    why: str = "derive the gradient by hand"
 
     def static_violation(self, references: dict[str, int], loops: int) -> str | None:
-        found = Forbid(*AUTOGRAD)._found(references) or Forbid("?.backward")._found(references)
-        return None if found is None else f"your answer uses {found}"
+        return _AUTOGRAD_NAMES.static_violation(references, loops)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         if autograd_runs:
             return f"your code ran autograd {autograd_runs} time(s) while it was checked"
-        found = Forbid(*AUTOGRAD)._found(calls)
-        return None if found is None else f"your code called {found} while it was checked"
+        return _AUTOGRAD_NAMES.runtime_violation(calls, autograd_runs)
 
 
 @dataclass(frozen=True)
@@ -278,31 +302,26 @@ class UseAutograd(Rule):
 
 
 @dataclass(frozen=True)
-class NoLoops(Rule):
+class NoLoops(ExplainedRule):
     """Whole-tensor code: no ``for``/``while`` loops or comprehensions in the answer."""
 
+    label: ClassVar[str] = "no Python loops"
     why: str = "work on whole tensors"
-
-    def describe(self) -> str:
-        return f"no Python loops ({self.why})"
 
     def static_violation(self, references: dict[str, int], loops: int) -> str | None:
         return f"your answer has {loops} Python loop(s) or comprehension(s)" if loops else None
 
 
-@dataclass(frozen=True)
-class MustCall(Rule):
-    """The answer must call at least one of these while checked (e.g. shuffle with randperm)."""
-
-    names: tuple[str, ...]
-    what: str = ""
+@dataclass(frozen=True, init=False)
+class MustCall(NamesRule):
+    """The answer must call at least one of these while checked (e.g. shuffle with randperm);
+    ``what`` says what that means for the task."""
 
     def __init__(self, *names: str, what: str = "") -> None:
-        object.__setattr__(self, "names", tuple(names))
-        object.__setattr__(self, "what", what)
+        super().__init__(names, what)
 
     def describe(self) -> str:
-        return self.what or "call one of " + ", ".join(self.names)
+        return self.note or "call one of " + ", ".join(self.names)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         if any(matches(name, self.names) for name in calls):
@@ -310,14 +329,11 @@ class MustCall(Rule):
         return "your code never did this while it was checked"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ForbidInSource(Forbid):
     """Like ``Forbid``, but checked on the source only: the names it lists are also used
     inside torch on the student's behalf (``torch.no_grad()`` calls ``torch._C``), so the
     run-time record cannot tell the student's use from the library's."""
-
-    def __init__(self, *names: str, why: str = "") -> None:
-        super().__init__(*names, why=why)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         return None

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from .assignment import Assignment
-from .batch import Engine, Graded, GradingTask, internal_error
+from .batch import Batch, Engine, Graded, internal_error
 from .config import GradingConfig, Limits, default_data_dir
 from .errors import GradingError
 from .grade import grade_submission
@@ -85,12 +85,8 @@ class DaskEngine:
         self.config = config
         self.worker_grade = worker_grade
 
-    def grade(
-        self,
-        tasks: list[GradingTask],
-        assignments: dict[str, Assignment],
-        expected: dict[str, list[Any]],
-    ) -> Iterator[Graded]:
+    def grade(self, batch: Batch) -> Iterator[Graded]:
+        tasks, assignments, expected = batch.tasks, batch.assignments, batch.expected
         if not tasks:
             return
         from distributed import Client, as_completed
@@ -149,13 +145,7 @@ class DaskEngine:
                         False,
                     )
                 except Exception as err:  # a grader bug must not cost the rest of the class
-                    yield (
-                        task,
-                        internal_error(
-                            task, assignment, f"internal grader error ({type(err).__name__}: {err})"
-                        ),
-                        False,
-                    )
+                    yield task, internal_error(task, assignment, err), False
         finally:
             try:
                 client.unregister_worker_plugin(PLUGIN_NAME)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from d2lgrade.assignment import load_assignment
-from d2lgrade.batch import Submission, grade_class
+from d2lgrade.batch import Submission, grade_class, selfcheck_submissions
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.course_tools.leaks import MARKERS, hidden_check_secrets, leaks_in, solution_secrets
 from d2lgrade.notebook import cell_source, nbgrader_meta
@@ -66,20 +66,7 @@ def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("partial")
     submissions, unsolved = [], {}
     for assignment_id in ASSIGNMENTS:
-        submissions.append(
-            Submission(
-                "reference",
-                assignment_id,
-                REPO / "solutions" / assignment_id / f"{assignment_id}.ipynb",
-            )
-        )
-        submissions.append(
-            Submission(
-                "untouched",
-                assignment_id,
-                REPO / "exercises" / assignment_id / f"{assignment_id}.ipynb",
-            )
-        )
+        submissions += selfcheck_submissions(REPO, assignment_id)
         data, task = without_last_task(assignment_id)
         path = folder / f"{assignment_id}.ipynb"
         path.write_bytes(data)

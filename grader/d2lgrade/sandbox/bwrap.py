@@ -165,3 +165,24 @@ def bwrap_args(tmp_mode: str, limits: Limits, data_dir: Path | None) -> list[str
         "--proc",
         "/proc",
     ]
+
+
+def start(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    stdout: int,
+    stderr: int,
+    pass_fds: tuple[int, ...] = (),
+) -> subprocess.Popen[bytes]:
+    """Start a sandbox process: its job comes on stdin, and it leads a session of its own,
+    so that killing that session ends everything it started."""
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=stderr,
+        env=env,
+        pass_fds=pass_fds,
+        start_new_session=True,
+    )

@@ -18,7 +18,7 @@ from ..config import GradingConfig
 from ..inside.processes import tasks_of
 from ..protocol import Job, LineDecoder
 from .base import RawRun
-from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python_command
+from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python_command, start
 
 STDERR_KEEP_BYTES = 4096
 
@@ -61,14 +61,8 @@ class FreshSandbox:
         read_fd, write_fd = os.pipe()
         command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
         job = replace(job, limits=runner_limits)
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-            pass_fds=(write_fd,),
-            start_new_session=True,
+        process = start(
+            command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write_fd,)
         )
         os.close(write_fd)
         events: list[dict[str, Any]] = []

@@ -21,7 +21,7 @@ from typing import Any
 from ..config import GradingConfig
 from ..protocol import Job, LineDecoder
 from .base import RawRun
-from .bwrap import SANDBOX_UID_BASE, bwrap_args, environment, python_command
+from .bwrap import SANDBOX_UID_BASE, bwrap_args, environment, python_command, start
 
 
 def zygote_command(config: GradingConfig) -> tuple[list[str], dict[str, str]]:
@@ -53,14 +53,7 @@ class WarmSandbox:
 
     def _start(self) -> subprocess.Popen[bytes]:
         command, env = zygote_command(self.config)
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
+        process = start(command, env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.messages = queue.Queue()
 
         def pump(stream: io.BufferedReader, sink: queue.Queue[dict[str, Any] | None]) -> None:
