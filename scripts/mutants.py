@@ -54,8 +54,8 @@ MUTATIONS = [
     Mutation(
         "sandbox keeps the network",
         "grader/d2lgrade/sandbox/bwrap.py",
-        '"--unshare-net", "--unshare-uts"',
-        '"--unshare-uts"',
+        '        "--unshare-net",\n        "--unshare-uts",',
+        '        "--unshare-uts",',
         ("tests/grader/sandbox/test_corpus.py::test_nothing_escaped_the_sandbox",),
     ),
     Mutation(
@@ -98,8 +98,8 @@ MUTATIONS = [
     Mutation(
         "task rules not checked on the source",
         "grader/d2lgrade/grade.py",
-        "            for task_id in assignment.tasks if assignment.rules.get(task_id)}",
-        "            for task_id in assignment.tasks if False}",
+        "        if assignment.rules.get(task_id)",
+        "        if False",
         ("tests/grader/course_tools/test_rule_examples.py",),
     ),
     Mutation(
@@ -150,6 +150,30 @@ MUTATIONS = [
         'seed = hashlib.sha256(f"{self.question_id}\\0{student_id()}".encode()).digest()',
         'seed = hashlib.sha256(f"{self.question_id}".encode()).digest()',
         ("tests/test_quiz.py",),
+    ),
+    Mutation(
+        "training batches are never shuffled",
+        "d2lutils/data.py",
+        "        order = self._order()",
+        "        order = torch.arange(n)",
+        ("tests/test_data.py",),
+    ),
+    Mutation(
+        "epoch means not weighted by batch size",
+        "d2lutils/trainer.py",
+        "                mean = sum(value * weight for value, weight in values) / total",
+        "                mean = sum(value for value, _ in values) / len(values)",
+        ("tests/test_training.py::test_history_weights_batches_by_size",),
+    ),
+    Mutation(
+        "backward and step outside no_grad (a d2l-style optimizer breaks)",
+        "d2lutils/trainer.py",
+        "            with torch.no_grad():\n                loss.backward()",
+        "            if True:\n                loss.backward()",
+        (
+            "tests/test_training.py"
+            "::test_trainer_runs_a_d2l_style_optimizer_without_no_grad_of_its_own",
+        ),
     ),
     Mutation(
         "set-up failures are ignored",
