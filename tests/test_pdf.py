@@ -111,9 +111,27 @@ def pages() -> tuple[str, ...]:
     return tuple(poppler("pdftotext", "-enc", "UTF-8", "-raw").split("\f"))
 
 
+# Lines Sphinx adds where a code block crosses a page break.
+CONTINUATION_MARKS = {"(continues on next page)", "(continued from previous page)"}
+# A running foot: the page number alone, before the section ("106 Section 4.2. ...") or
+# after the subsection ("4.1.3. The softmax 95").
+FOOTER = re.compile(r"\d+|\d+ .*|.* \d+")
+
+
+def page_body(page: str) -> str:
+    """A page without its running head and foot and the continuation marks, so that a
+    line of code or prose broken across two pages reads as one."""
+    lines = page.splitlines()
+    if lines and lines[0].strip() == config().get("title", "").strip():
+        lines = lines[1:]
+    if lines and FOOTER.fullmatch(lines[-1].strip()):
+        lines = lines[:-1]
+    return "\n".join(line for line in lines if line.strip() not in CONTINUATION_MARKS)
+
+
 @functools.lru_cache(maxsize=1)
 def squashed_pages() -> tuple[str, ...]:
-    return tuple(squash(p) for p in pages())
+    return tuple(squash(page_body(p)) for p in pages())
 
 
 def book_text() -> str:
@@ -515,3 +533,11 @@ def test_the_site_links_the_pdf():
     )
     assert copy.is_file(), f"{copy} is missing: scripts/pdf.sh copies the PDF there"
     assert copy.read_bytes() == pdf_path().read_bytes(), f"{copy} is not the PDF just built"
+
+
+def test_a_code_line_broken_across_pages_reads_as_one():
+    title = config()["title"]
+    before = f"{title}\nx = f(1,\u2423\n(continues on next page)\n106 Section 4.2. Data"
+    after = f"{title}\n(continued from previous page)\n\u21aa2)\nprint(x)\n4.2.3. Timing 107"
+    joined = squash(page_body(before)) + squash(page_body(after))
+    assert joined == squash("x = f(1, 2)\nprint(x)")
