@@ -189,6 +189,15 @@ MUTATIONS = [
         "    if False:",
         ("tests/test_benchmark_refusals.py",),
     ),
+    Mutation(
+        "the Dask engine waits forever on a cluster with no workers",
+        "grader/d2lgrade/scaleout.py",
+        "            if time.monotonic() - idle_since >= self.worker_wait:",
+        "            if False:",
+        (
+            "tests/grader/test_scaleout.py::test_a_cluster_left_without_workers_reports_the_waiting_notebooks",
+        ),
+    ),
 ]
 
 

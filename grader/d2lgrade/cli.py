@@ -16,6 +16,7 @@ from .assignment import known_assignments
 from .batch import find_submissions, grade_class, selfcheck_submissions
 from .config import (
     NO_WARM_VARIABLE,
+    WORKER_WAIT_SECONDS,
     GradingConfig,
     Limits,
     default_data_dir,
@@ -72,7 +73,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         from .scaleout import dask_engine
 
         results, assignments = grade_class(
-            submissions, root / "solutions", config, engine=dask_engine(args.scheduler)
+            submissions,
+            root / "solutions",
+            config,
+            engine=dask_engine(args.scheduler, worker_wait=args.worker_wait),
         )
     else:
         results, assignments = grade_class(submissions, root / "solutions", config)
@@ -166,6 +170,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="grade on a Dask cluster (e.g. tcp://host:8786); --jobs is then "
         "the number of sandboxes per worker",
+    )
+    grade.add_argument(
+        "--worker-wait",
+        type=float,
+        default=WORKER_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="with --scheduler: after this long without any worker, report the notebooks "
+        f"still waiting as not graded (default {WORKER_WAIT_SECONDS:.0f})",
     )
     run_options(grade)
     grade.set_defaults(func=cmd_grade)

@@ -62,6 +62,11 @@ def default_data_dir() -> Path | None:
     return cache if cache.is_dir() else None
 
 
+# Scale-out: a worker restarted by its nanny, or one a cluster manager adds, joins within
+# seconds; five minutes without any means nobody is coming.
+WORKER_WAIT_SECONDS = 300.0
+
+
 def warm_by_default() -> bool:
     """Warm sandboxes unless ``$D2L_GRADE_NO_WARM_SANDBOX`` is set (the flag's default)."""
     return not os.environ.get(NO_WARM_VARIABLE)

@@ -15,20 +15,31 @@ ends it) comes back as ``KilledWorker`` and is reported as such, with 0 points.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
 from .assignment import Assignment
-from .batch import Batch, Engine, Graded, internal_error
-from .config import GradingConfig, Limits, default_data_dir
+from .batch import Batch, Engine, Graded, GradingTask, internal_error
+from .config import WORKER_WAIT_SECONDS, GradingConfig, Limits, default_data_dir
 from .errors import GradingError
 from .grade import grade_submission
 from .results import SubmissionResult, zero_result
 from .sandbox import SandboxPool, sandbox_description
 
 PLUGIN_NAME = "d2lgrade-sandboxes"
+# How often the engine looks at the cluster while no result comes back.
+POLL_SECONDS = 2.0
+KILLED_WORKERS = (
+    "the Dask workers grading this notebook died each time it was tried, so it was not "
+    "retried again; grade it alone to see why"
+)
+NO_WORKERS = (
+    "the Dask cluster at {address} had no workers for {seconds:.0f} s; start workers and "
+    "grade again (the notebooks graded so far are cached)"
+)
 WorkerGrade = Callable[[str, bytes, Assignment, list[Any], Limits], dict[str, Any]]
 
 try:
@@ -79,18 +90,22 @@ class DaskEngine:
     """Grades on the workers of the Dask scheduler at ``address``."""
 
     def __init__(
-        self, address: str, config: GradingConfig, worker_grade: WorkerGrade = grade_on_worker
+        self,
+        address: str,
+        config: GradingConfig,
+        worker_grade: WorkerGrade = grade_on_worker,
+        worker_wait: float = WORKER_WAIT_SECONDS,
     ) -> None:
         self.address = address
         self.config = config
         self.worker_grade = worker_grade
+        self.worker_wait = worker_wait
 
     def grade(self, batch: Batch) -> Iterator[Graded]:
         tasks, assignments, expected = batch.tasks, batch.assignments, batch.expected
         if not tasks:
             return
-        from distributed import Client, as_completed
-        from distributed.scheduler import KilledWorker
+        from distributed import Client
 
         try:
             client = Client(self.address, timeout="30s")
@@ -100,8 +115,14 @@ class DaskEngine:
                 "start it with `dask scheduler` and check the address"
             ) from None
         try:
-            if not client.scheduler_info().get("workers"):
-                client.wait_for_workers(1, timeout=60)
+            if not client.nthreads():
+                try:
+                    client.wait_for_workers(1, timeout=self.worker_wait)
+                except TimeoutError:
+                    raise GradingError(
+                        f"the Dask cluster at {self.address} has had no workers for "
+                        f"{self.worker_wait:.0f} s: start some with `dask worker {self.address}`"
+                    ) from None
             client.register_plugin(WorkerSandboxes(self.config))
             run = uuid.uuid4().hex[:8]
             # Sent once per assignment as tasks that return them, not scattered: the
@@ -127,36 +148,66 @@ class DaskEngine:
                 ): t
                 for t in tasks
             }
-            for future in as_completed(futures):
-                task = futures[future]
-                assignment = assignments[task.assignment_id]
-                try:
-                    yield task, SubmissionResult.from_json(future.result()), True
-                except KilledWorker:
-                    yield (
-                        task,
-                        zero_result(
-                            task.student,
-                            assignment,
-                            "not graded: the Dask workers grading this notebook died each time it "
-                            "was tried, so it was not retried again; grade it alone to see why",
-                            sandbox_description(),
-                        ),
-                        False,
-                    )
-                except Exception as err:  # a grader bug must not cost the rest of the class
-                    yield task, internal_error(task, assignment, err), False
+            yield from self._collect(client, futures, assignments)
         finally:
             try:
                 client.unregister_worker_plugin(PLUGIN_NAME)
             finally:
                 client.close()
 
+    def _collect(
+        self, client: Any, futures: dict[Any, GradingTask], assignments: dict[str, Assignment]
+    ) -> Iterator[Graded]:
+        """Yield each notebook's result as it arrives. When the cluster has had no worker
+        for ``worker_wait`` seconds, the notebooks still waiting are reported as not
+        graded instead of waiting forever."""
+        from distributed import wait
+        from distributed.scheduler import KilledWorker
+
+        pending = set(futures)
+        idle_since: float | None = None
+        while pending:
+            try:
+                done, pending = wait(pending, timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                done = set()
+            for future in done:
+                task = futures[future]
+                assignment = assignments[task.assignment_id]
+                try:
+                    yield task, SubmissionResult.from_json(future.result()), True
+                except KilledWorker:
+                    yield task, not_graded(task, assignment, KILLED_WORKERS), False
+                except Exception as err:  # a grader bug must not cost the rest of the class
+                    yield task, internal_error(task, assignment, err), False
+            if done or client.nthreads():
+                idle_since = None
+                continue
+            idle_since = idle_since if idle_since is not None else time.monotonic()
+            if time.monotonic() - idle_since >= self.worker_wait:
+                client.cancel(list(pending))
+                reason = NO_WORKERS.format(address=self.address, seconds=self.worker_wait)
+                for future in sorted(pending, key=lambda f: futures[f].index):
+                    task = futures[future]
+                    yield task, not_graded(task, assignments[task.assignment_id], reason), False
+                return
+
+
+def not_graded(task: GradingTask, assignment: Assignment, reason: str) -> SubmissionResult:
+    return zero_result(task.student, assignment, f"not graded: {reason}", sandbox_description())
+
 
 def dask_engine(
-    address: str, worker_grade: WorkerGrade = grade_on_worker
+    address: str,
+    worker_grade: WorkerGrade = grade_on_worker,
+    worker_wait: float = WORKER_WAIT_SECONDS,
 ) -> Callable[[SandboxPool], Engine]:
-    """An engine factory for ``batch.grade_class`` that grades on the cluster at ``address``."""
+    """An engine factory for ``batch.grade_class`` that grades on the cluster at ``address``.
+
+    ``worker_wait``: seconds without any worker after which the notebooks still waiting
+    are reported as not graded."""
+    if not worker_wait > 0:
+        raise GradingError(f"--worker-wait must be a positive number of seconds, got {worker_wait}")
     try:
         import distributed  # noqa: F401
     except ImportError:
@@ -165,6 +216,6 @@ def dask_engine(
         ) from None
 
     def make(pool: SandboxPool) -> Engine:
-        return DaskEngine(address, pool.config, worker_grade)
+        return DaskEngine(address, pool.config, worker_grade, worker_wait)
 
     return make

@@ -86,6 +86,11 @@ def test_user_errors_are_one_line_with_exit_status_2(tmp_path, capsys):
             ["--course", str(course), "grade", str(course), "--jobs", "0"],
             "--jobs must be at least 1",
         ),
+        (
+            ["--course", str(course), "grade", str(course), "--scheduler", "tcp://127.0.0.1:9"]
+            + ["--worker-wait", "0"],
+            "--worker-wait must be a positive number of seconds",
+        ),
         (["--course", str(tmp_path / "no-course"), "selfcheck", "toy"], "no reference notebook"),
     ]
     for argv, message in cases:

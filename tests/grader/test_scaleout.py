@@ -1,12 +1,14 @@
 """Grading on a real Dask cluster (``distributed.LocalCluster``, two worker processes).
 
 The gradebook must equal the local run's byte for byte; the cache still skips
-unchanged notebooks; a worker that dies mid-batch loses nothing, and a notebook
-that kills workers twice is reported, not retried forever.
+unchanged notebooks; a worker that dies mid-batch loses nothing, a notebook
+that kills workers twice is reported, not retried forever, and a cluster left with
+no workers ends the run with the waiting notebooks reported, instead of a hang.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 from pathlib import Path
 
@@ -79,7 +81,7 @@ def cluster(tmp_path_factory):
                 n_workers=2,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",
                 silence_logs=40,
             ) as local_cluster,
         ):
@@ -173,3 +175,34 @@ def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(
         else:
             assert result.tasks == expected[student].tasks, student
     assert got["dies_once_a"].total == toy.FULL and got["dies_once_b"].total == 2
+
+
+def test_a_cluster_left_without_workers_reports_the_waiting_notebooks(course, tmp_path):
+    submissions = class_of_notebooks(tmp_path / "submitted")[:6]
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    ) as lonely:
+
+        def retire_all_workers_after_the_first(line: str) -> None:
+            if line.startswith("[1/"):
+                lonely.scale(0)
+
+        # In a thread, so that a run that never ends fails the test instead of hanging it.
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        try:
+            run = pool.submit(
+                grade_class,
+                submissions,
+                course / "solutions",
+                CONFIG,
+                progress=retire_all_workers_after_the_first,
+                engine=dask_engine(lonely.scheduler_address, worker_wait=3),
+            )
+            results, _ = run.result(timeout=120)
+        finally:
+            pool.shutdown(wait=False)
+    assert sorted(r.student for r in results) == sorted(s.student for s in submissions)
+    waiting = [r for r in results if any("had no workers for 3 s" in n for n in r.notes)]
+    assert 1 <= len(waiting) < len(submissions)
+    assert all(r.total == 0 for r in waiting)
+    assert all("start workers and grade again" in r.notes[0] for r in waiting)
