@@ -62,6 +62,21 @@ TAMPERING = (
     "?.__torch_function__",
 )
 
+# Calls that run a Python function once per element or per step: loops in disguise.
+LOOPING_HELPERS = (
+    "map",
+    "filter",
+    "functools.reduce",
+    "itertools.*",
+    "numpy.vectorize",
+    "numpy.frompyfunc",
+    "numpy.apply_along_axis",
+    "numpy.apply_over_axes",
+    "torch.Tensor.apply_",
+    "torch.Tensor.map_",
+    "torch.Tensor.map2_",
+)
+
 SOFTMAX = (
     "torch.softmax",
     "torch.log_softmax",
@@ -303,13 +318,22 @@ class UseAutograd(Rule):
 
 @dataclass(frozen=True)
 class NoLoops(ExplainedRule):
-    """Whole-tensor code: no ``for``/``while`` loops or comprehensions in the answer."""
+    """Whole-tensor code: no ``for``/``while`` loops, comprehensions, recursion or helpers
+    that loop for you (``map``, ``functools.reduce``...) in the answer."""
 
     label: ClassVar[str] = "no Python loops"
     why: str = "work on whole tensors"
 
     def static_violation(self, references: dict[str, int], loops: int) -> str | None:
-        return f"your answer has {loops} Python loop(s) or comprehension(s)" if loops else None
+        if loops:
+            return (
+                f"your answer has {loops} Python loop(s), comprehension(s) or function(s) "
+                "that call themselves"
+            )
+        helpers = sorted({matches(name, LOOPING_HELPERS) or "" for name in references} - {""})
+        if helpers:
+            return "your answer loops in Python through " + ", ".join(helpers)
+        return None
 
 
 @dataclass(frozen=True, init=False)

@@ -23,11 +23,14 @@ UNKNOWN = "?"
 _PARSING = threading.Lock()
 # Builtins that run code given as text, which no static reading can follow.
 BUILTINS_THAT_RUN_CODE = ("eval", "exec", "compile", "__import__")
+# Builtins that call a function once per element: loops without the keyword.
+LOOPING_BUILTINS = ("map", "filter")
 
 
 @dataclass
 class AnswerScan:
-    """The qualified names an answer refers to (with counts) and its Python loops."""
+    """The qualified names an answer refers to (with counts) and its Python loops: ``for``
+    and ``while``, comprehensions and functions that call themselves."""
 
     references: Counter[str] = field(default_factory=Counter)
     loops: int = 0
@@ -146,8 +149,15 @@ def _without_magics(source: str) -> str:
     )
 
 
-def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: set[str]) -> None:
+def _references(
+    node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: set[str], walked: set[int]
+) -> None:
+    """Add what ``node`` refers to and its loops to ``scan``, and the notebook's functions
+    it uses to ``called``; ``walked`` holds the ids of nodes already counted."""
+    if id(node) in walked:
+        return
     for child in ast.walk(node):
+        walked.add(id(child))
         if isinstance(
             child,
             (
@@ -161,12 +171,14 @@ def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: se
             ),
         ):
             scan.loops += 1
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and _calls_itself(child):
+            scan.loops += 1
         if isinstance(child, (ast.BinOp, ast.AugAssign)) and isinstance(child.op, ast.MatMult):
             scan.references["@"] += 1
         if isinstance(child, ast.Name):
             if child.id in notebook.aliases:
                 scan.references[notebook.aliases[child.id]] += 1
-            elif child.id in BUILTINS_THAT_RUN_CODE:
+            elif child.id in BUILTINS_THAT_RUN_CODE + LOOPING_BUILTINS:
                 scan.references[child.id] += 1
             if child.id in notebook.definitions:
                 called.add(child.id)
@@ -187,6 +199,18 @@ def _references(node: ast.AST, notebook: _Notebook, scan: AnswerScan, called: se
                 scan.references[qualified] += 1
 
 
+def _calls_itself(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function calls its own name (``f(...)`` or ``self.f(...)``): recursion."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            callee = node.func
+            if (isinstance(callee, ast.Name) and callee.id == function.name) or (
+                isinstance(callee, ast.Attribute) and callee.attr == function.name
+            ):
+                return True
+    return False
+
+
 def scan_answer(
     sources: list[str],
     answer_cells: list[int],
@@ -201,23 +225,24 @@ def scan_answer(
     notebook = _Notebook(sources, student_cells)
     scan = AnswerScan()
     called: set[str] = set()
+    walked: set[int] = set()
     for index in answer_cells:
         tree = notebook.trees[index]
         if tree is None:
             scan.unparsable = f"cell {index + 1} is not valid Python"
             continue
-        _references(tree, notebook, scan, called)
+        _references(tree, notebook, scan, called, walked)
     student = set(range(len(sources)) if student_cells is None else student_cells)
     for index in sorted(student - set(answer_cells)):
         tree = notebook.trees[index]
         if tree is not None and _defines(tree, roots):
-            _references(tree, notebook, scan, called)
+            _references(tree, notebook, scan, called, walked)
     seen: set[str] = set()
     while called - seen:
         name = sorted(called - seen)[0]
         seen.add(name)
         for definition in notebook.definitions.get(name, []):
-            _references(definition, notebook, scan, called)
+            _references(definition, notebook, scan, called, walked)
     return scan
 
 

@@ -217,6 +217,17 @@ RULE_EXAMPLES = {
                 + _SHAPE_CHECK
                 + "    return torch.stack([(row * x).sum() for row in A])"
             ),
+            "a loop over rows through map": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    return torch.stack(list(map(lambda row: (row * x).sum(), A)))"
+            ),
+            "a loop over rows through recursion": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    head = (A[:1] * x).sum(dim=1)\n"
+                + "    return head if len(A) == 1 else torch.cat([head, matvec(A[1:], x)])"
+            ),
         },
         "keeps": {
             "broadcast and sum, a comment naming torch.mv": (

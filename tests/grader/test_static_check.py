@@ -97,6 +97,31 @@ def test_matrix_products_operators_and_loops():
     assert NoLoops().static_violation(dict(scan.references), scan.loops)
 
 
+def test_loops_in_disguise_break_the_no_loops_rule():
+    disguised = [
+        "def f(X):\n    return torch.stack(list(map(lambda r: r / r.sum(), X)))",
+        "def f(X):\n    return torch.stack(tuple(filter(None, X)))",
+        "from functools import reduce\ndef f(X):\n    return reduce(torch.add, X)",
+        "import functools as ft\ndef f(X):\n    return ft.reduce(lambda a, b: a + b, X)",
+        "import itertools\ndef f(X):\n    return torch.tensor(list(itertools.accumulate(X)))",
+        "import numpy as np\ndef f(X):\n    return np.vectorize(abs)(X)",
+        "def f(X):\n    return X.clone().apply_(lambda v: v * 2)",
+        "def f(X, i=0):\n    return X[i] + f(X, i + 1) if i < len(X) - 1 else X[i]",
+        "class M:\n    def f(self, X):\n        return X if X.dim() < 2 else self.f(X.sum(0))",
+    ]
+    for answer in disguised:
+        scan = scan_answer([SETUP, answer], [1])
+        assert NoLoops().static_violation(dict(scan.references), scan.loops), answer
+    whole_tensor = [
+        "def f(X):\n    return X / X.sum(dim=1, keepdim=True)",
+        "def f(X):\n    return torch.cumsum(X, dim=0)",
+        "def f(X):\n    g = lambda v: v * 2\n    return g(X)",
+    ]
+    for answer in whole_tensor:
+        scan = scan_answer([SETUP, answer], [1])
+        assert NoLoops().static_violation(dict(scan.references), scan.loops) is None, answer
+
+
 def test_autograd_uses_are_seen():
     for answer in (
         "def g(f, x):\n    x = x.requires_grad_()\n    f(x).backward()\n    return x.grad",
