@@ -190,6 +190,13 @@ MUTATIONS = [
         ("tests/test_benchmark_refusals.py",),
     ),
     Mutation(
+        "NoLoops lets map, functools.reduce and other looping helpers pass",
+        "grader/d2lgrade/rules.py",
+        'helpers = sorted({matches(name, LOOPING_HELPERS) or "" for name in references} - {""})',
+        "helpers: list[str] = []",
+        ("tests/grader/test_static_check.py",),
+    ),
+    Mutation(
         "the Dask engine waits forever on a cluster with no workers",
         "grader/d2lgrade/scaleout.py",
         "            if time.monotonic() - idle_since >= self.worker_wait:",
