@@ -21,9 +21,11 @@ from d2lgrade.config import Limits
 from d2lgrade.scaleout import grade_on_worker
 
 # A notebook can kill its worker only once its sandbox runs, seconds into the worker's
-# life. Killing sooner would race the nanny, which does not restart a worker that dies
-# before the nanny has seen it start, and the cluster would be left with no workers.
+# life and after it got the task. Killing sooner would race the nanny, which does not
+# restart a worker that dies before the nanny has seen it start, and the cluster would
+# be left with no workers.
 WORKER_AGE_SECONDS = 5.0
+AFTER_THE_TASK_SECONDS = 2.0
 
 
 def grade_or_die(
@@ -33,6 +35,6 @@ def grade_or_die(
     if student.startswith("poison") or (student.startswith("dies_once") and not marker.exists()):
         marker.touch()
         age = time.time() - psutil.Process().create_time()
-        time.sleep(max(0.0, WORKER_AGE_SECONDS - age))
+        time.sleep(max(AFTER_THE_TASK_SECONDS, WORKER_AGE_SECONDS - age))
         os.kill(os.getpid(), signal.SIGKILL)
     return grade_on_worker(student, data, assignment, expected, limits)
