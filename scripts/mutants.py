@@ -192,7 +192,7 @@ MUTATIONS = [
     Mutation(
         "NoLoops lets map, functools.reduce and other looping helpers pass",
         "grader/d2lgrade/rules.py",
-        'helpers = sorted({matches(name, LOOPING_HELPERS) or "" for name in references} - {""})',
+        "helpers = sorted({p for name in references if (p := matches(name, LOOPING_HELPERS))})",
         "helpers: list[str] = []",
         ("tests/grader/test_static_check.py",),
     ),

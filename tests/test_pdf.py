@@ -118,11 +118,12 @@ CONTINUATION_MARKS = {"(continues on next page)", "(continued from previous page
 FOOTER = re.compile(r"\d+|\d+ .*|.* \d+")
 
 
-def page_body(page: str) -> str:
-    """A page without its running head and foot and the continuation marks, so that a
-    line of code or prose broken across two pages reads as one."""
+def page_body(page: str, title: str) -> str:
+    """A page without its running head (the book's ``title``) and foot and the
+    continuation marks, so that a line of code or prose broken across two pages reads as
+    one."""
     lines = page.splitlines()
-    if lines and lines[0].strip() == config().get("title", "").strip():
+    if lines and lines[0].strip() == title:
         lines = lines[1:]
     if lines and FOOTER.fullmatch(lines[-1].strip()):
         lines = lines[:-1]
@@ -131,7 +132,8 @@ def page_body(page: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def squashed_pages() -> tuple[str, ...]:
-    return tuple(squash(page_body(p)) for p in pages())
+    title = config().get("title", "").strip()
+    return tuple(squash(page_body(p, title)) for p in pages())
 
 
 def book_text() -> str:
@@ -539,5 +541,5 @@ def test_a_code_line_broken_across_pages_reads_as_one():
     title = config()["title"]
     before = f"{title}\nx = f(1,\u2423\n(continues on next page)\n106 Section 4.2. Data"
     after = f"{title}\n(continued from previous page)\n\u21aa2)\nprint(x)\n4.2.3. Timing 107"
-    joined = squash(page_body(before)) + squash(page_body(after))
+    joined = squash(page_body(before, title)) + squash(page_body(after, title))
     assert joined == squash("x = f(1, 2)\nprint(x)")

@@ -26,6 +26,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .static_check import LOOPING_BUILTINS
+
 # Names that switch off or fool the run-time record, and ways to reach code by a name
 # the static check cannot read. Every task with rules also forbids these in its answer.
 TAMPERING = (
@@ -64,8 +66,7 @@ TAMPERING = (
 
 # Calls that run a Python function once per element or per step: loops in disguise.
 LOOPING_HELPERS = (
-    "map",
-    "filter",
+    *LOOPING_BUILTINS,
     "functools.reduce",
     "itertools.*",
     "numpy.vectorize",
@@ -330,7 +331,7 @@ class NoLoops(ExplainedRule):
                 f"your answer has {loops} Python loop(s), comprehension(s) or function(s) "
                 "that call themselves"
             )
-        helpers = sorted({matches(name, LOOPING_HELPERS) or "" for name in references} - {""})
+        helpers = sorted({p for name in references if (p := matches(name, LOOPING_HELPERS))})
         if helpers:
             return "your answer loops in Python through " + ", ".join(helpers)
         return None
