@@ -60,6 +60,17 @@ def class_of_notebooks(folder: Path) -> list[Submission]:
     return submissions
 
 
+def local_cluster(n_workers: int):
+    """Worker processes of one thread each, on this machine, quiet and on free ports."""
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=40,
+    )
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     fault_dir = tmp_path_factory.mktemp("faults")
@@ -77,15 +88,9 @@ def cluster(tmp_path_factory):
     try:
         with (
             dask.config.set(settings),
-            distributed.LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=40,
-            ) as local_cluster,
+            local_cluster(n_workers=2) as cluster_of_two,
         ):
-            yield local_cluster
+            yield cluster_of_two
     finally:
         for key, value in old.items():
             if value is None:
@@ -179,9 +184,7 @@ def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(
 
 def test_a_cluster_left_without_workers_reports_the_waiting_notebooks(course, tmp_path):
     submissions = class_of_notebooks(tmp_path / "submitted")[:6]
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
-    ) as lonely:
+    with local_cluster(n_workers=1) as lonely:
 
         def retire_all_workers_after_the_first(line: str) -> None:
             if line.startswith("[1/"):
