@@ -165,16 +165,23 @@ def select_and_report_cases(select_and_report):
     }
 
 
+def best_of_random_source(scoring):
+    """An answer to best_of_random: the checks and draws of the statement, then `scoring`."""
+    return (
+        "def best_of_random(num_examples, num_classifiers, num_classes, generator):\n"
+        "    if min(num_examples, num_classifiers) < 1 or num_classes < 2:\n"
+        "        raise ValueError('num_examples, num_classifiers, num_classes: too small')\n"
+        "    labels = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
+        "    fresh = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
+        "    P = torch.randint(0, num_classes, (num_classifiers, num_examples), generator=generator)\n"
+        + scoring
+    )
+
+
 RULE_EXAMPLES = {
     "best_of_random": {
         "breaks": {
-            "loop over classifiers": (
-                "def best_of_random(num_examples, num_classifiers, num_classes, generator):\n"
-                "    if min(num_examples, num_classifiers) < 1 or num_classes < 2:\n"
-                "        raise ValueError('num_examples, num_classifiers, num_classes: too small')\n"
-                "    labels = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    fresh = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    P = torch.randint(0, num_classes, (num_classifiers, num_examples), generator=generator)\n"
+            "loop over classifiers": best_of_random_source(
                 "    best, best_score = 0, -1.0\n"
                 "    for k in range(num_classifiers):\n"
                 "        score = (P[k] == labels).double().mean().item()\n"
@@ -185,28 +192,16 @@ RULE_EXAMPLES = {
             "comprehension in a helper in another cell": (
                 "def scores_of(P, labels):\n"
                 "    return torch.tensor([(row == labels).double().mean().item() for row in P], dtype=torch.float64)",
-                "def best_of_random(num_examples, num_classifiers, num_classes, generator):\n"
-                "    if min(num_examples, num_classifiers) < 1 or num_classes < 2:\n"
-                "        raise ValueError('num_examples, num_classifiers, num_classes: too small')\n"
-                "    labels = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    fresh = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    P = torch.randint(0, num_classes, (num_classifiers, num_examples), generator=generator)\n"
-                "    scores = scores_of(P, labels)\n"
-                "    best = scores.argmax()\n"
-                "    return scores[best].item(), (P[best] == fresh).double().mean().item()",
+                best_of_random_source(
+                    "    scores = scores_of(P, labels)\n"
+                    "    best = scores.argmax()\n"
+                    "    return scores[best].item(), (P[best] == fresh).double().mean().item()"
+                ),
             ),
         },
         "keeps": {
-            "sum and max": (
-                "def best_of_random(num_examples, num_classifiers, num_classes, generator):\n"
-                "    # all classifiers scored at once, no loop\n"
-                "    for_name = {'num_examples': num_examples, 'num_classifiers': num_classifiers}\n"
-                "    if num_examples < 1 or num_classifiers < 1 or num_classes < 2:\n"
-                "        raise ValueError(f'arguments too small: {for_name}, num_classes={num_classes}')\n"
-                "    labels = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    fresh = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
-                "    P = torch.randint(0, num_classes, (num_classifiers, num_examples), generator=generator)\n"
-                "    hits = (P == labels).sum(dim=1)\n"
+            "sum and max": best_of_random_source(
+                "    hits = (P == labels).sum(dim=1)  # all classifiers scored at once, no loop\n"
                 "    best = torch.argmax(hits)\n"
                 "    return hits[best].item() / num_examples, (P[best] == fresh).sum().item() / num_examples"
             ),
