@@ -5,6 +5,8 @@ Import it as ``import d2lutils as d2l``: names and call signatures follow the
 with the other.
 """
 
+from typing import Any
+
 from .board import ProgressBoard
 from .checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
 from .data import DataModule, SyntheticRegressionData, TensorLoader, data_root, tensor_loader
@@ -20,6 +22,21 @@ from .timing import Timer
 from .trainer import Trainer
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``d2l.plt`` is ``matplotlib.pyplot``, imported on first use, not with d2lutils."""
+    if name == "plt":
+        import matplotlib.pyplot
+
+        return matplotlib.pyplot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, ``plt`` included, for ``dir(d2l)`` and tab completion."""
+    return sorted([*globals(), "plt"])
+
 
 __all__ = [
     "SGD",
@@ -47,6 +64,7 @@ __all__ = [
     "gpu",
     "num_gpus",
     "plot",
+    "plt",
     "set_axes",
     "set_figsize",
     "set_seed",

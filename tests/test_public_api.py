@@ -17,6 +17,7 @@ D2L_NAMES = [
     "FashionMNIST",
     "show_images",
     "plot",
+    "plt",
     "set_figsize",
     "use_svg_display",
     "Timer",
