@@ -96,3 +96,25 @@ def test_data_module_without_super_init_still_loads():
             return self.get_tensorloader([self.X, self.y], train)
 
     assert [len(b[0]) for b in Bare().val_dataloader()] == [4, 1]
+
+
+def test_mse_at_lr_takes_the_steps_of_the_halved_loss_at_twice_lr():
+    d2l.set_seed(0)
+    data = d2l.SyntheticRegressionData(w=[1.0, -2.0, 0.5], b=0.3)
+    concise = d2l.LinearRegression(lr=0.02, num_inputs=3)
+    scratch = d2l.LinearRegressionScratch(3, lr=0.04)
+    with torch.no_grad():
+        scratch.w.copy_(concise.net.weight.T)
+    paths = []
+    for model in (concise, scratch):
+        d2l.set_seed(1)  # the same minibatches for both
+        optimizer = model.configure_optimizers()
+        for X, y in data.train_dataloader():
+            loss = model.loss(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        w, b = model.get_w_b()
+        paths.append(torch.cat([w.reshape(-1), b]))
+    assert torch.allclose(paths[0], paths[1], atol=1e-5)
+    assert not torch.allclose(paths[1], torch.zeros(4), atol=0.1)  # it did move
