@@ -13,6 +13,7 @@ from .data import DataModule, SyntheticRegressionData, TensorLoader, data_root, 
 from .devices import cpu, gpu, num_gpus, try_gpu
 from .fashion_mnist import DatasetNotFoundError, FashionMNIST
 from .hparams import HyperParameters, add_to_class
+from .models import LinearRegression, LinearRegressionScratch
 from .module import Classifier, Module
 from .optim import SGD
 from .plotting import plot, set_axes, set_figsize, show_images, use_svg_display
@@ -46,6 +47,8 @@ __all__ = [
     "DatasetNotFoundError",
     "FashionMNIST",
     "HyperParameters",
+    "LinearRegression",
+    "LinearRegressionScratch",
     "Module",
     "MultipleChoice",
     "ProgressBoard",

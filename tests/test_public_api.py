@@ -13,6 +13,8 @@ D2L_NAMES = [
     "Trainer",
     "SyntheticRegressionData",
     "SGD",
+    "LinearRegressionScratch",
+    "LinearRegression",
     "Classifier",
     "FashionMNIST",
     "show_images",
