@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assignment import Assignment, Task
-from .execution import RunOutcome
+from .execution import REFERENCE_STUDENT, RunOutcome
 from .protocol import ARRAY_KEY, ProbeEvent
+from .quiz import choice_difference, is_multiple_choice
 from .rules import Rule
 from .static_check import AnswerScan
 
@@ -127,10 +128,24 @@ def case_name(probe_name: str) -> str:
     return probe_name.replace("_", " ")
 
 
+def case_difference(got: Any, expected: Any, rtol: float, atol: float, student: str) -> str | None:
+    """How one case differs from the reference's; a multiple-choice answer is read in the
+    grader's process, with the order ``student`` sees (``quiz.py``)."""
+    if is_multiple_choice(expected):
+        return choice_difference(got, expected, student, REFERENCE_STUDENT)
+    return difference(got, expected, rtol, atol)
+
+
 def case_outcomes(
-    probe_name: str, got: ProbeEvent | None, expected: Any, rtol: float, atol: float
+    probe_name: str,
+    got: ProbeEvent | None,
+    expected: Any,
+    rtol: float,
+    atol: float,
+    student: str = REFERENCE_STUDENT,
 ) -> list[CaseOutcome]:
-    """The probe's cases (a dict result's keys, else the probe itself) and how each fared."""
+    """The probe's cases (a dict result's keys, else the probe itself) and how each fared;
+    ``student`` is whose order multiple-choice letters are read in."""
     cases = (
         expected
         if isinstance(expected, dict) and ARRAY_KEY not in expected and _raised(expected) is None
@@ -142,10 +157,14 @@ def case_outcomes(
         )
         return [CaseOutcome(name, stopped) for name in cases]
     if len(cases) == 1 and case_name(probe_name) in cases:
-        return [CaseOutcome(case_name(probe_name), difference(got.value, expected, rtol, atol))]
+        single = case_difference(got.value, expected, rtol, atol, student)
+        return [CaseOutcome(case_name(probe_name), single)]
     value = got.value if isinstance(got.value, dict) else {}
     return [
-        CaseOutcome(name, difference(value[name], want, rtol, atol) if name in value else "missing")
+        CaseOutcome(
+            name,
+            case_difference(value[name], want, rtol, atol, student) if name in value else "missing",
+        )
         for name, want in cases.items()
     ]
 
@@ -202,8 +221,9 @@ def judge_task(
     tampered: str | None,
     scan: AnswerScan | None,
     expected: list[Any],
+    student: str = REFERENCE_STUDENT,
 ) -> TaskVerdict:
-    """The verdict on one task; see the module's docstring for the rule of the game."""
+    """The verdict on one task (of ``student``'s notebook); see the module's docstring."""
     record = outcome.record
     if tampered:
         return TaskVerdict(0.0, tampered, ["test cell tampered with"])
@@ -245,6 +265,7 @@ def judge_task(
             expected[i],
             assignment.probes[i].rtol,
             assignment.probes[i].atol,
+            student,
         )
     ]
     failed = [o for o in outcomes if o.kind is not None]

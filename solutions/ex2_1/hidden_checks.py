@@ -177,9 +177,9 @@ def set_border_cases(set_border):
 
 @probe("view_or_copy")
 def view_or_copy_cases(view_or_copy, answer_view_or_copy):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(view_or_copy.choice, answer_view_or_copy)}
+    return {"answer": multiple_choice(view_or_copy, answer_view_or_copy)}
 
 
 @probe("totals")

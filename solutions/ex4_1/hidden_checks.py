@@ -133,9 +133,9 @@ def initial_loss_value(answer_initial_loss):
 
 @probe("confident_wrong")
 def confident_wrong_choice(confident_wrong, answer_confident_wrong):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(confident_wrong.choice, answer_confident_wrong)}
+    return {"answer": multiple_choice(confident_wrong, answer_confident_wrong)}
 
 
 RULE_EXAMPLES = {

@@ -151,9 +151,9 @@ def scratch_model_cases(SoftmaxRegressionScratch):
 
 @probe("stable_shift")
 def stable_shift_choice(stable_shift, answer_stable_shift):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(stable_shift.choice, answer_stable_shift)}
+    return {"answer": multiple_choice(stable_shift, answer_stable_shift)}
 
 
 @probe("num_parameters", rtol=0.0, atol=0.0)

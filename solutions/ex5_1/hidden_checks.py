@@ -72,9 +72,9 @@ def prelu_cases(prelu):
 
 @probe("dead_unit")
 def dead_unit_reading(dead_unit, answer_dead_unit):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(dead_unit.choice, answer_dead_unit)}
+    return {"answer": multiple_choice(dead_unit, answer_dead_unit)}
 
 
 @probe("sigmoid_tanh_grad")

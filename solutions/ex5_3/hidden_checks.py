@@ -128,9 +128,9 @@ def per_example_shape_value(answer_per_example_shape):
 
 @probe("train_memory")
 def train_memory_reading(train_memory, answer_train_memory):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(train_memory.choice, answer_train_memory)}
+    return {"answer": multiple_choice(train_memory, answer_train_memory)}
 
 
 @probe("memory")

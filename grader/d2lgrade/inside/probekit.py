@@ -23,6 +23,8 @@ from typing import Any
 
 # A case whose call raised: the grader compares the exception type only.
 RAISED = "__raised__"
+# A multiple-choice answer, which the grader reads in its own process.
+MULTIPLE_CHOICE = "__multiple_choice__"
 
 
 def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -61,6 +63,28 @@ def keeps_inputs(func: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     before = [_snapshot(a) for a in args]
     attempt(func, *args, **kwargs)
     return all(_same(a, b) for a, b in zip(args, before))
+
+
+def multiple_choice(question: Any, answer: Any) -> dict[str, Any]:
+    """A multiple-choice answer as the grader reads it: the letter, as given.
+
+    The grader maps the letter to a choice in its own process, from the id the notebook
+    was submitted under and the question as the reference notebook defines it; never
+    through the notebook's objects or environment. The question's id, choices and order
+    as the notebook holds them come along only so that the grader notices a notebook
+    that changed them (or the grading id): such an answer loses the question. Use it as
+    a case of its own: ``{"answer": multiple_choice(view_or_copy, answer_view_or_copy)}``.
+    """
+    try:
+        held: Any = {
+            "question": str(question.question_id),
+            "choices": [str(c) for c in question.choices],
+            "shown": [str(c) for c in question.order()],
+        }
+    except Exception as err:  # a notebook may have replaced the question with anything
+        held = {RAISED: type(err).__name__}
+    letter = answer if isinstance(answer, str) else f"<{type(answer).__name__}>"
+    return {MULTIPLE_CHOICE: {"letter": letter[:100], "notebook": held}}
 
 
 def dtype_and_shape(value: Any) -> Any:
