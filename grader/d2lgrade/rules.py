@@ -247,6 +247,10 @@ ATEN_OPS: dict[tuple[str, ...], tuple[str, ...]] = {
         "aten::_log_softmax",
         "aten::_safe_softmax",
         "aten::_masked_softmax",
+        # Attention kernels compute a softmax inside.
+        "aten::_scaled_dot_product*",
+        "aten::_*_attention*",
+        "aten::_native_multi_head_attention",
     ),
     LOGSUMEXP: ("aten::logsumexp",),
     CROSS_ENTROPY: (

@@ -154,6 +154,14 @@ class CallMonitor:
                 return func(*args, **(kwargs or {}))
 
         class OperatorRecorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
+            @classmethod
+            def _should_skip_dynamo(cls) -> bool:
+                # Skipping wraps __torch_dispatch__ in torch._dynamo.disable, whose first
+                # call imports dynamo and sympy (seconds), through builtins a notebook may
+                # have replaced. Ruled answers may not compile (TAMPERING), so no dynamo
+                # frame ever runs inside this mode.
+                return False
+
             def __torch_dispatch__(
                 self, func: Any, types: Any, args: Any = (), kwargs: Any = None
             ) -> Any:
