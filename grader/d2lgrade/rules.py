@@ -121,7 +121,14 @@ SOFTMAX = (
     "torch.nn.LogSoftmax",
     "torch.nn.Softmin",
 )
-LOGSUMEXP = ("torch.logsumexp", "torch.special.logsumexp", "torch.Tensor.logsumexp")
+LOGSUMEXP = (
+    "torch.logsumexp",
+    "torch.special.logsumexp",
+    "torch.Tensor.logsumexp",
+    # Its last entry along the axis is the log-sum-exp.
+    "torch.logcumsumexp",
+    "torch.Tensor.logcumsumexp",
+)
 CROSS_ENTROPY = (
     "torch.nn.functional.cross_entropy",
     "torch.nn.functional.nll_loss",
@@ -252,7 +259,7 @@ ATEN_OPS: dict[tuple[str, ...], tuple[str, ...]] = {
         "aten::_*_attention*",
         "aten::_native_multi_head_attention",
     ),
-    LOGSUMEXP: ("aten::logsumexp",),
+    LOGSUMEXP: ("aten::logsumexp", "aten::logcumsumexp", "aten::_logcumsumexp"),
     CROSS_ENTROPY: (
         "aten::nll_loss*",
         "aten::cross_entropy_loss",
@@ -387,7 +394,8 @@ class Forbid(NamesRule):
         return text + (f": {self.why}" if self.why else "")
 
     def _found(self, names: dict[str, int]) -> str | None:
-        for name in sorted(names):
+        # A Python name tells the student more than the operator it ran: name it first.
+        for name in sorted(names, key=lambda n: (is_operator(n), n)):
             if matches(name, self.names):
                 return name.replace("?.", "a method .")
         return None

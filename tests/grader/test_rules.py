@@ -86,3 +86,8 @@ def test_iterating_over_a_tensor_is_a_loop_at_run_time_and_where_the_source_show
         assert rule.static_violation(dict(scan.references), scan.loops), answer
     scan = scan_answer([setup, "def f(X):\n    m, n = X.shape\n    return X.sum(0) / m"], [1])
     assert rule.static_violation(dict(scan.references), scan.loops) is None
+
+
+def test_the_feedback_names_the_python_function_before_its_operator():
+    found = Forbid(*SOFTMAX).runtime_violation({"aten::_softmax": 1, "torch.softmax": 1}, 0)
+    assert found == "your code called torch.softmax while it was checked"
