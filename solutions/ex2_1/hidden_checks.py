@@ -308,6 +308,12 @@ RULE_EXAMPLES = {
                 "    body = torch.stack(rows) if rows else torch.zeros((0, X.shape[1] + 1), dtype=X.dtype)\n"
                 "    return torch.cat((body, body.sum(dim=0, keepdim=True)), dim=0)"
             ),
+            "column totals by the builtin sum": (
+                "def add_totals(X):\n"
+                "    wide = torch.cat((X, X.sum(dim=1, keepdim=True)), dim=1)\n"
+                "    bottom = sum(wide) + torch.zeros(wide.shape[1], dtype=X.dtype)\n"
+                "    return torch.cat((wide, bottom.reshape(1, -1)), dim=0)"
+            ),
         },
         "keeps": {
             "torch.concat and keepdim": (

@@ -123,7 +123,8 @@ def frobenius_norm_cases(frobenius_norm):
     def relative(X):
         # the result relative to the true size, so that tiny and huge norms both count
         out = frobenius_norm(X)
-        true = torch.sqrt((X.double() ** 2).sum()).item()
+        scale = X.double().abs().max().item() if X.numel() else 0.0
+        true = scale * torch.sqrt(((X.double() / scale) ** 2).sum()).item() if scale else 0.0
         return [dtype_and_shape(out), round(out.item() / true, 4) if true > 0 else out.item()]
 
     gen = torch.Generator().manual_seed(2303)
@@ -136,6 +137,13 @@ def frobenius_norm_cases(frobenius_norm):
         "empty": attempt(relative, torch.zeros(2, 0, 4, dtype=torch.float64)),
         "squares overflow": attempt(relative, 1e30 * torch.randn(4, 4, generator=gen)),
         "squares underflow": attempt(relative, 1e-30 * torch.randn(10, generator=gen)),
+        # The statement's edge holds in float64 too: casting to float64 only moves it.
+        "float64, squares overflow": attempt(
+            relative, 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64)
+        ),
+        "float64, squares underflow": attempt(
+            relative, 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64)
+        ),
     }
 
 

@@ -4,7 +4,8 @@ from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # The kernels autograd itself calls (torch.ops.aten.threshold_backward, mm_backward, ...);
-# at run time they are recorded as aten.<name>.
+# at run time they are recorded as aten.<name> when called by name, and at the
+# dispatcher as aten::<name> whatever the route.
 rules(
     "backward",
     NoAutograd(),
@@ -12,6 +13,7 @@ rules(
         "torch.ops",
         "torch.ops.*",
         "aten.*",
+        "aten::*_backward*",
         why="the library's backward kernels do the chain rule for you",
     ),
 )
