@@ -147,8 +147,8 @@ MUTATIONS = [
     Mutation(
         "quiz choices in the same order for every student",
         "d2lutils/quiz.py",
-        'seed = hashlib.sha256(f"{self.question_id}\\0{student_id()}".encode()).digest()',
-        'seed = hashlib.sha256(f"{self.question_id}".encode()).digest()',
+        'seed = hashlib.sha256(f"{question_id}\\0{student}".encode()).digest()',
+        'seed = hashlib.sha256(f"{question_id}".encode()).digest()',
         ("tests/test_quiz.py",),
     ),
     Mutation(

@@ -33,7 +33,13 @@ def test_the_grader_draws_the_order_d2lutils_shows(monkeypatch):
 def test_letters_are_read_in_the_submitters_order(monkeypatch):
     reference = answered("reference", "a copy", monkeypatch)
     students = [f"s{i}" for i in range(30)]
-    ann = students[0]
+
+    def right_letter(student: str) -> int:
+        return choice_order(QUESTION, student, CHOICES).index("a copy")
+
+    # Ann sees the right choice under another letter than the reference does, Bo under
+    # another letter than Ann.
+    ann = next(s for s in students if right_letter(s) != right_letter("reference"))
     bo = next(
         s
         for s in students
