@@ -3,8 +3,12 @@
 An exercise notebook shows a question with its choices labelled A, B, C, ... in an
 order drawn from the question's id and the student's id, and the student answers
 with a letter. Two students see different orders, so "the answer to question 3 is B"
-does not travel; the grader draws the same order from the id the notebook was
-submitted under and reads the letter back as a choice.
+does not travel; the grader draws the same order (:func:`choice_order`, in its own
+process) from the id the notebook was submitted under and the choices as the course
+defines them, and reads the letter back as a choice.
+
+This module imports only the standard library: the grader reads it without importing
+the package.
 """
 
 from __future__ import annotations
@@ -53,6 +57,14 @@ def student_id() -> str:
     )
 
 
+def choice_order(question_id: str, student: str, choices: Sequence[str]) -> list[str]:
+    """``choices`` in the order that ``student`` sees them for question ``question_id``."""
+    seed = hashlib.sha256(f"{question_id}\0{student}".encode()).digest()
+    shuffled = list(choices)
+    random.Random(int.from_bytes(seed[:8], "big")).shuffle(shuffled)
+    return shuffled
+
+
 class MultipleChoice:
     """A question with choices shown in a per-student order, answered by letter.
 
@@ -72,10 +84,7 @@ class MultipleChoice:
 
     def order(self) -> list[str]:
         """The choices in the current student's order."""
-        seed = hashlib.sha256(f"{self.question_id}\0{student_id()}".encode()).digest()
-        shuffled = list(self.choices)
-        random.Random(int.from_bytes(seed[:8], "big")).shuffle(shuffled)
-        return shuffled
+        return choice_order(self.question_id, student_id(), self.choices)
 
     @property
     def letters(self) -> str:

@@ -147,8 +147,8 @@ MUTATIONS = [
     Mutation(
         "quiz choices in the same order for every student",
         "d2lutils/quiz.py",
-        'seed = hashlib.sha256(f"{self.question_id}\\0{student_id()}".encode()).digest()',
-        'seed = hashlib.sha256(f"{self.question_id}".encode()).digest()',
+        'seed = hashlib.sha256(f"{question_id}\\0{student}".encode()).digest()',
+        'seed = hashlib.sha256(f"{question_id}".encode()).digest()',
         ("tests/test_quiz.py",),
     ),
     Mutation(
@@ -195,6 +195,29 @@ MUTATIONS = [
         "helpers = sorted({p for name in references if (p := matches(name, LOOPING_HELPERS))})",
         "helpers: list[str] = []",
         ("tests/grader/test_static_check.py",),
+    ),
+    Mutation(
+        "the run-time record holds no ATen operators (torch.ops, convolutions pass)",
+        "grader/d2lgrade/inside/monitor.py",
+        "        if self.operators:",
+        "        if False:",
+        (
+            "tests/grader/inside/test_monitor.py::test_operators_are_recorded_whatever_route_reached_them",
+        ),
+    ),
+    Mutation(
+        "a Forbid of a named set forgets the set's ATen operators",
+        "grader/d2lgrade/rules.py",
+        "super().__init__(tuple(dict.fromkeys(names + aten_ops_of(names))), why)",
+        "super().__init__(names, why)",
+        ("tests/grader/test_rules.py",),
+    ),
+    Mutation(
+        "quiz letters are read in the reference's order, not the submitter's",
+        "grader/d2lgrade/quiz.py",
+        '    answer = chosen(answered.get("letter"), question, choices, student)',
+        '    answer = chosen(answered.get("letter"), question, choices, reference_student)',
+        ("tests/grader/test_quiz_letters.py",),
     ),
     Mutation(
         "the Dask engine waits forever on a cluster with no workers",

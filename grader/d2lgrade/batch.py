@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .assignment import Assignment, load_assignment
-from .cache import GradingCache, cache_key
+from .cache import GradingCache, cache_key, folder_fingerprint, submission_key
 from .config import GradingConfig
 from .errors import SubmissionsNotFoundError
 from .execution import reference_values
@@ -175,10 +175,12 @@ def _reference(
     cache: GradingCache,
     config: GradingConfig,
     progress: Progress,
+    data_folder: str,
+    limits_key: str,
 ) -> dict[str, list[Any]]:
     expected: dict[str, list[Any]] = {}
     for assignment_id, assignment in assignments.items():
-        key = cache_key("reference", assignment.fingerprint, str(config.data_dir))
+        key = cache_key("reference", assignment.fingerprint, data_folder, limits_key)
         values = cache.get(key)
         if values is None:
             progress(f"running the reference solution of {assignment_id} ...")
@@ -219,8 +221,9 @@ def grade_class(
             f"{result.total:g}/{result.max_total:g} ({note})"
         )
 
+    data_folder = folder_fingerprint(config.data_dir)
     with SandboxPool(config) as pool:
-        expected = _reference(assignments, pool, cache, config, progress)
+        expected = _reference(assignments, pool, cache, config, progress, data_folder, limits_key)
         tasks: list[GradingTask] = []
         keys: dict[int, str] = {}
         for index, sub in enumerate(submissions):
@@ -237,12 +240,17 @@ def grade_class(
                 )
                 continue
             data = sub.path.read_bytes()
-            keys[index] = cache_key("submission", assignment.fingerprint, limits_key, data)
+            keys[index] = submission_key(
+                data,
+                sub.student,
+                assignment.fingerprint,
+                expected[sub.assignment],
+                data_folder,
+                limits_key,
+            )
             cached = cache.get(keys[index])
             if cached is not None:
-                result = SubmissionResult.from_json(cached)
-                result.student = sub.student
-                report(result, "cached")
+                report(SubmissionResult.from_json(cached), "cached")
                 continue
             tasks.append(GradingTask(index, sub.student, sub.assignment, data))
         for task, result, final in engine(pool).grade(Batch(tasks, assignments, expected)):

@@ -1,8 +1,11 @@
 """Results on disk keyed by content: a re-run skips what has not changed.
 
-A key hashes everything a result depends on: the submitted bytes, the assignment's
-fingerprint (reference notebook and hidden checks), the limits, and one salt made of
-the versions of d2lutils and d2l-grade, so that upgrading either invalidates the cache.
+A key hashes everything a result depends on: the submitted bytes, the id it was
+submitted under (quiz orders and the grading id the notebook sees depend on it), the
+assignment's fingerprint (reference notebook and hidden checks), the reference values,
+the data folder (its path and a fingerprint of its files), the limits, and one salt
+made of the versions and sources of d2lutils and d2l-grade, so that upgrading or
+editing either invalidates the cache.
 """
 
 from __future__ import annotations
@@ -58,6 +61,36 @@ def cache_key(*parts: bytes | str) -> str:
         digest.update(b"\0")
         digest.update(part.encode() if isinstance(part, str) else part)
     return digest.hexdigest()
+
+
+def folder_fingerprint(folder: Path | None) -> str:
+    """The path of ``folder`` and the name, size and modification time of each file under
+    it: a changed, added or removed data file changes it, without reading the data."""
+    if folder is None:
+        return "no folder"
+    digest = hashlib.sha256(str(folder.resolve()).encode())
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                entry = f"{path.relative_to(folder).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+                digest.update(entry.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def submission_key(
+    data: bytes,
+    student: str,
+    assignment_fingerprint: str,
+    expected: list[Any],
+    data_folder: str,
+    limits: str,
+) -> str:
+    """The key of one student's graded notebook: everything its result depends on."""
+    reference = json.dumps(expected, sort_keys=True, allow_nan=True)
+    return cache_key(
+        "submission", student, assignment_fingerprint, reference, data_folder, limits, data
+    )
 
 
 class GradingCache:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .assignment import Assignment
@@ -10,7 +10,7 @@ from .config import Limits
 from .errors import AssignmentError
 from .notebook import CellPlan, plan_cells
 from .protocol import Job, RunRecord
-from .rules import Forbid, ForbidInSource
+from .rules import Forbid, ForbidInSource, is_operator
 from .sandbox import Sandbox
 
 REFERENCE_STUDENT = "reference"
@@ -57,7 +57,7 @@ def watched_names(assignment: Assignment) -> list[str]:
         for rule in rules
         if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
         for name in rule.names
-        if name[0].isalpha() and "*" not in name and "." in name
+        if name[0].isalpha() and "*" not in name and "." in name and not is_operator(name)
     }
     return sorted(names)
 
@@ -72,7 +72,7 @@ def run_notebook(
     """
     job = Job(
         plan.sources,
-        [p.job() for p in assignment.probes],
+        [replace(p.job(), operators=bool(assignment.rules.get(p.task))) for p in assignment.probes],
         asdict(limits),
         student=student,
         student_cells=plan.student_cells,

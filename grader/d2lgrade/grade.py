@@ -71,6 +71,7 @@ def grade_submission(
             plan.tampered.get(task_id),
             scans.get(task_id),
             expected,
+            student,
         )
         tasks[task_id] = TaskResult(
             verdict.points,

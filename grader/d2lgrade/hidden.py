@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import AssignmentError
 from .protocol import ProbeJob
 from .rules import Rule, collecting, stop_collecting
 
@@ -64,12 +65,34 @@ def probe(
             raise TypeError(f"@probe must decorate a plain function, not {func!r}")
         definition.decorator_list = []
         params = tuple(a.arg for a in definition.args.args)
+        _refuse_letters_read_inside(func.__name__, definition, params)
         _registry.append(
             Probe(task, func.__name__, params, ast.unparse(definition), rtol, atol, timeout)
         )
         return func
 
     return register
+
+
+def _refuse_letters_read_inside(
+    name: str, definition: ast.FunctionDef, params: tuple[str, ...]
+) -> None:
+    """A probe must not map a multiple-choice letter through the notebook's question
+    (``question.choice(answer)``): the notebook controls that object and its environment.
+    ``probekit.multiple_choice(question, answer)`` hands the letter to the grader instead."""
+    for node in ast.walk(definition):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("choice", "order", "letter_for")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in params
+        ):
+            raise AssignmentError(
+                f"probe {name} reads a multiple-choice answer through the notebook's "
+                f"{node.value.id}.{node.attr}: return "
+                f"probekit.multiple_choice({node.value.id}, <the answer's name>) as a case "
+                "instead, so that the grader maps the letter itself"
+            )
 
 
 def load_hidden_checks(path: Path) -> tuple[list[Probe], dict[str, list[Rule]]]:

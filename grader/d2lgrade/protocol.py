@@ -30,6 +30,9 @@ class ProbeJob:
     params: list[str]
     source: str
     timeout: float
+    # Whether to record the ATen operators student code runs (tasks with rules only:
+    # the record costs time on every operator).
+    operators: bool = False
 
 
 @dataclass(frozen=True)

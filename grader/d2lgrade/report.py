@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import html
 import io
 import re
 import statistics
@@ -13,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from .assignment import Assignment
+from .pages import render
 from .results import SubmissionResult
 
 if TYPE_CHECKING:
@@ -63,11 +65,6 @@ def write_gradebook(
             )
 
 
-_STYLE = """<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;
-text-align:left;vertical-align:top}.pass{color:#17632a}.fail{color:#a4161a}</style>"""
-
-
 def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
     """One HTML page per student: for each task, points, pass/fail and the reason.
 
@@ -79,33 +76,8 @@ def write_feedback(results: list[SubmissionResult], folder: Path) -> None:
     for result in results:
         by_student[result.student].append(result)
     for student, student_results in by_student.items():
-        parts = [
-            f"<!doctype html><meta charset='utf-8'><title>Feedback for "
-            f"{html.escape(student)}</title>{_STYLE}<h1>Feedback for {html.escape(student)}</h1>"
-        ]
-        for result in student_results:
-            parts.append(
-                f"<h2>{html.escape(result.assignment)}: {result.total:g} / "
-                f"{result.max_total:g} points</h2>"
-            )
-            for note in result.notes:
-                parts.append(f"<p><strong>Note:</strong> {html.escape(note)}</p>")
-            parts.append(
-                "<table><tr><th>task</th><th>points</th><th>result</th><th>details</th></tr>"
-            )
-            for task_id, task in result.tasks.items():
-                verdict = (
-                    "<span class='pass'>pass</span>"
-                    if task.passed
-                    else "<span class='fail'>fail</span>"
-                )
-                parts.append(
-                    f"<tr><td>{html.escape(task_id)}</td><td>{task.points:g} / "
-                    f"{task.max_points:g}</td><td>{verdict}</td><td>"
-                    f"{html.escape(task.message)}</td></tr>"
-                )
-            parts.append("</table>")
-        (folder / f"{safe_name(student)}.html").write_text("\n".join(parts), encoding="utf-8")
+        page = render("feedback", student=student, results=student_results)
+        (folder / f"{safe_name(student)}.html").write_text(page, encoding="utf-8")
 
 
 def _png_data_uri(fig: Figure) -> str:
@@ -229,37 +201,18 @@ def write_summary(
                     "; ".join(f"{why} ({n})" for why, n in r.reasons),
                 ]
             )
-    task_table = "".join(
-        f"<tr><td>{html.escape(r.assignment)}</td><td>{html.escape(r.task)}</td>"
-        f"<td>{r.max_points:g}</td><td>{r.mean_points:.2f}</td><td>{r.pass_rate:.0%}</td>"
-        f"<td>{r.students}</td><td>"
-        + "<br>".join(f"{html.escape(why)} ({n})" for why, n in r.reasons)
-        + "</td></tr>"
-        for r in rows
-    )
     totals: dict[str, float] = defaultdict(float)
     for result in results:
         totals[result.student] += result.total
-    max_total = sum(a.max_points for a in assignments.values())
     median = statistics.median(totals.values()) if totals else 0.0
-    student_table = "".join(
-        f"<tr><td>{html.escape(student)}</td><td>{total:g}</td><td>{max_total:g}</td>"
-        f"<td class='{'pass' if total >= median else 'fail'}'>{total - median:+g}</td></tr>"
-        for student, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    page = render(
+        "summary",
+        students=sorted(totals.items(), key=lambda item: (-item[1], item[0])),
+        notebooks=len(results),
+        median=median,
+        max_total=sum(a.max_points for a in assignments.values()),
+        rows=rows,
+        histograms=Markup(_png_data_uri(_histograms(results, assignments))),
+        pass_rates=Markup(_png_data_uri(_pass_rates(rows, len(assignments) > 1))),
     )
-    histograms = _png_data_uri(_histograms(results, assignments))
-    pass_rates = _png_data_uri(_pass_rates(rows, len(assignments) > 1))
-    (folder / "summary.html").write_text(
-        f"<!doctype html><meta charset='utf-8'><title>Class summary</title>{_STYLE}"
-        f"<h1>Class summary</h1><p>{len(totals)} students, {len(results)} graded notebooks; "
-        f"median total {median:g} of {max_total:g} points.</p>"
-        f"<h2>Total scores</h2>"
-        f"<img src='{histograms}' alt='histogram of total scores per assignment'>"
-        f"<h2>Tasks</h2><img src='{pass_rates}' alt='pass rate per task'>"
-        "<table><tr><th>assignment</th><th>task</th><th>max</th><th>mean</th><th>pass rate</th>"
-        f"<th>students</th><th>most common failures</th></tr>{task_table}</table>"
-        f"<h2>Students against the class median ({median:g})</h2>"
-        "<table><tr><th>student</th><th>total</th><th>of</th><th>vs median</th></tr>"
-        f"{student_table}</table>",
-        encoding="utf-8",
-    )
+    (folder / "summary.html").write_text(page, encoding="utf-8")

@@ -12,8 +12,15 @@ Each rule is checked twice, and a break found either way costs the task:
 - statically, in the grader's own process, on the submitted source of the task's
   answer cells and of every function of the notebook they call
   (``static_check.py``), with imports, aliases and attribute chains resolved;
-- at run time, inside the sandbox, from the record of the torch calls and autograd
-  runs that student code made while the task's probes ran (``inside/monitor.py``).
+- at run time, inside the sandbox, from the record of the torch calls, the ATen
+  operators (``aten::mm``: what the dispatcher runs, whatever Python route reached it)
+  and the autograd runs that student code made while the task's probes ran
+  (``inside/monitor.py``).
+
+The named sets below (``SOFTMAX``, ``MATRIX_PRODUCT``...) list Python names; each also
+has the ATen operators its functions run (``ATEN_OPS``), and a ``Forbid`` that lists
+every name of a set forbids that set's operators too, so ``Forbid(*MATRIX_PRODUCT)``
+catches ``torch.ops.aten.mm`` and any library function that multiplies matrices.
 
 A rule's ``name`` is what the student's feedback says; it names the rule, never a
 hidden input.
@@ -39,6 +46,18 @@ TAMPERING = (
     "torch.utils._python_dispatch.*",
     "torch.autograd.graph",
     "torch.autograd.graph.*",
+    # Operators called by name, and ways to run code the recorders do not see op by op.
+    "torch.ops",
+    "torch.ops.*",
+    "torch._ops",
+    "torch._ops.*",
+    "torch.library",
+    "torch.library.*",
+    "torch.jit",
+    "torch.jit.*",
+    "torch.compile",
+    "torch._dynamo",
+    "torch._dynamo.*",
     "sys._getframe",
     "sys.modules",
     "sys.settrace",
@@ -76,7 +95,15 @@ LOOPING_HELPERS = (
     "torch.Tensor.apply_",
     "torch.Tensor.map_",
     "torch.Tensor.map2_",
+    # Iterating over a tensor (what sum(), max(), sorted(), list() or unpacking do to
+    # it) steps through its rows in Python, through Tensor.__iter__ and unbind.
+    "torch.Tensor.__iter__",
+    "torch.Tensor.unbind",
+    "torch.unbind",
 )
+# What the run-time record shows when Python iterates over a tensor: Tensor.__iter__
+# calls unbind, whichever builtin asked for the rows.
+TENSOR_ITERATION = ("torch.Tensor.__iter__", "torch.Tensor.unbind", "torch.unbind", "aten::unbind")
 
 SOFTMAX = (
     "torch.softmax",
@@ -94,7 +121,14 @@ SOFTMAX = (
     "torch.nn.LogSoftmax",
     "torch.nn.Softmin",
 )
-LOGSUMEXP = ("torch.logsumexp", "torch.special.logsumexp", "torch.Tensor.logsumexp")
+LOGSUMEXP = (
+    "torch.logsumexp",
+    "torch.special.logsumexp",
+    "torch.Tensor.logsumexp",
+    # Its last entry along the axis is the log-sum-exp.
+    "torch.logcumsumexp",
+    "torch.Tensor.logcumsumexp",
+)
 CROSS_ENTROPY = (
     "torch.nn.functional.cross_entropy",
     "torch.nn.functional.nll_loss",
@@ -138,6 +172,30 @@ MATRIX_PRODUCT = (
     "numpy.inner",
     "numpy.tensordot",
 )
+# Products computed as convolutions: forbid them too where a task says "no product of
+# any kind" (``ANY_PRODUCT``).
+CONVOLUTION = (
+    "torch.conv1d",
+    "torch.conv2d",
+    "torch.conv3d",
+    "torch.convolution",
+    "torch.conv_transpose1d",
+    "torch.conv_transpose2d",
+    "torch.conv_transpose3d",
+    "torch.nn.functional.conv1d",
+    "torch.nn.functional.conv2d",
+    "torch.nn.functional.conv3d",
+    "torch.nn.functional.conv_transpose1d",
+    "torch.nn.functional.conv_transpose2d",
+    "torch.nn.functional.conv_transpose3d",
+    "torch.nn.Conv1d",
+    "torch.nn.Conv2d",
+    "torch.nn.Conv3d",
+    "numpy.convolve",
+    "numpy.correlate",
+    "scipy.signal.*",
+)
+ANY_PRODUCT = (*MATRIX_PRODUCT, *CONVOLUTION)
 INVERSE = (
     "torch.inverse",
     "torch.linalg.inv",
@@ -186,6 +244,79 @@ RANDOM_ORDER = (
     "torch.argsort",
     "torch.Tensor.argsort",
 )
+
+# The ATen operators (as the dispatcher names them) that each named set's functions
+# run, whatever route reaches them; patterns allowed. Operators that several sets'
+# functions run on the way (exp, sum) are never listed.
+ATEN_OPS: dict[tuple[str, ...], tuple[str, ...]] = {
+    SOFTMAX: (
+        "aten::_softmax",
+        "aten::_log_softmax",
+        "aten::_safe_softmax",
+        "aten::_masked_softmax",
+        # Attention kernels compute a softmax inside.
+        "aten::_scaled_dot_product*",
+        "aten::_*_attention*",
+        "aten::_native_multi_head_attention",
+    ),
+    LOGSUMEXP: ("aten::logsumexp", "aten::logcumsumexp", "aten::_logcumsumexp"),
+    CROSS_ENTROPY: (
+        "aten::nll_loss*",
+        "aten::cross_entropy_loss",
+        "aten::binary_cross_entropy",
+        "aten::binary_cross_entropy_with_logits",
+    ),
+    MATRIX_PRODUCT: (
+        "aten::*mm",
+        "aten::*mm_",
+        "aten::*mm_v2",
+        "aten::_addmm_activation",
+        "aten::_weight_int*pack_mm*",
+        "aten::*mv",
+        "aten::*mv_",
+        "aten::dot",
+        "aten::vdot",
+        "aten::matmul",
+        "aten::linear",
+        "aten::_trilinear",
+        "aten::_scaled_dot_product*",
+        "aten::_*_attention*",
+        "aten::_native_multi_head_attention",
+    ),
+    CONVOLUTION: (
+        "aten::convolution",
+        "aten::_convolution",
+        "aten::conv[123]d",
+        "aten::conv_transpose*",
+        "aten::conv_tbc",
+        "aten::*_convolution*",
+        "aten::*slow_conv*",
+        "aten::thnn_conv*",
+    ),
+    INVERSE: (
+        "aten::linalg_inv_ex",
+        "aten::inverse",
+        "aten::linalg_pinv",
+        "aten::linalg_lstsq",
+        "aten::*solve*",
+        "aten::linalg_cholesky_ex",
+        "aten::cholesky_inverse",
+        "aten::linalg_lu_factor_ex",
+    ),
+    RELU: ("aten::relu", "aten::relu_", "aten::clamp_min", "aten::clamp_min_", "aten::threshold*"),
+}
+
+
+def aten_ops_of(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The ATen operators of every named set that ``names`` lists in full, in order."""
+    listed = set(names)
+    found = [op for named, ops in ATEN_OPS.items() if listed.issuperset(named) for op in ops]
+    return tuple(dict.fromkeys(found))
+
+
+def is_operator(name: str) -> bool:
+    """Whether ``name`` is an ATen operator as the run-time record names it (``aten::mm``)."""
+    return "::" in name
 
 
 def matches(name: str, patterns: tuple[str, ...]) -> str | None:
@@ -241,11 +372,12 @@ class NamesRule(Rule, ABC):
 
 @dataclass(frozen=True, init=False)
 class Forbid(NamesRule):
-    """The answer must not use these functions, classes or operators (``"@"``);
-    ``why`` says why, in the student's terms."""
+    """The answer must not use these functions, classes or operators (``"@"``, or ATen
+    operators such as ``"aten::mm"``); ``why`` says why, in the student's terms. The
+    ATen operators of every named set listed in full are added (``aten_ops_of``)."""
 
     def __init__(self, *names: str, why: str = "") -> None:
-        super().__init__(names, why)
+        super().__init__(tuple(dict.fromkeys(names + aten_ops_of(names))), why)
 
     @property
     def why(self) -> str:
@@ -255,14 +387,15 @@ class Forbid(NamesRule):
         named = [
             n.replace("torch.nn.functional.", "F.")
             for n in self.names
-            if not n.endswith("*") and not n.startswith("?")
+            if not n.endswith("*") and not n.startswith("?") and not is_operator(n)
         ]
         shown = list(dict.fromkeys(named))[:6]  # in the order the rule lists them
         text = "do not use " + ", ".join(shown) + (" (and the like)" if len(named) > 6 else "")
         return text + (f": {self.why}" if self.why else "")
 
     def _found(self, names: dict[str, int]) -> str | None:
-        for name in sorted(names):
+        # A Python name tells the student more than the operator it ran: name it first.
+        for name in sorted(names, key=lambda n: (is_operator(n), n)):
             if matches(name, self.names):
                 return name.replace("?.", "a method .")
         return None
@@ -273,7 +406,11 @@ class Forbid(NamesRule):
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         found = self._found(calls)
-        return None if found is None else f"your code called {found} while it was checked"
+        if found is None:
+            return None
+        if is_operator(found):
+            return f"your code ran the operator {found} while it was checked, by whatever route"
+        return f"your code called {found} while it was checked"
 
 
 @dataclass(frozen=True)
@@ -334,6 +471,15 @@ class NoLoops(ExplainedRule):
         helpers = sorted({p for name in references if (p := matches(name, LOOPING_HELPERS))})
         if helpers:
             return "your answer loops in Python through " + ", ".join(helpers)
+        return None
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        if any(matches(name, TENSOR_ITERATION) for name in calls):
+            return (
+                "your code iterated over a tensor in Python while it was checked (sum(), "
+                "max(), sorted(), list(), zip() or unpacking applied to a tensor step "
+                "through its rows one by one)"
+            )
         return None
 
 

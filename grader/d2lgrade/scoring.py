@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assignment import Assignment, Task
-from .execution import RunOutcome
+from .execution import REFERENCE_STUDENT, RunOutcome
+from .inside.probekit import CURVE, RAISED
 from .protocol import ARRAY_KEY, ProbeEvent
+from .quiz import choice_difference, is_multiple_choice
 from .rules import Rule
 from .static_check import AnswerScan
 
-RAISED = "__raised__"  # d2lgrade.inside.probekit marks a case whose call raised with it
+Tolerance = tuple[float, float]  # (rtol, atol)
 
 
 def _raised(value: Any) -> str | None:
@@ -61,13 +63,37 @@ def _array_difference(
     return None if bool(np.all(same)) else "value"
 
 
-def difference(student: Any, reference: Any, rtol: float = 1e-4, atol: float = 1e-6) -> str | None:
+def _curve_difference(student: Any, reference: dict[str, Any], tolerance: Tolerance) -> str | None:
+    """How a plotted line differs from the reference's: its points, coordinate by coordinate."""
+    got = student.get(CURVE) if isinstance(student, dict) and set(student) == {CURVE} else None
+    if not isinstance(got, dict) or set(got) != {"x", "y"}:
+        return "type"
+    for axis in ("x", "y"):
+        want, have = reference[CURVE][axis], got[axis]
+        if not isinstance(have, list) or len(have) != len(want):
+            return "points per line"
+        if difference(have, want, *tolerance):
+            return "plotted data"
+    return None
+
+
+def difference(
+    student: Any,
+    reference: Any,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    curves: Tolerance | None = None,
+) -> str | None:
     """None when ``student`` matches ``reference``, else the kind of the first difference.
 
-    Kinds: ``shape``, ``dtype``, ``value``, ``type``, ``length``, ``keys``, and for
-    calls that raised: ``exception type``, ``raised <Type>`` (the reference returned a
-    result), ``no exception`` (the reference raised).
+    Kinds: ``shape``, ``dtype``, ``value``, ``type``, ``length``, ``keys``, for plotted
+    lines (``probekit.figure_summary``, compared within ``curves``, default ``(rtol,
+    atol)``) ``points per line`` and ``plotted data``, and for calls that raised:
+    ``exception type``, ``raised <Type>`` (the reference returned a result), ``no
+    exception`` (the reference raised).
     """
+    if isinstance(reference, dict) and set(reference) == {CURVE}:
+        return _curve_difference(student, reference, curves or (rtol, atol))
     raised, expected_raise = _raised(student), _raised(reference)
     if expected_raise is not None:
         if raised is None:
@@ -91,7 +117,7 @@ def difference(student: Any, reference: Any, rtol: float = 1e-4, atol: float = 1
         if len(student) != len(reference):
             return "length"
         for s, r in zip(student, reference):
-            kind = difference(s, r, rtol, atol)
+            kind = difference(s, r, rtol, atol, curves)
             if kind:
                 return kind
         return None
@@ -101,7 +127,7 @@ def difference(student: Any, reference: Any, rtol: float = 1e-4, atol: float = 1
         if set(student) != set(reference):
             return "keys"
         for key in reference:
-            kind = difference(student[key], reference[key], rtol, atol)
+            kind = difference(student[key], reference[key], rtol, atol, curves)
             if kind:
                 return kind
         return None
@@ -127,10 +153,28 @@ def case_name(probe_name: str) -> str:
     return probe_name.replace("_", " ")
 
 
+def case_difference(
+    got: Any, expected: Any, rtol: float, atol: float, student: str, curves: Tolerance | None
+) -> str | None:
+    """How one case differs from the reference's; a multiple-choice answer is read in the
+    grader's process, with the order ``student`` sees (``quiz.py``)."""
+    if is_multiple_choice(expected):
+        return choice_difference(got, expected, student, REFERENCE_STUDENT)
+    return difference(got, expected, rtol, atol, curves)
+
+
 def case_outcomes(
-    probe_name: str, got: ProbeEvent | None, expected: Any, rtol: float, atol: float
+    probe_name: str,
+    got: ProbeEvent | None,
+    expected: Any,
+    rtol: float,
+    atol: float,
+    student: str = REFERENCE_STUDENT,
+    curves: Tolerance | None = None,
 ) -> list[CaseOutcome]:
-    """The probe's cases (a dict result's keys, else the probe itself) and how each fared."""
+    """The probe's cases (a dict result's keys, else the probe itself) and how each fared;
+    ``student`` is whose order multiple-choice letters are read in, ``curves`` the
+    tolerance of plotted lines (default: the probe's)."""
     cases = (
         expected
         if isinstance(expected, dict) and ARRAY_KEY not in expected and _raised(expected) is None
@@ -142,10 +186,16 @@ def case_outcomes(
         )
         return [CaseOutcome(name, stopped) for name in cases]
     if len(cases) == 1 and case_name(probe_name) in cases:
-        return [CaseOutcome(case_name(probe_name), difference(got.value, expected, rtol, atol))]
+        single = case_difference(got.value, expected, rtol, atol, student, curves)
+        return [CaseOutcome(case_name(probe_name), single)]
     value = got.value if isinstance(got.value, dict) else {}
     return [
-        CaseOutcome(name, difference(value[name], want, rtol, atol) if name in value else "missing")
+        CaseOutcome(
+            name,
+            case_difference(value[name], want, rtol, atol, student, curves)
+            if name in value
+            else "missing",
+        )
         for name, want in cases.items()
     ]
 
@@ -202,8 +252,9 @@ def judge_task(
     tampered: str | None,
     scan: AnswerScan | None,
     expected: list[Any],
+    student: str = REFERENCE_STUDENT,
 ) -> TaskVerdict:
-    """The verdict on one task; see the module's docstring for the rule of the game."""
+    """The verdict on one task (of ``student``'s notebook); see the module's docstring."""
     record = outcome.record
     if tampered:
         return TaskVerdict(0.0, tampered, ["test cell tampered with"])
@@ -236,6 +287,12 @@ def judge_task(
             "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
         )
         return TaskVerdict(0.0, f"visible check failed: {event.error}", [label])
+    # A figure's lines show the runs whose numbers the task records: they are compared
+    # within the loosest tolerance of the task's probes, that of those numbers.
+    curves = (
+        max(assignment.probes[i].rtol for i in probe_indices),
+        max(assignment.probes[i].atol for i in probe_indices),
+    )
     outcomes = [
         o
         for i in probe_indices
@@ -245,6 +302,8 @@ def judge_task(
             expected[i],
             assignment.probes[i].rtol,
             assignment.probes[i].atol,
+            student,
+            curves,
         )
     ]
     failed = [o for o in outcomes if o.kind is not None]

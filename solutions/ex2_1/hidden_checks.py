@@ -177,9 +177,9 @@ def set_border_cases(set_border):
 
 @probe("view_or_copy")
 def view_or_copy_cases(view_or_copy, answer_view_or_copy):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(view_or_copy.choice, answer_view_or_copy)}
+    return {"answer": multiple_choice(view_or_copy, answer_view_or_copy)}
 
 
 @probe("totals")
@@ -307,6 +307,12 @@ RULE_EXAMPLES = {
                 "    rows = [torch.cat((row, row.sum().reshape(1))) for row in X]\n"
                 "    body = torch.stack(rows) if rows else torch.zeros((0, X.shape[1] + 1), dtype=X.dtype)\n"
                 "    return torch.cat((body, body.sum(dim=0, keepdim=True)), dim=0)"
+            ),
+            "column totals by the builtin sum": (
+                "def add_totals(X):\n"
+                "    wide = torch.cat((X, X.sum(dim=1, keepdim=True)), dim=1)\n"
+                "    bottom = sum(wide) + torch.zeros(wide.shape[1], dtype=X.dtype)\n"
+                "    return torch.cat((wide, bottom.reshape(1, -1)), dim=0)"
             ),
         },
         "keeps": {

@@ -125,9 +125,9 @@ def imputed_std_cases(answer_imputed_std):
 
 @probe("missingness")
 def missingness_cases(missingness, answer_missingness):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(missingness.choice, answer_missingness)}
+    return {"answer": multiple_choice(missingness, answer_missingness)}
 
 
 @probe("to_tensors")

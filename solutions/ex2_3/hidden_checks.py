@@ -1,7 +1,7 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
 
 from d2lgrade import probe, rules
-from d2lgrade.rules import MATRIX_PRODUCT, Forbid, NoLoops
+from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
 # there); patterns ending in "*" stay out of the rule's description in the feedback.
@@ -32,10 +32,10 @@ NORMS = (
 rules(
     "matvec",
     Forbid(
-        *MATRIX_PRODUCT,
+        *ANY_PRODUCT,
         *RECORDED_PRODUCTS,
-        why="build the product from elementwise products and sums; torch.mv, torch.matmul "
-        "and torch.einsum count too",
+        why="build the product from elementwise products and sums; torch.mv, torch.matmul, "
+        "torch.einsum and convolutions count too",
     ),
     NoLoops(),
 )
@@ -123,7 +123,8 @@ def frobenius_norm_cases(frobenius_norm):
     def relative(X):
         # the result relative to the true size, so that tiny and huge norms both count
         out = frobenius_norm(X)
-        true = torch.sqrt((X.double() ** 2).sum()).item()
+        scale = X.double().abs().max().item() if X.numel() else 0.0
+        true = scale * torch.sqrt(((X.double() / scale) ** 2).sum()).item() if scale else 0.0
         return [dtype_and_shape(out), round(out.item() / true, 4) if true > 0 else out.item()]
 
     gen = torch.Generator().manual_seed(2303)
@@ -136,6 +137,13 @@ def frobenius_norm_cases(frobenius_norm):
         "empty": attempt(relative, torch.zeros(2, 0, 4, dtype=torch.float64)),
         "squares overflow": attempt(relative, 1e30 * torch.randn(4, 4, generator=gen)),
         "squares underflow": attempt(relative, 1e-30 * torch.randn(10, generator=gen)),
+        # The statement's edge holds in float64 too: casting to float64 only moves it.
+        "float64, squares overflow": attempt(
+            relative, 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64)
+        ),
+        "float64, squares underflow": attempt(
+            relative, 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64)
+        ),
     }
 
 
@@ -222,6 +230,39 @@ RULE_EXAMPLES = {
                 + _SHAPE_CHECK
                 + "    return torch.stack(list(map(lambda row: (row * x).sum(), A)))"
             ),
+            "the operator called by name": (
+                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return torch.ops.aten.mv(A, x)"
+            ),
+            "the operator reached through names built at run time": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    operators = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
+                + "    return getattr(operators, 'm' + 'v')(A, x)"
+            ),
+            "a 1-D convolution": (
+                "import torch.nn.functional as F",
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    return F.conv1d(A[:, None, :], x[None, None, :]).reshape(A.shape[0])",
+            ),
+            "a convolution by a name built at run time": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    slide = getattr(torch, 'conv' + '1d')\n"
+                + "    return slide(A[:, None, :], x[None, None, :]).reshape(A.shape[0])"
+            ),
+            "a batched product of a library function written in Python": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    f = getattr(torch.nn.functional, 'bi' + 'linear')\n"
+                + "    ones = torch.ones(A.shape[0], 1, dtype=A.dtype)\n"
+                + "    return f(ones, x.expand(A.shape[0], -1), A[:, None, :]).sum(1)"
+            ),
+            "the builtin sum over the columns": (
+                "def matvec(A, x):\n"
+                + _SHAPE_CHECK
+                + "    return sum(A.T * x[:, None]) + torch.zeros(A.shape[0], dtype=A.dtype)"
+            ),
             "a loop over rows through recursion": (
                 "def matvec(A, x):\n"
                 + _SHAPE_CHECK
@@ -239,6 +280,13 @@ RULE_EXAMPLES = {
             "a helper in another cell": (
                 "def row_sums(M):\n    return M.sum(dim=1)",
                 "def matvec(A, x):\n" + _SHAPE_CHECK + "    return row_sums(A * x)",
+            ),
+            "the shape unpacked, columns weighted then summed with torch.sum": (
+                "def matvec(A, x):\n"
+                "    m, n = A.shape  # unpacking a shape is no loop over a tensor\n"
+                "    if n != len(x):\n"
+                "        raise ValueError(f'{n} columns, {len(x)} entries')\n"
+                "    return torch.sum(A * x.reshape(1, n), dim=1)"
             ),
         },
     },

@@ -221,9 +221,9 @@ def vjp_cases(vjp):
 
 @probe("jacobian_modes")
 def jacobian_modes_cases(jacobian_modes, answer_jacobian_modes):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(jacobian_modes.choice, answer_jacobian_modes)}
+    return {"answer": multiple_choice(jacobian_modes, answer_jacobian_modes)}
 
 
 @probe("gradient_check", rtol=1e-4, atol=1e-6)

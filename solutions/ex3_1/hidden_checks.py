@@ -157,9 +157,9 @@ def gaussian_nll_cases(gaussian_nll):
 
 @probe("mle_sigma")
 def mle_sigma_reply(mle_sigma_question, answer_mle_sigma):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(mle_sigma_question.choice, answer_mle_sigma)}
+    return {"answer": multiple_choice(mle_sigma_question, answer_mle_sigma)}
 
 
 _SOLVE = (

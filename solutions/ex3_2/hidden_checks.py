@@ -98,9 +98,9 @@ def inverse_cases(inverse):
 
 @probe("hparams_timing")
 def hparams_timing_reply(hparams_timing_question, answer_hparams_timing):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(hparams_timing_question.choice, answer_hparams_timing)}
+    return {"answer": multiple_choice(hparams_timing_question, answer_hparams_timing)}
 
 
 @probe("point_board")

@@ -195,9 +195,9 @@ def linreg_loss_cases(loss, configure_optimizers):
 
 @probe("registered_params")
 def registered_params_reply(registered_params_question, answer_registered_params):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(registered_params_question.choice, answer_registered_params)}
+    return {"answer": multiple_choice(registered_params_question, answer_registered_params)}
 
 
 @probe("train_run", rtol=1e-3, atol=1e-6)

@@ -54,6 +54,31 @@ def ce_grad_cases(ce_grad):
     }
 
 
+# "By hand" means a closed form, which float64 gives to rounding (errors near 1e-16); a
+# finite difference cannot get below about 1e-11 for derivatives of size 1, whatever its
+# step, so a tight float64 case tells the two apart.
+@probe("ce_grad", rtol=1e-12, atol=1e-14)
+def ce_grad_exact(ce_grad):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt
+
+    gen = torch.Generator().manual_seed(4131)
+    O = torch.randn(6, 5, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 5, (6,), generator=gen)
+    return {"float64, exact to rounding (a closed form)": attempt(ce_grad, O, y)}
+
+
+@probe("softmax_jacobian", rtol=1e-12, atol=1e-14)
+def softmax_jacobian_exact(softmax_jacobian):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt
+
+    O = torch.randn(3, 4, generator=torch.Generator().manual_seed(4132), dtype=torch.float64)
+    return {"float64, exact to rounding (a closed form)": attempt(softmax_jacobian, O)}
+
+
 @probe("softmax_jacobian", rtol=1e-4, atol=1e-6)
 def softmax_jacobian_cases(softmax_jacobian):
     import torch
@@ -133,9 +158,9 @@ def initial_loss_value(answer_initial_loss):
 
 @probe("confident_wrong")
 def confident_wrong_choice(confident_wrong, answer_confident_wrong):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(confident_wrong.choice, answer_confident_wrong)}
+    return {"answer": multiple_choice(confident_wrong, answer_confident_wrong)}
 
 
 RULE_EXAMPLES = {

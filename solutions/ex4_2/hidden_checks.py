@@ -148,9 +148,9 @@ def resize_megabytes_value(answer_resize_megabytes):
 
 @probe("resize_effect")
 def resize_effect_choice(resize_effect, answer_resize_effect):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(resize_effect.choice, answer_resize_effect)}
+    return {"answer": multiple_choice(resize_effect, answer_resize_effect)}
 
 
 @probe("last_batch", rtol=0.0, atol=0.0)

@@ -79,9 +79,9 @@ def topk_cases(topk_accuracy):
 
 @probe("train_on_loss")
 def train_on_loss_choice(train_on_loss, answer_train_on_loss):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(train_on_loss.choice, answer_train_on_loss)}
+    return {"answer": multiple_choice(train_on_loss, answer_train_on_loss)}
 
 
 @probe("weighted_val_acc", rtol=0.0, atol=1e-3)

@@ -151,9 +151,9 @@ def scratch_model_cases(SoftmaxRegressionScratch):
 
 @probe("stable_shift")
 def stable_shift_choice(stable_shift, answer_stable_shift):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(stable_shift.choice, answer_stable_shift)}
+    return {"answer": multiple_choice(stable_shift, answer_stable_shift)}
 
 
 @probe("num_parameters", rtol=0.0, atol=0.0)
@@ -202,6 +202,14 @@ RULE_EXAMPLES = {
                 "def softmax(X):\n    return torch.exp(log_probabilities(X))",
             ),
             "name built at run time": "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)",
+            "the softmax kernel by names built at run time": (
+                "def softmax(X):\n    kernels = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
+                "    return getattr(kernels, '_soft' + 'max')(X, 1, False)"
+            ),
+            "row sums by the builtin sum": (
+                "def softmax(X):\n    E = torch.exp(X - X.amax(dim=1, keepdim=True))\n"
+                "    return E / (sum(E.T) + torch.zeros(len(X), dtype=X.dtype))[:, None]"
+            ),
             "loop over rows": (
                 "def softmax(X):\n"
                 "    rows = [torch.exp(r - r.max()) / torch.exp(r - r.max()).sum() for r in X]\n"
@@ -264,6 +272,12 @@ RULE_EXAMPLES = {
             "torch.logsumexp": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    losses = torch.logsumexp(O, dim=1) - O[torch.arange(len(y)), y]\n"
+                "    return losses.mean() if averaged else losses"
+            ),
+            "the last entry of a cumulative log-sum-exp": (
+                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+                "    lse = getattr(torch, 'logcum' + 'sumexp')(O, dim=1)[:, -1]\n"
+                "    losses = lse - O[torch.arange(len(y)), y]\n"
                 "    return losses.mean() if averaged else losses"
             ),
             "log_softmax as a tensor method": (

@@ -29,11 +29,13 @@ RELU_FAMILY = RELU + (
     "torch.nn.ReLU6",
 )
 # The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward, ...);
-# at run time they are recorded as aten.<name>.
+# at run time they are recorded as aten.<name> when called by name, and at the
+# dispatcher as aten::<name> whatever the route.
 BACKWARD_KERNELS = Forbid(
     "torch.ops",
     "torch.ops.*",
     "aten.*",
+    "aten::*_backward*",
     why="the library's backward kernels compute the derivative for you",
 )
 
@@ -72,9 +74,9 @@ def prelu_cases(prelu):
 
 @probe("dead_unit")
 def dead_unit_reading(dead_unit, answer_dead_unit):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(dead_unit.choice, answer_dead_unit)}
+    return {"answer": multiple_choice(dead_unit, answer_dead_unit)}
 
 
 @probe("sigmoid_tanh_grad")
@@ -123,6 +125,34 @@ def sigmoid_chain_number(answer_sigmoid_chain):
     from d2lgrade.inside.probekit import attempt
 
     return {"largest product": attempt(float, answer_sigmoid_chain)}
+
+
+# "By hand" means a closed form, which float64 gives to rounding (errors near 1e-16); a
+# finite difference cannot get below about 1e-11 for derivatives of size 1, whatever its
+# step, so a tight float64 case tells the two apart.
+@probe("sigmoid_tanh_grad", rtol=1e-12, atol=1e-14)
+def sigmoid_tanh_grad_exact(sigmoid_grad, tanh_grad):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt
+
+    X = torch.randn(4, 6, generator=torch.Generator().manual_seed(5131), dtype=torch.float64)
+    return {
+        "float64, exact to rounding (a closed form)": [
+            attempt(sigmoid_grad, X),
+            attempt(tanh_grad, X),
+        ]
+    }
+
+
+@probe("gelu_grad", rtol=1e-12, atol=1e-14)
+def gelu_grad_exact(gelu_grad):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt
+
+    X = torch.randn(4, 6, generator=torch.Generator().manual_seed(5132), dtype=torch.float64)
+    return {"float64, exact to rounding (a closed form)": attempt(gelu_grad, X)}
 
 
 @probe("gelu_grad")

@@ -71,9 +71,9 @@ def mlp_scratch_cases(MLPScratch):
 
 @probe("symmetry")
 def symmetry_reading(symmetry, answer_symmetry):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(symmetry.choice, answer_symmetry)}
+    return {"answer": multiple_choice(symmetry, answer_symmetry)}
 
 
 @probe("make_mlp")

@@ -145,6 +145,43 @@ def test_an_answer_that_passes_the_visible_check_but_not_the_hidden_cases(tmp_pa
     rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert rows["eve"]["toy:softmax"] == "0" and rows["eve"]["toy:double"] == "2"
     feedback = (out / "feedback" / "eve.html").read_text()
-    assert "visible check passed" in feedback and "&#x27;large logits&#x27; (value)" in feedback
+    assert "visible check passed" in feedback and "&#39;large logits&#39; (value)" in feedback
     assert "random logits" not in feedback  # the cases that pass are not listed
     assert "1000" not in feedback and "manual_seed" not in feedback  # no hidden input
+
+
+def test_the_cache_keeps_each_students_result_and_notices_a_changed_data_folder(tmp_path, capsys):
+    course = toy.write_course(tmp_path / "course")
+    notebook = toy.reference_notebook()
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "double_answer":
+            # Same bytes for everyone, a result that depends on whose notebook it is
+            # (as a quiz order does).
+            cell.source = (
+                "import os\ndef double(x):\n"
+                "    return 2 * x if os.environ['D2L_GRADE_STUDENT_ID'] == 'ann' else x"
+            )
+    submitted, out, data = tmp_path / "submitted", tmp_path / "grades", tmp_path / "data"
+    for student in ("ann", "bob"):
+        _submit(submitted / student / "toy", notebook)
+    data.mkdir()
+    command = ["--course", str(course), "grade", str(submitted), "-o", str(out)]
+    command += ["--data-dir", str(data)]
+
+    def totals() -> dict[str, str]:
+        return {r["student"]: r["total"] for r in csv.DictReader((out / "gradebook.csv").open())}
+
+    assert main(command) == 0
+    first = capsys.readouterr().err
+    assert totals() == {"ann": str(toy.FULL), "bob": str(toy.FULL - 2)}, first
+    assert main(command) == 0  # graded twice: each from their own cache entry
+    second = capsys.readouterr().err
+    assert second.count("(cached)") == 2 and totals() == {
+        "ann": str(toy.FULL),
+        "bob": str(toy.FULL - 2),
+    }
+    (data / "FashionMNIST").mkdir()
+    (data / "FashionMNIST" / "new-file").write_text("changed")
+    assert main(command) == 0
+    third = capsys.readouterr().err
+    assert "(cached)" not in third and "running the reference solution of toy" in third

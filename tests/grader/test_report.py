@@ -90,3 +90,25 @@ def test_the_class_summary_is_one_page_with_what_an_instructor_looks_at_first(tm
         and "rule: no Python loops (2)" in rows["softmax"]["common_failures"]
     )
     assert "<td>di</td><td>0</td><td>6</td><td class='fail'>-4</td>" in page
+
+
+def test_markup_in_what_students_code_produced_is_shown_as_text(tmp_path):
+    assignment = load_assignment(toy.write_course(tmp_path) / "solutions", "toy")
+    attack = "<script>alert('graded')</script><img src=x onerror=alert(1)>"
+    results = [
+        SubmissionResult(
+            f"eve{attack}",
+            "toy",
+            {
+                t: TaskResult(0, p, False, f"visible check failed: ValueError: {attack}", [attack])
+                for t, p in toy.POINTS.items()
+            },
+            [f"the notebook's process exited: {attack}"],
+        )
+    ]
+    write_feedback(results, tmp_path / "feedback")
+    write_summary(results, {"toy": assignment}, tmp_path)
+    for page in [*(tmp_path / "feedback").iterdir(), tmp_path / "summary.html"]:
+        text = page.read_text()
+        assert "<script" not in text and "<img src=x" not in text, page.name
+        assert "&lt;script&gt;alert(&#39;graded&#39;)&lt;/script&gt;" in text, page.name

@@ -45,3 +45,30 @@ def test_each_case_of_a_probe_is_judged_on_its_own_and_a_stopped_probe_fails_the
     assert all("NameError" in o.kind for o in stopped) and len(stopped) == 3
     single = case_outcomes("softmax_on_big_inputs", ProbeEvent(0, True, 2.0), 1.0, 1e-4, 1e-6)
     assert [(o.name, o.kind) for o in single] == [("softmax on big inputs", "value")]
+
+
+def test_plotted_lines_are_compared_with_the_reference_runs_curves():
+    from matplotlib.figure import Figure
+
+    from d2lgrade.inside.probekit import figure_summary
+
+    def figure(*curves: list[float]) -> dict:
+        fig = Figure()
+        ax = fig.add_subplot()
+        for curve in curves:
+            ax.plot(range(1, len(curve) + 1), curve)
+        ax.set(xlabel="epoch", ylabel="loss")
+        return figure_summary(fig)
+
+    losses = [[2.0, 1.0, 0.5], [2.0, 0.4, 0.1]]
+    reference = figure(*losses)
+    # Within the numbers' tolerance: a run that differs in the last digits keeps it.
+    close = figure(*([v * 1.01 for v in run] for run in losses))
+    assert difference(close, reference, curves=(0.05, 0.0)) is None
+    # Made-up curves with the right number of axes, lines and points do not.
+    constant = figure([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    assert difference(constant, reference, curves=(0.05, 0.0)) == "plotted data"
+    swapped = figure(*reversed(losses))
+    assert difference(swapped, reference, curves=(0.05, 0.0)) == "plotted data"
+    assert difference(figure(losses[0]), reference) == "length"  # a line missing
+    assert difference(figure(*losses[:1], [2.0, 0.4]), reference) == "points per line"

@@ -2,7 +2,9 @@
 
 A letter that names the right choice in one student's order names another choice in
 another student's: the same notebook earns the task under the first id and not under
-the second, graded end to end in the sandbox.
+the second, graded end to end in the sandbox. The grader reads the letter in its own
+process, so a notebook that copies a classmate's letter and sets the grading id to the
+classmate's loses the question too.
 """
 
 from __future__ import annotations
@@ -52,9 +54,21 @@ def test_a_letter_is_graded_in_the_submitters_order(tmp_path, monkeypatch):
             cell["source"] = f'answer_view_or_copy = "{letter}"'
     path = tmp_path / "shared_answer.ipynb"
     path.write_text(json.dumps(reference))
+    for cell in reference["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == "view_or_copy_answer":
+            cell["source"] = (
+                f'import os\nos.environ["{quiz.GRADING_ID_VARIABLE}"] = "{ann}"\n'
+                f'answer_view_or_copy = "{letter}"'
+            )
+    copied = tmp_path / "copied_with_the_id.ipynb"
+    copied.write_text(json.dumps(reference))
     config = GradingConfig(limits=Limits(notebook_seconds=180), jobs=2, data_dir=SAMPLE)
     results, _ = grade_class(
-        [Submission(ann, "ex2_1", path), Submission(bo, "ex2_1", path)],
+        [
+            Submission(ann, "ex2_1", path),
+            Submission(bo, "ex2_1", path),
+            Submission("copier", "ex2_1", copied),
+        ],
         REPO / "solutions",
         config,
         progress=lambda _: None,
@@ -62,3 +76,5 @@ def test_a_letter_is_graded_in_the_submitters_order(tmp_path, monkeypatch):
     by_student = {r.student: r.tasks["view_or_copy"] for r in results}
     assert by_student[ann].passed, by_student[ann].message
     assert not by_student[bo].passed and "'answer' (value)" in by_student[bo].message
+    copier = by_student["copier"]
+    assert not copier.passed and "order of the choices changed" in copier.message, copier.message

@@ -1,7 +1,10 @@
 """The run-time half of rule checking: which torch calls student code made, and autograd runs.
 
 While a probe runs, a ``TorchFunctionMode`` sees every torch function and tensor
-method call, and a wrapper around autograd's engine entry point sees every backward
+method call, a ``TorchDispatchMode`` (for tasks with rules) sees every ATen operator
+the dispatcher runs, recorded as ``aten::mm``: every route to a kernel
+(``torch.ops.aten.mm``, a library function written in Python, a convolution that
+computes a product) ends there. A wrapper around autograd's engine entry point sees every backward
 pass (``Tensor.backward``, ``torch.autograd.grad`` and what is built on them). A call
 counts when student code made it: walking out from the call through library code, a
 frame of one of the student's cells comes before a frame of the probe or of the course's
@@ -73,9 +76,16 @@ class CallMonitor:
     (``getattr(torch, "broadcast_" + "shapes")``) reaches the wrapper.
     """
 
-    def __init__(self, student_cells: list[int], watch: list[str] = ()) -> None:  # type: ignore[assignment]
+    def __init__(
+        self,
+        student_cells: list[int],
+        watch: list[str] = (),  # type: ignore[assignment]
+        operators: bool = False,
+    ) -> None:
         self.student_files = frozenset(cell_file(i) for i in student_cells)
         self.watch = list(watch)
+        self.operators = operators
+        self._dispatch_mode: Any = None
         self.calls: Counter[str] = Counter()
         self.autograd_runs = 0
         self._mode: Any = None
@@ -123,9 +133,15 @@ class CallMonitor:
             frame = frame.f_back
         return False
 
+    def count(self, name: str) -> None:
+        """Count one call of ``name`` (up to ``MAX_NAMES`` different names)."""
+        if name in self.calls or len(self.calls) < MAX_NAMES:
+            self.calls[name] += 1
+
     def __enter__(self) -> CallMonitor:
         import torch.autograd
         from torch.overrides import TorchFunctionMode
+        from torch.utils._python_dispatch import TorchDispatchMode
 
         monitor = self
 
@@ -134,9 +150,23 @@ class CallMonitor:
                 self, func: Any, types: Any, args: Any = (), kwargs: Any = None
             ) -> Any:
                 if monitor.from_student(sys._getframe(1)):
-                    name = qualified_name(func)
-                    if name in monitor.calls or len(monitor.calls) < MAX_NAMES:
-                        monitor.calls[name] += 1
+                    monitor.count(qualified_name(func))
+                return func(*args, **(kwargs or {}))
+
+        class OperatorRecorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
+            @classmethod
+            def _should_skip_dynamo(cls) -> bool:
+                # Skipping wraps __torch_dispatch__ in torch._dynamo.disable, whose first
+                # call imports dynamo and sympy (seconds), through builtins a notebook may
+                # have replaced. Ruled answers may not compile (TAMPERING), so no dynamo
+                # frame ever runs inside this mode.
+                return False
+
+            def __torch_dispatch__(
+                self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+            ) -> Any:
+                if monitor.from_student(sys._getframe(1)):
+                    monitor.count(func._schema.name)
                 return func(*args, **(kwargs or {}))
 
         # A private entry point that backward() and autograd.grad() both go through.
@@ -152,6 +182,9 @@ class CallMonitor:
         self._watch()
         self._mode = Recorder()
         self._mode.__enter__()
+        if self.operators:
+            self._dispatch_mode = OperatorRecorder()  # type: ignore[no-untyped-call]
+            self._dispatch_mode.__enter__()
         return self
 
     def __exit__(
@@ -163,6 +196,9 @@ class CallMonitor:
         import torch.autograd
 
         try:
+            if self._dispatch_mode is not None:
+                self._dispatch_mode.__exit__(kind, error, trace)
+                self._dispatch_mode = None
             self._mode.__exit__(kind, error, trace)
         finally:
             setattr(torch.autograd, "_engine_run_backward", self._engine)  # noqa: B010

@@ -23,6 +23,11 @@ from typing import Any
 
 # A case whose call raised: the grader compares the exception type only.
 RAISED = "__raised__"
+# A multiple-choice answer, which the grader reads in its own process.
+MULTIPLE_CHOICE = "__multiple_choice__"
+# The data of one plotted line, which the grader compares with the reference run's
+# within the loosest tolerance of the task's probes (that of its recorded numbers).
+CURVE = "__curve__"
 
 
 def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -63,6 +68,28 @@ def keeps_inputs(func: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     return all(_same(a, b) for a, b in zip(args, before))
 
 
+def multiple_choice(question: Any, answer: Any) -> dict[str, Any]:
+    """A multiple-choice answer as the grader reads it: the letter, as given.
+
+    The grader maps the letter to a choice in its own process, from the id the notebook
+    was submitted under and the question as the reference notebook defines it; never
+    through the notebook's objects or environment. The question's id, choices and order
+    as the notebook holds them come along only so that the grader notices a notebook
+    that changed them (or the grading id): such an answer loses the question. Use it as
+    a case of its own: ``{"answer": multiple_choice(view_or_copy, answer_view_or_copy)}``.
+    """
+    try:
+        held: Any = {
+            "question": str(question.question_id),
+            "choices": [str(c) for c in question.choices],
+            "shown": [str(c) for c in question.order()],
+        }
+    except Exception as err:  # a notebook may have replaced the question with anything
+        held = {RAISED: type(err).__name__}
+    letter = answer if isinstance(answer, str) else f"<{type(answer).__name__}>"
+    return {MULTIPLE_CHOICE: {"letter": letter[:100], "notebook": held}}
+
+
 def dtype_and_shape(value: Any) -> Any:
     """``[dtype name, shape]`` of a tensor or array (or the raised marker as it is)."""
     if isinstance(value, dict) and RAISED in value:
@@ -97,13 +124,27 @@ class CallCounter:
         return out
 
 
-def figure_summary(fig: Any) -> Any:
-    """What a probe compares of an experiment's figure: its axes, their curves and labels.
-
-    ``{"axes": n, "lines": [points of each line, per axes], "labelled": bool}``, or the
-    type of what was given when it is no matplotlib figure.
-    """
+def _numbers(values: Any) -> list[Any]:
+    """Plotted coordinates as floats (as text where they are not numbers)."""
     import numpy as np
+
+    try:
+        return [float(v) for v in np.asarray(values, dtype=float).ravel()]
+    except (TypeError, ValueError):
+        return [str(v) for v in np.asarray(values, dtype=object).ravel()]
+
+
+def figure_summary(fig: Any) -> Any:
+    """What a probe compares of an experiment's figure: its axes, the data of every line
+    and the axis labels.
+
+    ``{"axes": n, "lines": [[line, ...] per axes], "labelled": bool}``, where each line is
+    ``{"__curve__": {"x": [...], "y": [...]}}``: the grader compares the plotted data
+    with the reference run's, line by line in drawing order, within the loosest
+    tolerance of the task's probes (the one its recorded numbers are compared with), so a
+    figure must show the runs it claims. The type of what was given when it is no
+    matplotlib figure.
+    """
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
@@ -111,6 +152,12 @@ def figure_summary(fig: Any) -> Any:
     axes = fig.get_axes()
     return {
         "axes": len(axes),
-        "lines": [[int(np.size(line.get_xdata())) for line in ax.get_lines()] for ax in axes],
+        "lines": [
+            [
+                {CURVE: {"x": _numbers(line.get_xdata()), "y": _numbers(line.get_ydata())}}
+                for line in ax.get_lines()
+            ]
+            for ax in axes
+        ],
         "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
     }

@@ -157,7 +157,7 @@ class Runner:
             namespace: dict[str, Any] = {"__builtins__": builtins}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
-            monitor = CallMonitor(self.student_cells, self.watch)
+            monitor = CallMonitor(self.student_cells, self.watch, probe.operators)
             with monitor:
                 value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
             event.update(ok=True, value=to_plain(value), **monitor.record())

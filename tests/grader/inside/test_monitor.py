@@ -85,3 +85,49 @@ def test_watched_python_functions_are_recorded_even_under_a_name_built_at_run_ti
     assert monitor.record()["calls"].get("torch.broadcast_shapes") == 1
     assert monitor.record()["calls"].get("numpy.linalg.inv") == 1
     assert torch.broadcast_shapes is original and np.linalg.inv.__name__ == "inv"
+
+
+def test_operators_are_recorded_whatever_route_reached_them():
+    student = compiled(
+        "def by_ops(A, x):\n    return torch.ops.aten.mv(A, x)\n"
+        "def by_convolution(A, x):\n"
+        "    return torch.nn.functional.conv1d(A[:, None, :], x[None, None, :])[:, 0, 0]\n"
+        "def by_elementwise(A, x):\n    return (A * x).sum(1)",
+        cell_file(4),
+    )
+    probe = compiled(
+        "def probe(by_ops, by_convolution, by_elementwise):\n"
+        "    A, x = torch.randn(3, 4), torch.randn(4)\n"
+        "    expected = torch.mv(A, x)\n"
+        "    return [f(A, x) for f in (by_ops, by_convolution, by_elementwise)], expected",
+        "<hidden check probe>",
+    )
+    with CallMonitor([4], operators=True) as monitor:
+        got, expected = probe["probe"](
+            student["by_ops"], student["by_convolution"], student["by_elementwise"]
+        )
+    calls = monitor.record()["calls"]
+    assert all(torch.allclose(g, expected, atol=1e-5) for g in got)
+    # Once each: the probe's own torch.mv is not the student's.
+    assert calls.get("aten::mv") == 1, calls
+    assert calls.get("aten::convolution") == 1, calls
+    assert calls.get("aten::mul") == 1 and calls.get("aten::sum") == 1, calls
+    with CallMonitor([4]) as monitor:
+        probe["probe"](student["by_ops"], student["by_convolution"], student["by_elementwise"])
+    assert not any("::" in name for name in monitor.record()["calls"]), "operators: off"
+    assert not torch._C._len_torch_dispatch_stack()
+
+
+def test_iterating_over_a_tensor_shows_in_the_record():
+    student = compiled(
+        "def builtin_sum(X):\n    return sum(X)\n"
+        "def unpacked(X):\n    first, second = X\n    return first + second\n"
+        "def whole(X):\n    return X.sum(0)",
+        cell_file(1),
+    )
+    X = torch.randn(2, 3)
+    for name, iterates in (("builtin_sum", True), ("unpacked", True), ("whole", False)):
+        with CallMonitor([1], operators=True) as monitor:
+            student[name](X)
+        calls = monitor.record()["calls"]
+        assert ("torch.Tensor.unbind" in calls and "aten::unbind" in calls) is iterates, calls

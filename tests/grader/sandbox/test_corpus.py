@@ -197,6 +197,64 @@ def build_corpus(
         ),
         full,
     )
+    # Forbidden work reached by routes that no name list mentions: the run-time record
+    # sees the operators the dispatcher runs, and iteration over a tensor.
+    add(
+        "softmax_through_torch_ops",
+        with_answer("softmax", "def softmax(X):\n    return torch.ops.aten._softmax(X, 1, False)"),
+        without_points("softmax"),
+    )
+    add(
+        "softmax_operator_by_names_built_at_run_time",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "kernels = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')",
+                "def softmax(X):",
+                "    return getattr(kernels, '_soft' + 'max')(X, 1, False)",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "softmax_inside_attention",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "def softmax(X):",
+                "    n, m = X.shape",
+                "    keys, values = X[:, :, None], torch.eye(m, dtype=X.dtype).expand(n, m, m)",
+                "    attend = getattr(torch.nn.functional, 'scaled_dot_product_' + 'attention')",
+                "    return attend(torch.ones(n, 1, 1, dtype=X.dtype), keys, values)[:, 0, :]",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "softmax_row_sums_by_the_builtin_sum",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "def softmax(X):",
+                "    E = torch.exp(X - X.amax(dim=1, keepdim=True))",
+                "    return E / sum(E.T)[:, None]",
+            ),
+        ),
+        without_points("softmax"),
+    )
+    add(
+        "innocent_softmax_with_the_shape_unpacked",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "def softmax(X):",
+                "    rows, columns = X.shape  # unpacking a shape iterates over no tensor",
+                "    E = torch.exp(X - X.max(dim=1, keepdim=True).values)",
+                "    return E / E.sum(dim=1).reshape(rows, 1)",
+            ),
+        ),
+        full,
+    )
     # Tampering with the checks.
     add(
         "monkeypatch_torch",

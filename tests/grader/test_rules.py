@@ -1,0 +1,93 @@
+"""Rules as data: named sets carry their ATen operators, and loops in disguise are loops."""
+
+from __future__ import annotations
+
+import pytest
+
+from d2lgrade.rules import (
+    ANY_PRODUCT,
+    ATEN_OPS,
+    CROSS_ENTROPY,
+    LOGSUMEXP,
+    MATRIX_PRODUCT,
+    SOFTMAX,
+    TAMPERING,
+    Forbid,
+    NoLoops,
+    aten_ops_of,
+    matches,
+)
+from d2lgrade.static_check import scan_answer
+
+
+def test_a_forbid_of_a_named_set_forbids_its_operators_whatever_the_route():
+    rule = Forbid(*SOFTMAX, why="build it yourself")
+    assert "aten::_softmax" in rule.names
+    found = rule.runtime_violation({"aten::_softmax": 1, "aten::exp": 3}, 0)
+    assert found and "operator aten::_softmax" in found and "by whatever route" in found
+    assert rule.runtime_violation({"aten::exp": 1, "aten::sum": 1, "aten::div": 1}, 0) is None
+    # The feedback names Python functions, never operators.
+    assert "aten" not in rule.describe()
+
+
+def test_only_sets_listed_in_full_bring_their_operators():
+    assert "aten::mm" not in Forbid("torch.matmul").names
+    assert aten_ops_of(("torch.matmul",)) == ()
+    combined = Forbid(*LOGSUMEXP, *SOFTMAX, *CROSS_ENTROPY, "torch.extra")
+    assert {"aten::logsumexp", "aten::_log_softmax", "aten::nll_loss*"} <= set(combined.names)
+    assert Forbid(*ANY_PRODUCT).runtime_violation({"aten::convolution": 1}, 0)
+    assert Forbid(*MATRIX_PRODUCT).runtime_violation({"aten::convolution": 1}, 0) is None
+
+
+@pytest.mark.parametrize(
+    "operator",
+    [
+        "aten::mm",
+        "aten::mv",
+        "aten::addmm",
+        "aten::bmm",
+        "aten::dot",
+        "aten::baddbmm",
+        "aten::_trilinear",
+    ],
+)
+def test_matrix_product_operators(operator):
+    assert Forbid(*MATRIX_PRODUCT).runtime_violation({operator: 1}, 0)
+
+
+@pytest.mark.parametrize(
+    "innocent", ["aten::mul", "aten::sum", "aten::mvlgamma", "aten::lgamma", "aten::cummax"]
+)
+def test_operators_that_only_look_like_products_are_allowed(innocent):
+    assert Forbid(*ANY_PRODUCT).runtime_violation({innocent: 1}, 0) is None
+
+
+def test_every_operator_pattern_is_an_operator():
+    assert all(op.startswith("aten::") for ops in ATEN_OPS.values() for op in ops)
+
+
+def test_operators_called_by_name_are_tampering():
+    for name in ("torch.ops.aten.mm", "torch.ops", "torch.library.Library", "torch.jit.script"):
+        assert matches(name, TAMPERING), name
+
+
+def test_iterating_over_a_tensor_is_a_loop_at_run_time_and_where_the_source_shows_it():
+    rule = NoLoops()
+    assert rule.runtime_violation({"torch.Tensor.unbind": 2, "aten::unbind": 2}, 0)
+    assert rule.runtime_violation({"aten::unbind": 1}, 0)
+    assert rule.runtime_violation({"torch.Tensor.sum": 1, "aten::sum": 1}, 0) is None
+    setup = "import torch"
+    for answer in (
+        "def f(X):\n    return sum(X.unbind(0))",
+        "def f(X):\n    return sum(torch.unbind(X))",
+        "def f(X):\n    return max(X.__iter__())",
+    ):
+        scan = scan_answer([setup, answer], [1])
+        assert rule.static_violation(dict(scan.references), scan.loops), answer
+    scan = scan_answer([setup, "def f(X):\n    m, n = X.shape\n    return X.sum(0) / m"], [1])
+    assert rule.static_violation(dict(scan.references), scan.loops) is None
+
+
+def test_the_feedback_names_the_python_function_before_its_operator():
+    found = Forbid(*SOFTMAX).runtime_violation({"aten::_softmax": 1, "torch.softmax": 1}, 0)
+    assert found == "your code called torch.softmax while it was checked"
