@@ -57,9 +57,9 @@ def derivative_float64_cases(derivative):
 
 @probe("step_choice")
 def step_choice_cases(step_choice, answer_step_choice):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(step_choice.choice, answer_step_choice)}
+    return {"answer": multiple_choice(step_choice, answer_step_choice)}
 
 
 @probe("step_study", rtol=1e-6, atol=0.0)

@@ -140,9 +140,9 @@ def accuracy_interval_cases(accuracy_interval):
 
 @probe("clt")
 def clt_cases(clt_question, answer_clt):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(clt_question.choice, answer_clt)}
+    return {"answer": multiple_choice(clt_question, answer_clt)}
 
 
 @probe("standard_error", rtol=1e-5, atol=1e-8)

@@ -22,9 +22,9 @@ def keepdim_shapes_cases(answer_keepdim_shapes):
 
 @probe("signature_call")
 def signature_call_cases(signature_call, answer_signature_call):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(signature_call.choice, answer_signature_call)}
+    return {"answer": multiple_choice(signature_call, answer_signature_call)}
 
 
 @probe("public_functions")

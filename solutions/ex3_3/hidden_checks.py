@@ -119,9 +119,9 @@ def epoch_counts_reply(answer_epoch_counts):
 
 @probe("shuffle_purpose")
 def shuffle_purpose_reply(shuffle_purpose_question, answer_shuffle_purpose):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(shuffle_purpose_question.choice, answer_shuffle_purpose)}
+    return {"answer": multiple_choice(shuffle_purpose_question, answer_shuffle_purpose)}
 
 
 @probe("reusable_batches")

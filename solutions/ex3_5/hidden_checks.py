@@ -156,9 +156,9 @@ def lr_conversion_reply(answer_lr_conversion):
 
 @probe("lazy_init")
 def lazy_init_reply(lazy_init_question, answer_lazy_init):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(lazy_init_question.choice, answer_lazy_init)}
+    return {"answer": multiple_choice(lazy_init_question, answer_lazy_init)}
 
 
 @probe("paired_mse", rtol=1e-5, atol=1e-7)

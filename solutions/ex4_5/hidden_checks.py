@@ -83,9 +83,9 @@ def smoothed_ce_cases(smoothed_cross_entropy):
 
 @probe("safe_loss")
 def safe_loss_choice(safe_loss, answer_safe_loss):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(safe_loss.choice, answer_safe_loss)}
+    return {"answer": multiple_choice(safe_loss, answer_safe_loss)}
 
 
 @probe("concise_model", rtol=1e-4, atol=1e-5)

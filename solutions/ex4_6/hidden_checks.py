@@ -64,9 +64,9 @@ def guaranteed_epsilon_value(answer_guaranteed_epsilon):
 
 @probe("honest_test")
 def honest_test_choice(honest_test, answer_honest_test):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(honest_test.choice, answer_honest_test)}
+    return {"answer": multiple_choice(honest_test, answer_honest_test)}
 
 
 @probe("best_of_random", rtol=1e-9, atol=1e-12)

@@ -146,9 +146,9 @@ def domain_weights_cases(domain_weights):
 
 @probe("shift_kind")
 def shift_kind_choice(shift_kind, answer_shift_kind):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(shift_kind.choice, answer_shift_kind)}
+    return {"answer": multiple_choice(shift_kind, answer_shift_kind)}
 
 
 @probe("target_posterior", rtol=0.0, atol=1e-3)
