@@ -58,6 +58,7 @@ def make_linear_data_cases(make_linear_data):
         "weights as a list": attempt(drawn, [3.0, -0.5], -2.0, 0.05, 7, 34),
         "one feature, large noise": attempt(drawn, [1.0], 0.0, 10.0, 25, 35),
         "no noise": attempt(drawn, [1.0, 1.0], 0.0, 0.0, 5, 36),
+        "empty: no examples (n = 0)": attempt(drawn, [1.0, 2.0], 0.5, 0.1, 0, 37),
         "no examples": attempt(drawn, [1.0, 2.0], 1.0, 0.1, 0, 37),
         "only the given generator": attempt(generator_only),
         "negative noise": attempt(bad_noise_draws_nothing),

@@ -21,7 +21,8 @@ SOLUTIONS = REPO / "solutions"
 # What a statement names -> what a probe's source must hold for it (both regexes).
 EDGES = {
     "float64 inputs": (
-        r"(inputs?|tensors?|arguments?)\b[^.]{0,80}\bfloat64|\bfloat64\b[^.]{0,40}\b(inputs?|tensors?)\b",
+        # "float64 tensors" after "return" names an output, so the second form needs "input".
+        r"(inputs?|tensors?|arguments?)\b[^.]{0,80}\bfloat64|\bfloat64\b[^.]{0,40}\binputs?\b",
         r"float64|\.double\(\)",
     ),
     "empty inputs": (
@@ -35,12 +36,20 @@ EDGES = {
 
 
 def statements(assignment_id: str) -> dict[str, str]:
+    """The statements of the tasks that take inputs: an experiment's statement describes
+    the study it runs (overflow may be what it measures), not inputs it must handle."""
     notebook = load_assignment(SOLUTIONS, assignment_id)
+    experiments = {
+        nbgrader_meta(cell).get("grade_id")
+        for cell in notebook.reference_cells
+        if cell.get("metadata", {}).get("d2lcourse", {}).get("kind") == "experiment"
+    }
     texts = {}
     for cell in notebook.reference_cells:
         grade_id = nbgrader_meta(cell).get("grade_id", "")
-        if grade_id.endswith("_description"):
-            texts[grade_id[: -len("_description")]] = cell_source(cell)
+        task = grade_id[: -len("_description")]
+        if grade_id.endswith("_description") and task not in experiments:
+            texts[task] = cell_source(cell)
     return texts
 
 
