@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .assignment import known_assignments
-from .batch import find_submissions, grade_class, selfcheck_submissions
+from .batch import grade_class, selfcheck_submissions
 from .config import (
     NO_WARM_VARIABLE,
     WORKER_WAIT_SECONDS,
@@ -24,8 +24,9 @@ from .config import (
     warm_by_default,
 )
 from .errors import CourseNotFoundError, GradingError, SubmissionsNotFoundError
-from .report import write_feedback, write_gradebook, write_summary
+from .report import write_feedback, write_summary
 from .sandbox import sandbox_description
+from .term.session import collect, write_gradebook_and_changes
 
 
 def course_root(start: Path) -> Path:
@@ -64,10 +65,11 @@ def _warn_if_unsandboxed() -> None:
 def cmd_grade(args: argparse.Namespace) -> int:
     root = args.course or course_root(Path.cwd())
     _warn_if_unsandboxed()
-    submissions = find_submissions(args.submissions, args.assignment or [])
+    out = args.out
+    term = collect(root, args.submissions, args.assignment or [], out, args.course_file, args.times)
+    submissions = term.submissions
     if not submissions:
         raise SubmissionsNotFoundError(f"no submissions found in {args.submissions}")
-    out = args.out
     config = _config(args, None if args.no_cache else out / ".cache")
     if args.scheduler:
         from .scaleout import dask_engine
@@ -80,13 +82,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
     else:
         results, assignments = grade_class(submissions, root / "solutions", config)
-    write_gradebook(results, assignments, out / "gradebook.csv")
+    changed = write_gradebook_and_changes(term, results, assignments, out)
     write_feedback(results, out / "feedback")
     write_summary(results, assignments, out)
     print(
         f"wrote {out / 'gradebook.csv'}, {out / 'feedback'}/<student>.html and "
         f"{out / 'summary.html'} (sandbox: {sandbox_description()})"
     )
+    print(f"{changed} change(s) since the last run in {out / 'changes.csv'}")
+    for problem in term.problems:
+        print(f"warning: {problem}", file=sys.stderr)
     return 0
 
 
@@ -155,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "submissions",
         type=Path,
-        help="nbgrader's submitted/ folder, or a folder of <student>.ipynb files",
+        help="nbgrader's submitted/ folder, a folder of <student>.ipynb files, or a Canvas "
+        "'Download Submissions' zip (with one --assignment)",
     )
     grade.add_argument(
         "-a",
@@ -165,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("-o", "--out", type=Path, default=Path("grades"), help="output folder")
     grade.add_argument("--no-cache", action="store_true", help="regrade everything")
+    grade.add_argument(
+        "--course-file",
+        type=Path,
+        help="the term's course.toml (roster, due dates, late policy; default: "
+        "course.toml in the course folder, if there is one)",
+    )
+    grade.add_argument(
+        "--times",
+        type=Path,
+        metavar="CSV",
+        help="submission times (columns student_id,submitted_at) for a flat folder or zip",
+    )
     grade.add_argument(
         "--scheduler",
         metavar="ADDRESS",
