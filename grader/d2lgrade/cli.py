@@ -26,6 +26,7 @@ from .config import (
 from .errors import CourseNotFoundError, GradingError, SubmissionsNotFoundError
 from .report import write_feedback, write_summary
 from .sandbox import sandbox_description
+from .term.export import export_grades
 from .term.session import collect, write_gradebook_and_changes
 
 
@@ -92,6 +93,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"{changed} change(s) since the last run in {out / 'changes.csv'}")
     for problem in term.problems:
         print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    root = args.course or course_root(Path.cwd())
+    lms = "canvas" if args.canvas else "moodle"
+    out = args.out or args.grades.parent / f"{lms}.csv"
+    left_out = export_grades(root, args.course_file, args.grades, lms, out, args.section)
+    print(f"wrote {out}")
+    for student in left_out:
+        print(f"warning: {student} is not on the roster and is not in {out}", file=sys.stderr)
     return 0
 
 
@@ -199,6 +211,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
+
+    export = sub.add_parser("export", help="final points as an LMS grade import CSV")
+    lms = export.add_mutually_exclusive_group(required=True)
+    lms.add_argument("--canvas", action="store_true", help="Canvas gradebook import")
+    lms.add_argument("--moodle", action="store_true", help="Moodle grade import (CSV file)")
+    export.add_argument(
+        "--grades",
+        type=Path,
+        default=Path("grades/gradebook.csv"),
+        help="the gradebook that grade wrote with a course file (default grades/gradebook.csv)",
+    )
+    export.add_argument("--course-file", type=Path, help="course.toml (default: in the course)")
+    export.add_argument("--section", help="only this section's students")
+    export.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        help="where to write (default: canvas.csv or moodle.csv beside it)",
+    )
+    export.set_defaults(func=cmd_export)
 
     selfcheck = sub.add_parser("selfcheck", help="reference earns full marks, untouched exercise 0")
     selfcheck.add_argument("assignment", nargs="*")
