@@ -28,6 +28,7 @@ from .report import write_feedback, write_summary
 from .sandbox import sandbox_description
 from .term.export import export_grades
 from .term.session import collect, write_gradebook_and_changes
+from .term.similarity import report_similarity
 
 
 def course_root(start: Path) -> Path:
@@ -91,6 +92,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         f"{out / 'summary.html'} (sandbox: {sandbox_description()})"
     )
     print(f"{changed} change(s) since the last run in {out / 'changes.csv'}")
+    if args.similarity:
+        pairs = report_similarity(submissions, root, out)
+        print(f"{pairs} similar pair(s) in {out / 'similarity'}/<assignment>.html")
     for problem in term.problems:
         print(f"warning: {problem}", file=sys.stderr)
     return 0
@@ -188,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="the term's course.toml (roster, due dates, late policy; default: "
         "course.toml in the course folder, if there is one)",
+    )
+    grade.add_argument(
+        "--similarity",
+        action="store_true",
+        help="also compare the answer cells across submissions (similarity/, linked from "
+        "summary.html; evidence only, no grade changes)",
     )
     grade.add_argument(
         "--times",

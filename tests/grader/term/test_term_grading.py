@@ -102,7 +102,7 @@ def test_a_term_gradebook_with_lateness_missing_students_strangers_and_changes(t
     assert rows(out / "gradebook.previous.csv")["bob"]["total"] == "2.5"
 
 
-def test_grading_a_canvas_zip_directly(tmp_path, capsys):
+def test_grading_a_canvas_zip_directly_with_a_similarity_report(tmp_path, capsys):
     course = term_course(tmp_path)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -113,7 +113,9 @@ def test_grading_a_canvas_zip_directly(tmp_path, capsys):
     zipped.write_bytes(buffer.getvalue())
     out = tmp_path / "grades"
     argv = ["--course", str(course), "grade", str(zipped), "-a", "toy", "--out", str(out)]
-    assert main(argv) == 0
+    assert main([*argv, "--similarity"]) == 0
+    assert "similarity/toy.html" in (out / "summary.html").read_text()
+    assert (out / "similarity" / "toy.html").is_file()
     book = rows(out / "gradebook.csv")
     assert book["ann"]["toy:final"] == "6" and book["ann"]["toy:lateness"] == "on time"
     assert book["bob"]["toy:lateness"] == "late (-25%)" and book["bob"]["toy:final"] == "1.5"
