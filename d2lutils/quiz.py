@@ -14,6 +14,9 @@ import os
 import random
 import string
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 GRADING_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # set by the grader in a graded run
 HUB_USER_VARIABLE = "JUPYTERHUB_USER"  # nbgrader on JupyterHub knows the student already
@@ -51,6 +54,21 @@ def student_id() -> str:
         "no student id yet: run d2l.set_student_id('your id') (the id your course "
         "registered you under), then run this cell again"
     )
+
+
+def student_draw(question_id: str, options: Sequence[T], student: str | None = None) -> T:
+    """One of ``options``, drawn from ``question_id`` and the student's id.
+
+    A numeric question draws its numbers with it (a size, a learning rate, a count),
+    so that each student works out their own answer; the grader draws the same numbers
+    from the id the notebook was submitted under. ``student`` defaults to
+    :func:`student_id`.
+    """
+    if not options:
+        raise ValueError(f"{question_id}: student_draw needs at least one option")
+    who = student if student is not None else student_id()
+    seed = hashlib.sha256(f"{question_id}\0{who}".encode()).digest()
+    return options[random.Random(int.from_bytes(seed[:8], "big")).randrange(len(options))]
 
 
 class MultipleChoice:
