@@ -25,7 +25,7 @@ from .execution import REFERENCE_STUDENT, reference_values
 from .grade import grade_submission
 from .results import SubmissionResult, zero_result
 from .sandbox import SandboxPool, sandbox_description
-from .variants import with_student_values
+from .variants import has_student_values, with_student_values
 
 Progress = Callable[[str], None]
 
@@ -245,7 +245,10 @@ def grade_class(
                 )
                 continue
             data = sub.path.read_bytes()
-            keys[index] = cache_key("submission", assignment.fingerprint, limits_key, data)
+            # With per-student expected values, the same bytes earn different points
+            # under different ids: the id is part of the key.
+            whose = [sub.student] if has_student_values(expected[sub.assignment]) else []
+            keys[index] = cache_key("submission", assignment.fingerprint, limits_key, data, *whose)
             cached = cache.get(keys[index])
             if cached is not None:
                 result = SubmissionResult.from_json(cached)

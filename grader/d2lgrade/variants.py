@@ -124,11 +124,15 @@ def with_student_values(
     return values
 
 
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {PER_STUDENT_KEY}
+
+
+def has_student_values(expected: list[Any]) -> bool:
+    """Whether some of ``expected`` depend on the student (then so does a result)."""
+    return any(_is_table(value) for value in expected)
+
+
 def expected_for(expected: list[Any], student: str) -> list[Any]:
     """The values ``student``'s notebook is compared with."""
-    return [
-        value[PER_STUDENT_KEY][student]
-        if isinstance(value, dict) and set(value) == {PER_STUDENT_KEY}
-        else value
-        for value in expected
-    ]
+    return [value[PER_STUDENT_KEY][student] if _is_table(value) else value for value in expected]

@@ -108,6 +108,11 @@ def test_each_student_is_graded_against_their_own_numbers(tmp_path):
     assert rows[bob]["toy:scaled"] == "0"
     assert rows[bob]["toy:double"] == "2"  # the other tasks do not depend on the id
 
+    # Bob's notebook has the very bytes of Ann's: a re-run must not reuse her cached result.
+    assert main(["--course", str(course), "grade", str(submitted), "--out", str(out)]) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert rows[bob]["toy:scaled"] == "0" and rows[ann]["toy:scaled"] == "1"
+
 
 def test_a_per_student_answer_that_disagrees_with_the_reference_is_an_error(tmp_path, capsys):
     course = course_with_scaled_task(tmp_path / "course", factor=4)
