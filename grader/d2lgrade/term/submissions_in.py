@@ -60,10 +60,11 @@ def parse_time(text: str, zone: tzinfo) -> datetime:
 
 
 def nbgrader_times(submissions: list[Submission], zone: tzinfo, problems: list[str]) -> Times:
-    """The ``timestamp.txt`` time of each submission in nbgrader's layout that has one."""
+    """The ``timestamp.txt`` time of each submission in nbgrader's layout that has one
+    (``<student>/<assignment>/``; a flat folder's notebooks share a folder, so not there)."""
     times: Times = {}
     for sub in submissions:
-        if sub.path is None:
+        if sub.path is None or sub.path.parent.name != sub.assignment:
             continue
         stamp = sub.path.parent / TIMESTAMP_FILE
         if not stamp.is_file():

@@ -45,6 +45,10 @@ def test_nbgrader_timestamps_and_a_broken_one(tmp_path):
         if stamp:
             (folder / "timestamp.txt").write_text(stamp)
         submissions.append(Submission(student, "ex2_1", folder / "ex2_1.ipynb"))
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "timestamp.txt").write_text("2026-09-18 10:00:00 UTC")  # not anybody's
+    submissions.append(Submission("dan", "ex2_1", flat / "dan.ipynb"))
     problems: list[str] = []
     times = nbgrader_times(submissions, CHICAGO, problems)
     assert set(times) == {("ann", "ex2_1")}
