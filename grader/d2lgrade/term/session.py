@@ -20,6 +20,7 @@ from ..results import SubmissionResult
 from .changes import diff_gradebooks, keep_previous, task_verdicts, write_changes
 from .course_file import CourseFile, find_course_file
 from .gradebook import term_rows, write_term_gradebook
+from .lateness import LATE, TOO_LATE
 from .roster import Roster, read_roster
 from .submissions_in import Times, csv_times, nbgrader_times, read_canvas_zip
 
@@ -82,12 +83,24 @@ def write_gradebook_and_changes(
     assignments: dict[str, Assignment],
     out: Path,
 ) -> int:
-    """Write ``gradebook.csv``, ``changes.csv`` and ``problems.txt``; the number of changes."""
+    """Write ``gradebook.csv``, ``changes.csv`` and ``problems.txt``; the number of changes.
+
+    A late result gets a note with its penalty, for the feedback pages written next.
+    """
     gradebook = out / "gradebook.csv"
     previous = keep_previous(gradebook)
     if run.course is not None and run.roster is not None:
         rows = term_rows(results, assignments, run.course, run.roster, run.times, run.problems)
         write_term_gradebook(rows, assignments, gradebook)
+        # The student's feedback page shows the penalty too (after the gradebook's notes).
+        by_student = {row.student.student_id: row for row in rows}
+        for result in results:
+            entry = by_student[result.student].entries[result.assignment]
+            if entry.lateness.status in (LATE, TOO_LATE):
+                result.notes.append(
+                    f"{entry.lateness.describe()}: {entry.final:g} of the {entry.raw:g} "
+                    "points count"
+                )
     else:
         write_gradebook(results, assignments, gradebook)
     changes = diff_gradebooks(previous, gradebook, task_verdicts(results)) if previous else []

@@ -78,6 +78,8 @@ def test_a_term_gradebook_with_lateness_missing_students_strangers_and_changes(t
     # Bob: 25 h late, two started days at 25 % of his 5 raw points.
     assert (bob["toy:raw"], bob["toy:penalty"], bob["toy:final"]) == ("5", "2.5", "2.5")
     assert bob["toy:lateness"] == "late 1 d 1 h (-50%)"
+    feedback = (out / "feedback" / "bob.html").read_text()
+    assert "late 1 d 1 h (-50%): 2.5 of the 5 points count" in feedback
     assert cyd["toy:lateness"] == "on time"  # inside the extension
     assert (dan["toy:final"], dan["toy:lateness"], dan["on_roster"]) == ("0", "missing", "yes")
     assert (eve["on_roster"], eve["toy:raw"], eve["toy:lateness"]) == ("no", "2", "no time")
