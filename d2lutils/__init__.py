@@ -17,7 +17,7 @@ from .models import LinearRegression, LinearRegressionScratch
 from .module import Classifier, Module
 from .optim import SGD
 from .plotting import plot, set_axes, set_figsize, show_images, use_svg_display
-from .quiz import MultipleChoice, set_student_id
+from .quiz import MultipleChoice, set_student_id, student_draw
 from .seeding import set_seed
 from .timing import Timer
 from .trainer import Trainer
@@ -73,6 +73,7 @@ __all__ = [
     "set_seed",
     "set_student_id",
     "show_images",
+    "student_draw",
     "tensor_loader",
     "try_gpu",
     "use_svg_display",

@@ -18,6 +18,9 @@ import os
 import random
 import string
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 GRADING_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # set by the grader in a graded run
 HUB_USER_VARIABLE = "JUPYTERHUB_USER"  # nbgrader on JupyterHub knows the student already
@@ -57,12 +60,31 @@ def student_id() -> str:
     )
 
 
+def _question_generator(question_id: str, student: str) -> random.Random:
+    """A random generator seeded by the question and the student, the same everywhere."""
+    seed = hashlib.sha256(f"{question_id}\0{student}".encode()).digest()
+    return random.Random(int.from_bytes(seed[:8], "big"))
+
+
 def choice_order(question_id: str, student: str, choices: Sequence[str]) -> list[str]:
     """``choices`` in the order that ``student`` sees them for question ``question_id``."""
-    seed = hashlib.sha256(f"{question_id}\0{student}".encode()).digest()
     shuffled = list(choices)
-    random.Random(int.from_bytes(seed[:8], "big")).shuffle(shuffled)
+    _question_generator(question_id, student).shuffle(shuffled)
     return shuffled
+
+
+def student_draw(question_id: str, options: Sequence[T], student: str | None = None) -> T:
+    """One of ``options``, drawn from ``question_id`` and the student's id.
+
+    A numeric question draws its numbers with it (a size, a learning rate, a count),
+    so that each student works out their own answer; the grader draws the same numbers
+    from the id the notebook was submitted under. ``student`` defaults to
+    :func:`student_id`.
+    """
+    if not options:
+        raise ValueError(f"{question_id}: student_draw needs at least one option")
+    who = student if student is not None else student_id()
+    return options[_question_generator(question_id, who).randrange(len(options))]
 
 
 class MultipleChoice:

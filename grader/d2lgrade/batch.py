@@ -21,10 +21,11 @@ from .assignment import Assignment, load_assignment
 from .cache import GradingCache, cache_key, folder_fingerprint, submission_key
 from .config import GradingConfig
 from .errors import SubmissionsNotFoundError
-from .execution import reference_values
+from .execution import REFERENCE_STUDENT, reference_values
 from .grade import grade_submission
 from .results import SubmissionResult, zero_result
 from .sandbox import SandboxPool, sandbox_description
+from .variants import expected_for, with_student_values
 
 Progress = Callable[[str], None]
 
@@ -224,6 +225,13 @@ def grade_class(
     data_folder = folder_fingerprint(config.data_dir)
     with SandboxPool(config) as pool:
         expected = _reference(assignments, pool, cache, config, progress, data_folder, limits_key)
+        for assignment_id, assignment in assignments.items():
+            hidden = solutions_dir / assignment_id / "hidden_checks.py"
+            if hidden.is_file():
+                students = [s.student for s in submissions if s.assignment == assignment_id]
+                expected[assignment_id] = with_student_values(
+                    assignment, hidden, expected[assignment_id], students, REFERENCE_STUDENT
+                )
         tasks: list[GradingTask] = []
         keys: dict[int, str] = {}
         for index, sub in enumerate(submissions):
@@ -240,11 +248,13 @@ def grade_class(
                 )
                 continue
             data = sub.path.read_bytes()
+            # The values this student's notebook is compared with: with per-student
+            # values, only their own, so a classmate added to the class changes no key.
             keys[index] = submission_key(
                 data,
                 sub.student,
                 assignment.fingerprint,
-                expected[sub.assignment],
+                expected_for(expected[sub.assignment], sub.student),
                 data_folder,
                 limits_key,
             )

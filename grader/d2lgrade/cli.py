@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .assignment import known_assignments
-from .batch import find_submissions, grade_class, selfcheck_submissions
+from .batch import grade_class, selfcheck_submissions
 from .config import (
     NO_WARM_VARIABLE,
     WORKER_WAIT_SECONDS,
@@ -24,8 +24,11 @@ from .config import (
     warm_by_default,
 )
 from .errors import CourseNotFoundError, GradingError, SubmissionsNotFoundError
-from .report import write_feedback, write_gradebook, write_summary
+from .report import write_feedback, write_summary
 from .sandbox import sandbox_description
+from .term.export import export_grades
+from .term.session import collect, write_gradebook_and_changes
+from .term.similarity import report_similarity
 
 
 def course_root(start: Path) -> Path:
@@ -64,10 +67,11 @@ def _warn_if_unsandboxed() -> None:
 def cmd_grade(args: argparse.Namespace) -> int:
     root = args.course or course_root(Path.cwd())
     _warn_if_unsandboxed()
-    submissions = find_submissions(args.submissions, args.assignment or [])
+    out = args.out
+    term = collect(root, args.submissions, args.assignment or [], out, args.course_file, args.times)
+    submissions = term.submissions
     if not submissions:
         raise SubmissionsNotFoundError(f"no submissions found in {args.submissions}")
-    out = args.out
     config = _config(args, None if args.no_cache else out / ".cache")
     if args.scheduler:
         from .scaleout import dask_engine
@@ -80,13 +84,30 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
     else:
         results, assignments = grade_class(submissions, root / "solutions", config)
-    write_gradebook(results, assignments, out / "gradebook.csv")
+    changed = write_gradebook_and_changes(term, results, assignments, out)
     write_feedback(results, out / "feedback")
     write_summary(results, assignments, out)
     print(
         f"wrote {out / 'gradebook.csv'}, {out / 'feedback'}/<student>.html and "
         f"{out / 'summary.html'} (sandbox: {sandbox_description()})"
     )
+    print(f"{changed} change(s) since the last run in {out / 'changes.csv'}")
+    if args.similarity:
+        pairs = report_similarity(submissions, root, out)
+        print(f"{pairs} similar pair(s) in {out / 'similarity'}/<assignment>.html")
+    for problem in term.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    root = args.course or course_root(Path.cwd())
+    lms = "canvas" if args.canvas else "moodle"
+    out = args.out or args.grades.parent / f"{lms}.csv"
+    left_out = export_grades(root, args.course_file, args.grades, lms, out, args.section)
+    print(f"wrote {out}")
+    for student in left_out:
+        print(f"warning: {student} is not on the roster and is not in {out}", file=sys.stderr)
     return 0
 
 
@@ -155,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "submissions",
         type=Path,
-        help="nbgrader's submitted/ folder, or a folder of <student>.ipynb files",
+        help="nbgrader's submitted/ folder, a folder of <student>.ipynb files, or a Canvas "
+        "'Download Submissions' zip (with one --assignment)",
     )
     grade.add_argument(
         "-a",
@@ -165,6 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("-o", "--out", type=Path, default=Path("grades"), help="output folder")
     grade.add_argument("--no-cache", action="store_true", help="regrade everything")
+    grade.add_argument(
+        "--course-file",
+        type=Path,
+        help="the term's course.toml (roster, due dates, late policy; default: "
+        "course.toml in the course folder, if there is one)",
+    )
+    grade.add_argument(
+        "--similarity",
+        action="store_true",
+        help="also compare the answer cells across submissions (similarity/, linked from "
+        "summary.html; evidence only, no grade changes)",
+    )
+    grade.add_argument(
+        "--times",
+        type=Path,
+        metavar="CSV",
+        help="submission times (columns student_id,submitted_at) for a flat folder or zip",
+    )
     grade.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -181,6 +221,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_options(grade)
     grade.set_defaults(func=cmd_grade)
+
+    export = sub.add_parser("export", help="final points as an LMS grade import CSV")
+    lms = export.add_mutually_exclusive_group(required=True)
+    lms.add_argument("--canvas", action="store_true", help="Canvas gradebook import")
+    lms.add_argument("--moodle", action="store_true", help="Moodle grade import (CSV file)")
+    export.add_argument(
+        "--grades",
+        type=Path,
+        default=Path("grades/gradebook.csv"),
+        help="the gradebook that grade wrote with a course file (default grades/gradebook.csv)",
+    )
+    export.add_argument("--course-file", type=Path, help="course.toml (default: in the course)")
+    export.add_argument("--section", help="only this section's students")
+    export.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        help="where to write (default: canvas.csv or moodle.csv beside it)",
+    )
+    export.set_defaults(func=cmd_export)
 
     selfcheck = sub.add_parser("selfcheck", help="reference earns full marks, untouched exercise 0")
     selfcheck.add_argument("assignment", nargs="*")

@@ -24,6 +24,7 @@ from .results import SubmissionResult, TaskResult, zero_result
 from .sandbox import Sandbox, sandbox_description
 from .scoring import judge_task
 from .static_check import AnswerScan, scan_answer
+from .variants import expected_for
 
 
 def scan_answers(plan: CellPlan, assignment: Assignment) -> dict[str, AnswerScan]:
@@ -70,7 +71,7 @@ def grade_submission(
             plan.task_cell.get(task_id),
             plan.tampered.get(task_id),
             scans.get(task_id),
-            expected,
+            expected_for(expected, student),
             student,
         )
         tasks[task_id] = TaskResult(

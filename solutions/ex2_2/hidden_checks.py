@@ -5,6 +5,7 @@ gaps are really filled) is behaviour, and the probes check it case by case.
 """
 
 from d2lgrade import probe
+from d2lgrade.variants import per_student, student_draw
 
 
 @probe("count_missing")
@@ -229,3 +230,12 @@ def impute_from_train_cases(impute_from_train):
         "an all-missing test column": attempt(described, train, test.assign(size=np.nan)),
         "numeric columns only": attempt(described, train[["size", "age"]], test[["size", "age"]]),
     }
+
+
+@per_student("imputed_std_cases")
+def imputed_std_for(student):
+    missing_count = student_draw(
+        "ex2_2.imputed_std.missing", [200, 250, 300, 360, 400, 450, 500], student
+    )
+    observed_std = student_draw("ex2_2.imputed_std.spread", [4.0, 5.0, 8.0, 10.0, 12.0], student)
+    return {"standard deviation": observed_std * (1 - missing_count / 1000) ** 0.5}

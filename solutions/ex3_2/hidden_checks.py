@@ -2,6 +2,7 @@
 
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid, MustCall
+from d2lgrade.variants import per_student, student_draw
 
 rules(
     "point_board",
@@ -433,3 +434,11 @@ RULE_EXAMPLES = {
         },
     },
 }
+
+
+@per_student("optimizer_steps_reply")
+def optimizer_steps_for(student):
+    train_examples = student_draw("ex3_2.optimizer_steps.train", [500, 600, 750, 1000], student)
+    minibatch = student_draw("ex3_2.optimizer_steps.batch", [32, 64, 100, 128], student)
+    epochs = student_draw("ex3_2.optimizer_steps.epochs", [2, 3, 4, 5], student)
+    return {"answer": epochs * -(-train_examples // minibatch)}

@@ -2,6 +2,7 @@
 
 from d2lgrade import probe, rules
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
+from d2lgrade.variants import per_student, student_draw
 
 rules("softmax", Forbid(*SOFTMAX, why="build the softmax from exp, max and sum"), NoLoops())
 rules(
@@ -356,3 +357,9 @@ RULE_EXAMPLES = {
         },
     },
 }
+
+
+@per_student("num_parameters_value")
+def num_parameters_for(student):
+    side = student_draw("ex4_4.num_parameters.side", [20, 24, 28, 32, 40, 48, 56, 64], student)
+    return {"answer": side * side * 10 + 10}

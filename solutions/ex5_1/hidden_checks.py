@@ -2,6 +2,7 @@
 
 from d2lgrade import probe, rules
 from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
+from d2lgrade.variants import per_student, student_draw
 
 # The ReLU family: every library function that computes max(0, x) or a leaky variant of it.
 RELU_FAMILY = RELU + (
@@ -364,3 +365,9 @@ RULE_EXAMPLES = {
         },
     },
 }
+
+
+@per_student("sigmoid_chain_number")
+def sigmoid_chain_for(student):
+    depth = student_draw("ex5_1.sigmoid_chain.depth", [5, 6, 8, 10, 12, 15], student)
+    return {"largest product": 0.25**depth}
