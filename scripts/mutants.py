@@ -231,7 +231,10 @@ MUTATIONS = [
     Mutation(
         "a lazy LinearRegression keeps PyTorch's default initialization",
         "d2lutils/models.py",
-        "    def _initialize_once(self, module: nn.Module, inputs: Any) -> None:\n        self._initialize()",
+        (
+            "    def _initialize_once(self, module: nn.Module, inputs: Any) -> None:\n"
+            "        self._initialize()"
+        ),
         "    def _initialize_once(self, module: nn.Module, inputs: Any) -> None:\n        pass",
         ("tests/test_models.py",),
     ),
