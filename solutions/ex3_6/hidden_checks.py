@@ -73,7 +73,7 @@ def design_cases(polynomial_design):
 
 
 @probe("cv_score", rtol=1e-6, atol=1e-9)
-def cv_score_cases(cv_score, polynomial_design):
+def cv_score_cases(cv_score):
     import torch
 
     from d2lgrade.inside.probekit import attempt, keeps_inputs
