@@ -5,12 +5,15 @@ Import it as ``import d2lutils as d2l``: names and call signatures follow the
 with the other.
 """
 
+from typing import Any
+
 from .board import ProgressBoard
 from .checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
 from .data import DataModule, SyntheticRegressionData, TensorLoader, data_root, tensor_loader
 from .devices import cpu, gpu, num_gpus, try_gpu
 from .fashion_mnist import DatasetNotFoundError, FashionMNIST
 from .hparams import HyperParameters, add_to_class
+from .models import LinearRegression, LinearRegressionScratch
 from .module import Classifier, Module
 from .optim import SGD
 from .plotting import plot, set_axes, set_figsize, show_images, use_svg_display
@@ -21,6 +24,21 @@ from .trainer import Trainer
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> Any:
+    """``d2l.plt`` is ``matplotlib.pyplot``, imported on first use, not with d2lutils."""
+    if name == "plt":
+        import matplotlib.pyplot
+
+        return matplotlib.pyplot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, ``plt`` included, for ``dir(d2l)`` and tab completion."""
+    return sorted([*globals(), "plt"])
+
+
 __all__ = [
     "SGD",
     "CheckFailed",
@@ -29,6 +47,8 @@ __all__ = [
     "DatasetNotFoundError",
     "FashionMNIST",
     "HyperParameters",
+    "LinearRegression",
+    "LinearRegressionScratch",
     "Module",
     "MultipleChoice",
     "ProgressBoard",
@@ -47,6 +67,7 @@ __all__ = [
     "gpu",
     "num_gpus",
     "plot",
+    "plt",
     "set_axes",
     "set_figsize",
     "set_seed",

@@ -136,7 +136,9 @@ class DataModule(HyperParameters):
     """
 
     batch_size: int
-    num_workers: int  # set by save_hyperparameters, as in the subclasses' own annotations
+    # Set by save_hyperparameters; the class default serves subclasses whose __init__
+    # does not call super().__init__(), as D2L's own data classes often do not.
+    num_workers: int = 0
 
     def __init__(self, root: str | os.PathLike[str] | None = None, num_workers: int = 0) -> None:
         self.save_hyperparameters()

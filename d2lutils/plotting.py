@@ -54,11 +54,11 @@ def set_axes(
     axes: Axes,
     xlabel: str | None,
     ylabel: str | None,
-    xlim: tuple[float, float] | None,
-    ylim: tuple[float, float] | None,
+    xlim: Sequence[float] | None,
+    ylim: Sequence[float] | None,
     xscale: str,
     yscale: str,
-    legend: Sequence[str] | None,
+    legend: Sequence[Any] | None,
 ) -> None:
     """Apply labels, limits, scales, a legend and a grid to ``axes``."""
     axes.set_xlabel(xlabel or "")
@@ -66,9 +66,11 @@ def set_axes(
     axes.set_xscale(xscale)
     axes.set_yscale(yscale)
     if xlim is not None:
-        axes.set_xlim(xlim)
+        left, right = xlim
+        axes.set_xlim(left, right)
     if ylim is not None:
-        axes.set_ylim(ylim)
+        bottom, top = ylim
+        axes.set_ylim(bottom, top)
     if legend:
         axes.legend(legend)
     axes.grid(True)
@@ -79,9 +81,9 @@ def plot(
     Y: Any = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
-    legend: Sequence[str] | None = None,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
+    legend: Sequence[Any] | None = None,
+    xlim: Sequence[float] | None = None,
+    ylim: Sequence[float] | None = None,
     xscale: str = "linear",
     yscale: str = "linear",
     fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
@@ -92,18 +94,33 @@ def plot(
 
     ``X`` and ``Y`` are each a 1-D sequence (one curve) or a list of them (several
     curves). With ``Y`` omitted, ``X`` holds the y values and x runs 0, 1, 2, ...
-    A single ``X`` is shared by every curve in ``Y``. Returns nothing, as in d2l, so
-    that a cell ending with this call shows only the figure; to draw more on the same
-    plot, pass ``axes`` or use ``plt.gca()`` afterwards.
+    A single ``X`` is shared by every curve in ``Y``. Limits are pairs (tuples or
+    lists), legend entries are shown with ``str``, and ``fmts`` repeat when there are
+    more curves than formats. Returns nothing, as in d2l, so that a cell ending with
+    this call shows only the figure; to draw more on the same plot, pass ``axes`` or
+    use ``plt.gca()`` afterwards.
+
+    Raises
+    ------
+    ValueError
+        If there is nothing to plot, or if ``X`` holds several curves but not one per
+        curve of ``Y``.
     """
+    if len(X if Y is None else Y) == 0:
+        raise ValueError("plot got no y values: pass a non-empty curve or list of curves")
     if Y is None:
         X, Y = [[]] * (1 if _has_one_axis(X) else len(X)), X
     if _has_one_axis(X):
         X = [X]
     if _has_one_axis(Y):
         Y = [Y]
-    if len(X) != len(Y):
-        X = X * len(Y)
+    if len(X) == 1:
+        X = list(X) * len(Y)
+    elif len(X) != len(Y):
+        raise ValueError(
+            f"plot got {len(X)} x sequences for {len(Y)} curves: pass one x shared by "
+            "every curve or one x per curve"
+        )
     if axes is None:
         import matplotlib.pyplot as plt
 

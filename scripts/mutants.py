@@ -205,6 +205,20 @@ MUTATIONS = [
             "tests/grader/test_scaleout.py::test_a_cluster_left_without_workers_reports_the_waiting_notebooks",
         ),
     ),
+    Mutation(
+        "a lazy LinearRegression keeps PyTorch's default initialization",
+        "d2lutils/models.py",
+        "    def _initialize_once(self, module: nn.Module, inputs: Any) -> None:\n        self._initialize()",
+        "    def _initialize_once(self, module: nn.Module, inputs: Any) -> None:\n        pass",
+        ("tests/test_models.py",),
+    ),
+    Mutation(
+        "LinearRegressionScratch's loss without the factor 1/2",
+        "d2lutils/models.py",
+        "        return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).mean()",
+        "        return ((y_hat - y.reshape(y_hat.shape)) ** 2).mean()",
+        ("tests/test_models.py",),
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+import subprocess
 import urllib.request
 from urllib.parse import unquote, urljoin, urlparse
 
@@ -117,6 +118,29 @@ return {
 """
 
 
+# Runs axe-core (injected as the script's first argument) on the page and resolves with
+# the violations of the WCAG 2.1 A and AA rules and of axe's best practices, each with its
+# impact and up to five offending elements.
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+if (!window.axe) { (0, eval)(arguments[0]); }
+const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+axe.run(document, {runOnly: {type: 'tag', values: tags}})
+  .then((results) => done(results.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ': ' + n.html.slice(0, 100))}))),
+        (e) => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
+"""
+
+# The images of a page's text, cell outputs and figures (not the theme's buttons), with
+# their alt text.
+FIGURE_ALTS = """
+const article = document.querySelector('article.bd-article') || document.body;
+return Array.from(article.querySelectorAll('img')).map((img) => ({
+  src: img.getAttribute('src') || '', alt: (img.getAttribute('alt') || '').trim()}));
+"""
+
+
 # --- the build, the server, the browser ------------------------------------------
 
 
@@ -139,6 +163,18 @@ def server():
 
 
 @pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, fetched once with npm by scripts/fetch_axe.sh."""
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "fetch_axe.sh")], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.fail(f"scripts/fetch_axe.sh failed: {done.stderr.strip()}", pytrace=False)
+    with open(done.stdout.strip().splitlines()[-1], encoding="utf8") as script:
+        return script.read()
+
+
+@pytest.fixture(scope="session")
 def browser():
     problem = browser_problem()
     if problem:
@@ -149,16 +185,19 @@ def browser():
 
 
 class Visit:
-    """One page loaded in the browser: what it showed, its console and its requests."""
+    """One page loaded in the browser: what it showed, its console and its requests,
+    and what axe-core found on it."""
 
-    def __init__(self, browser, server, path: str):
+    def __init__(self, browser, server, path: str, axe_source: str):
         browser.get_log("browser")  # drop what earlier pages logged
         first_error = len(server.errors)
         browser.get(urljoin(server.root, path))
         self.mathjax = browser.execute_async_script(WAIT_FOR_MATHJAX)
         self.info = browser.execute_script(INSPECT)
+        self.images = browser.execute_script(FIGURE_ALTS)
         self.console = browser.get_log("browser")
         self.http_errors = server.errors[first_error:]
+        self.accessibility = browser.execute_async_script(RUN_AXE, axe_source)
 
     @property
     def severe(self) -> list[str]:
@@ -166,13 +205,13 @@ class Visit:
 
 
 @pytest.fixture(scope="session")
-def visit(browser, server):
+def visit(browser, server, axe_source):
     cache: dict[str, Visit] = {}
 
     def get(path: str) -> Visit:
         require_site()
         if path not in cache:
-            cache[path] = Visit(browser, server, path)
+            cache[path] = Visit(browser, server, path, axe_source)
         return cache[path]
 
     return get
@@ -203,6 +242,32 @@ def test_page_loads_without_errors(page, visit):
     assert not v.http_errors, f"{page.url}: the server answered {v.http_errors}"
     assert v.info["title"], f"{page.url} has no title (h1)"
     assert not v.severe, f"{page.url}: console errors:\n" + "\n".join(v.severe)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_page_has_no_serious_accessibility_violations(page, visit):
+    """axe-core finds nothing critical or serious (WCAG 2.1 A/AA and best practices)."""
+    require_source(page)
+    found = [v for v in visit(page.url).accessibility if v["impact"] in {"critical", "serious"}]
+    assert not found, f"{page.url}: accessibility violations:\n" + "\n".join(
+        f"  [{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found
+    )
+
+
+# An alt text that only repeats the file (what MyST-NB writes when a cell gives none).
+FILE_NAME_ALT = re.compile(r"^[\w./-]*\.(png|svg|jpe?g|gif)$|^_build/|^\.\./", re.I)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_every_figure_has_a_meaningful_alt_text(page, visit):
+    """Each image says what it shows: an alt text of a few words, not its file's path."""
+    require_source(page)
+    bad = [
+        f"{img['src']} (alt {img['alt']!r})"
+        for img in visit(page.url).images
+        if len(img["alt"].split()) < 4 or FILE_NAME_ALT.search(img["alt"])
+    ]
+    assert not bad, f"{page.url}: images without a meaningful alt text: {bad}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=str)

@@ -3,9 +3,18 @@
 from d2lgrade import probe, rules
 from d2lgrade.rules import Forbid
 
+# d2lutils ships the finished model of Section 3.4; only the source can tell its
+# tensor arithmetic from the student's own.
+READY_MADE = Forbid(
+    "d2lutils.LinearRegressionScratch",
+    "d2lutils.LinearRegressionScratch.*",
+    "d2lutils.models.*",
+    why="write the model yourself instead of reusing d2lutils' finished LinearRegressionScratch",
+)
 # nn.Linear is also seen at run time through the initializer it calls.
 rules(
     "linreg_model",
+    READY_MADE,
     Forbid(
         "torch.nn.Parameter",
         "torch.nn.parameter.Parameter",
@@ -17,6 +26,7 @@ rules(
 )
 rules(
     "linreg_loss",
+    READY_MADE,
     Forbid(
         "torch.nn.functional.mse_loss",
         "torch.nn.MSELoss",
@@ -380,6 +390,10 @@ RULE_EXAMPLES = {
             "name built at run time": _MODEL.format(
                 init=_LINEAR.format(make='getattr(nn, "Lin" + "ear")'), forward="self.net(X)"
             ),
+            "d2lutils' finished model": "LinearRegressionScratch = d2l.LinearRegressionScratch",
+            "subclass of d2lutils' model": (
+                "class LinearRegressionScratch(d2l.LinearRegressionScratch):\n    pass"
+            ),
         },
         "keeps": {
             "randn times sigma, a comment naming nn.Parameter": _MODEL.format(
@@ -418,6 +432,9 @@ RULE_EXAMPLES = {
             ),
             "the default loss of d2l.Module": _LOSS.format(
                 body="d2l.Module.loss(self, y_hat, y) / 2"
+            ),
+            "the loss of d2lutils' finished model": _LOSS.format(
+                body="d2l.LinearRegressionScratch.loss(self, y_hat, y)"
             ),
             "name built at run time": _LOSS.format(
                 body='getattr(torch.nn.functional, "mse_" + "loss")(y_hat, y.reshape(y_hat.shape)) / 2'

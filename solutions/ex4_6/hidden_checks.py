@@ -1,0 +1,210 @@
+"""Hidden checks for exercises 4.6 (instructor only; never shipped to students)."""
+
+from d2lgrade import probe, rules
+from d2lgrade.rules import NoLoops
+
+rules("best_of_random", NoLoops(why="score all the random classifiers at once"))
+
+
+@probe("accuracy_interval", rtol=1e-9, atol=1e-12)
+def accuracy_interval_cases(accuracy_interval):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt, keeps_inputs
+
+    gen = torch.Generator().manual_seed(4601)
+    outcomes = (torch.rand(777, generator=gen) < 0.83).float()
+    return {
+        "float outcomes": attempt(accuracy_interval, outcomes),
+        "bool outcomes": attempt(accuracy_interval, outcomes.bool()),
+        "int64 outcomes": attempt(accuracy_interval, outcomes.long()),
+        "float64 outcomes, z = 2.576": attempt(accuracy_interval, outcomes.double(), 2.576),
+        "one image": attempt(accuracy_interval, torch.tensor([1.0])),
+        "all wrong": attempt(accuracy_interval, torch.zeros(40)),
+        "interval clipped at 1": attempt(accuracy_interval, torch.tensor([1] * 19 + [0])),
+        "returns floats": attempt(lambda: [type(v).__name__ for v in accuracy_interval(outcomes)]),
+        "empty": attempt(accuracy_interval, torch.zeros(0)),
+        "2-D": attempt(accuracy_interval, outcomes.reshape(7, 111)),
+        "entries other than 0 and 1": attempt(accuracy_interval, torch.tensor([0.0, 2.0, 1.0])),
+        "input not modified": keeps_inputs(accuracy_interval, outcomes),
+    }
+
+
+@probe("test_size", rtol=0.0, atol=0.0)
+def test_size_cases(hoeffding_test_size):
+    import math
+
+    from d2lgrade.inside.probekit import attempt
+
+    # delta = 2 exp(-2 n epsilon^2) exactly: the formula lands on n up to rounding
+    boundaries = [(0.5, 3), (0.3, 24), (0.2, 27)]
+    return {
+        "one model": [
+            attempt(hoeffding_test_size, eps, delta)
+            for eps, delta in [(0.05, 0.05), (0.01, 0.01), (0.1, 0.2), (1.0, 0.5)]
+        ],
+        "many models": [attempt(hoeffding_test_size, 0.02, 0.05, k) for k in (1, 2, 10, 1000)],
+        "boundary": [
+            attempt(hoeffding_test_size, eps, 2 * math.exp(-2 * n * eps**2))
+            for eps, n in boundaries
+        ],
+        "returns an int": attempt(lambda: type(hoeffding_test_size(0.03, 0.1)).__name__),
+        "epsilon 0": attempt(hoeffding_test_size, 0.0, 0.05),
+        "epsilon above 1": attempt(hoeffding_test_size, 1.5, 0.05),
+        "delta 1": attempt(hoeffding_test_size, 0.02, 1.0),
+        "delta 0": attempt(hoeffding_test_size, 0.02, 0.0),
+        "no models": attempt(hoeffding_test_size, 0.02, 0.05, 0),
+    }
+
+
+@probe("guaranteed_epsilon", rtol=0.0, atol=5e-4)
+def guaranteed_epsilon_value(answer_guaranteed_epsilon):
+    return {"answer": answer_guaranteed_epsilon}
+
+
+@probe("honest_test")
+def honest_test_choice(honest_test, answer_honest_test):
+    from d2lgrade.inside.probekit import attempt
+
+    return {"answer": attempt(honest_test.choice, answer_honest_test)}
+
+
+@probe("best_of_random", rtol=1e-9, atol=1e-12)
+def best_of_random_cases(best_of_random):
+    import torch
+
+    from d2lgrade.inside.probekit import attempt
+
+    def run(seed, *args):
+        return best_of_random(*args, torch.Generator().manual_seed(seed))
+
+    return {
+        "many classifiers": attempt(run, 4602, 300, 200, 10),
+        "one classifier": attempt(run, 4603, 50, 1, 3),
+        "two classes": attempt(run, 4604, 101, 64, 2),
+        "one example": attempt(run, 4605, 1, 5, 4),
+        "another seed gives other labels": attempt(
+            lambda: run(4606, 200, 20, 10) != run(4607, 200, 20, 10)
+        ),
+        "no classifiers": attempt(run, 4608, 100, 0, 10),
+        "one class": attempt(run, 4609, 100, 5, 1),
+        "no examples": attempt(run, 4610, 0, 5, 10),
+    }
+
+
+@probe("reuse_study", rtol=1e-9, atol=1e-12)
+def reuse_study_numbers(reuse_study_results):
+    from d2lgrade.inside.probekit import attempt
+
+    def numbers(key):
+        return [float(v) for v in reuse_study_results[key]]
+
+    return {
+        "classifiers tried": attempt(numbers, "num_classifiers"),
+        "best test accuracies": attempt(numbers, "best_test"),
+        "fresh accuracies": attempt(numbers, "fresh"),
+    }
+
+
+@probe("reuse_study", rtol=1e-9, atol=1e-12)
+def reuse_study_plot(reuse_study_figure, reuse_study_results):
+    from d2lgrade.inside.probekit import attempt, figure_summary
+
+    def plotted(values):
+        return sorted(
+            [float(v) for v in getattr(line, values)()]
+            for ax in reuse_study_figure.get_axes()
+            for line in ax.get_lines()
+        )
+
+    def recorded():
+        return sorted(
+            [float(v) for v in reuse_study_results[key]] for key in ("best_test", "fresh")
+        )
+
+    return {
+        "figure: axes, lines and labels": attempt(figure_summary, reuse_study_figure),
+        "figure: x axis": attempt(
+            lambda: [ax.get_xscale() for ax in reuse_study_figure.get_axes()]
+        ),
+        "figure: the lines show the recorded accuracies": attempt(
+            lambda: plotted("get_ydata") == recorded()
+        ),
+        "figure: x values": attempt(plotted, "get_xdata"),
+    }
+
+
+@probe("select_and_report")
+def select_and_report_cases(select_and_report):
+    from d2lgrade.inside.probekit import attempt
+
+    def run(val_scores, test_scores):
+        calls = []
+
+        def scorer(name, scores):
+            def accuracy(candidate):
+                calls.append([name, candidate])
+                return scores[candidate]
+
+            return accuracy
+
+        result = select_and_report(
+            list(val_scores), scorer("val", val_scores), scorer("test", test_scores)
+        )
+        test_calls = [c for c in calls if c[0] == "test"]
+        val_calls = sorted(c[1] for c in calls if c[0] == "val")
+        return {"result": list(result), "test calls": test_calls, "val calls": val_calls}
+
+    return {
+        "best on validation differs from best on test": attempt(
+            run, {"x": 0.6, "y": 0.8, "z": 0.7}, {"x": 0.9, "y": 0.7, "z": 0.8}
+        ),
+        "tie on validation": attempt(run, {3: 0.5, 1: 0.7, 2: 0.7}, {3: 0.1, 1: 0.2, 2: 0.9}),
+        "one candidate": attempt(run, {"only": 0.4}, {"only": 0.45}),
+        "no candidates": attempt(run, {}, {}),
+    }
+
+
+def best_of_random_source(scoring):
+    """An answer to best_of_random: the checks and draws of the statement, then `scoring`."""
+    return (
+        "def best_of_random(num_examples, num_classifiers, num_classes, generator):\n"
+        "    if min(num_examples, num_classifiers) < 1 or num_classes < 2:\n"
+        "        raise ValueError('num_examples, num_classifiers, num_classes: too small')\n"
+        "    labels = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
+        "    fresh = torch.randint(0, num_classes, (num_examples,), generator=generator)\n"
+        "    P = torch.randint(0, num_classes, (num_classifiers, num_examples), generator=generator)\n"
+        + scoring
+    )
+
+
+RULE_EXAMPLES = {
+    "best_of_random": {
+        "breaks": {
+            "loop over classifiers": best_of_random_source(
+                "    best, best_score = 0, -1.0\n"
+                "    for k in range(num_classifiers):\n"
+                "        score = (P[k] == labels).double().mean().item()\n"
+                "        if score > best_score:\n"
+                "            best, best_score = k, score\n"
+                "    return best_score, (P[best] == fresh).double().mean().item()"
+            ),
+            "comprehension in a helper in another cell": (
+                "def scores_of(P, labels):\n"
+                "    return torch.tensor([(row == labels).double().mean().item() for row in P], dtype=torch.float64)",
+                best_of_random_source(
+                    "    scores = scores_of(P, labels)\n"
+                    "    best = scores.argmax()\n"
+                    "    return scores[best].item(), (P[best] == fresh).double().mean().item()"
+                ),
+            ),
+        },
+        "keeps": {
+            "sum and max": best_of_random_source(
+                "    hits = (P == labels).sum(dim=1)  # all classifiers scored at once, no loop\n"
+                "    best = torch.argmax(hits)\n"
+                "    return hits[best].item() / num_examples, (P[best] == fresh).sum().item() / num_examples"
+            ),
+        },
+    },
+}
