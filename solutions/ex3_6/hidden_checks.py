@@ -128,9 +128,9 @@ def one_se_cases(one_se_degree):
 
 @probe("train_trend")
 def train_trend_reading(train_trend, answer_train_trend):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(train_trend.choice, answer_train_trend)}
+    return {"answer": multiple_choice(train_trend, answer_train_trend)}
 
 
 @probe("cv_counts")

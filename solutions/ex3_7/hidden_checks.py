@@ -119,9 +119,9 @@ def weight_decay_value(answer_weight_decay):
 
 @probe("bias_penalty")
 def bias_penalty_reading(bias_penalty, answer_bias_penalty):
-    from d2lgrade.inside.probekit import attempt
+    from d2lgrade.inside.probekit import multiple_choice
 
-    return {"answer": attempt(bias_penalty.choice, answer_bias_penalty)}
+    return {"answer": multiple_choice(bias_penalty, answer_bias_penalty)}
 
 
 @probe("decay_optimizer", rtol=1e-6, atol=1e-7)
