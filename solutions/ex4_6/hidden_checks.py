@@ -6,8 +6,8 @@ from d2lgrade.rules import NoLoops
 rules("best_of_random", NoLoops(why="score all the random classifiers at once"))
 
 
-@probe("accuracy_interval", rtol=1e-9, atol=1e-12)
-def accuracy_interval_cases(accuracy_interval):
+@probe("outcome_interval", rtol=1e-9, atol=1e-12)
+def outcome_interval_cases(outcome_interval):
     import torch
 
     from d2lgrade.inside.probekit import attempt, keeps_inputs
@@ -15,18 +15,18 @@ def accuracy_interval_cases(accuracy_interval):
     gen = torch.Generator().manual_seed(4601)
     outcomes = (torch.rand(777, generator=gen) < 0.83).float()
     return {
-        "float outcomes": attempt(accuracy_interval, outcomes),
-        "bool outcomes": attempt(accuracy_interval, outcomes.bool()),
-        "int64 outcomes": attempt(accuracy_interval, outcomes.long()),
-        "float64 outcomes, z = 2.576": attempt(accuracy_interval, outcomes.double(), 2.576),
-        "one image": attempt(accuracy_interval, torch.tensor([1.0])),
-        "all wrong": attempt(accuracy_interval, torch.zeros(40)),
-        "interval clipped at 1": attempt(accuracy_interval, torch.tensor([1] * 19 + [0])),
-        "returns floats": attempt(lambda: [type(v).__name__ for v in accuracy_interval(outcomes)]),
-        "empty": attempt(accuracy_interval, torch.zeros(0)),
-        "2-D": attempt(accuracy_interval, outcomes.reshape(7, 111)),
-        "entries other than 0 and 1": attempt(accuracy_interval, torch.tensor([0.0, 2.0, 1.0])),
-        "input not modified": keeps_inputs(accuracy_interval, outcomes),
+        "float outcomes": attempt(outcome_interval, outcomes),
+        "bool outcomes": attempt(outcome_interval, outcomes.bool()),
+        "int64 outcomes": attempt(outcome_interval, outcomes.long()),
+        "float64 outcomes, z = 2.576": attempt(outcome_interval, outcomes.double(), 2.576),
+        "one image": attempt(outcome_interval, torch.tensor([1.0])),
+        "all wrong": attempt(outcome_interval, torch.zeros(40)),
+        "interval clipped at 1": attempt(outcome_interval, torch.tensor([1] * 19 + [0])),
+        "returns floats": attempt(lambda: [type(v).__name__ for v in outcome_interval(outcomes)]),
+        "empty": attempt(outcome_interval, torch.zeros(0)),
+        "2-D": attempt(outcome_interval, outcomes.reshape(7, 111)),
+        "entries other than 0 and 1": attempt(outcome_interval, torch.tensor([0.0, 2.0, 1.0])),
+        "input not modified": keeps_inputs(outcome_interval, outcomes),
     }
 
 
