@@ -14,32 +14,33 @@ from __future__ import annotations
 import functools
 import importlib.util
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 from .inside.probekit import MULTIPLE_CHOICE
 from .sandbox.bwrap import package_folder
 
-Order = Callable[[str, str, Sequence[str]], list[str]]
-
 
 @functools.lru_cache(maxsize=1)
-def _choice_order() -> Order:
-    """d2lutils' ``choice_order``, read from its file: importing the package would import
-    torch into the grader's process, and ``d2lutils/quiz.py`` needs only the standard library."""
+def d2lutils_quiz() -> ModuleType:
+    """d2lutils' ``quiz`` module, read from its file: importing the package would import
+    torch into the grader's process, and ``d2lutils/quiz.py`` needs only the standard
+    library. The grader draws choice orders and per-student numbers with it, exactly as
+    the notebooks do."""
     path = package_folder("d2lutils") / "quiz.py"
     spec = importlib.util.spec_from_file_location("_d2lutils_quiz", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot read {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    order: Order = module.choice_order
-    return order
+    return module
 
 
 def choice_order(question_id: str, student: str, choices: Sequence[str]) -> list[str]:
     """The choices of ``question_id`` in the order ``student`` sees them."""
-    return _choice_order()(question_id, student, choices)
+    order: list[str] = d2lutils_quiz().choice_order(question_id, student, choices)
+    return order
 
 
 def is_multiple_choice(value: Any) -> bool:

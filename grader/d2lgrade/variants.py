@@ -23,16 +23,14 @@ in the sandbox), checks that it agrees with the reference solution for the id
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 from .assignment import Assignment
 from .errors import AssignmentError
-from .sandbox.bwrap import package_folder
+from .quiz import d2lutils_quiz
 from .scoring import difference
 
 T = TypeVar("T")
@@ -54,22 +52,9 @@ def per_student(probe_name: str) -> Callable[[Expected], Expected]:
     return register
 
 
-@functools.lru_cache(maxsize=1)
-def _quiz_module() -> ModuleType:
-    # d2lutils.quiz needs only the standard library; importing the package would import
-    # torch into the grader's process, so the one module is loaded from its file.
-    path = package_folder("d2lutils") / "quiz.py"
-    spec = importlib.util.spec_from_file_location("_d2lutils_quiz", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def student_draw(question_id: str, options: Sequence[T], student: str) -> T:
     """What ``d2l.student_draw(question_id, options)`` gives in ``student``'s notebook."""
-    drawn: T = _quiz_module().student_draw(question_id, options, student)
+    drawn: T = d2lutils_quiz().student_draw(question_id, options, student)
     return drawn
 
 
