@@ -9,7 +9,7 @@ import nbformat
 import toy_course as toy
 
 from d2lgrade.batch import Submission
-from d2lgrade.term.similarity import answer_code, given_code, similar_pairs, write_similarity_report
+from d2lgrade.term.similarity import answer_code, write_similarity_report
 
 # Each answers the toy tasks its own way, as a student who read the chapter would.
 INDEPENDENT = {
@@ -87,15 +87,3 @@ def test_answer_code_holds_answer_and_added_cells_only():
     code = answer_code(toy.to_bytes(notebook))
     assert "return 2 * x" in code and "def helper" in code
     assert "check_equal" not in code and "import torch" not in code
-
-
-def test_a_renamed_copy_of_a_whole_exercise_is_flagged():
-    repo = Path(__file__).resolve().parents[3]
-    code = answer_code((repo / "solutions" / "ex2_1" / "ex2_1.ipynb").read_bytes())
-    renamed = code
-    for name in set(re.findall(r"^\s*([a-z_][a-z0-9_]*)\s*=", code, re.MULTILINE)):
-        renamed = re.sub(rf"\b{name}\b", f"{name}_mine", renamed)
-    assert renamed != code
-    given = given_code(repo / "exercises" / "ex2_1" / "ex2_1.ipynb")
-    pairs, _ = similar_pairs({"ann": code, "zed": renamed}, given)
-    assert [(first, second) for first, second, *_ in pairs] == [("ann", "zed")]
