@@ -5,15 +5,16 @@ submissions and hands them to an engine (local threads or Dask); ``grade.grade_s
 grades one notebook by parsing it (``notebook``), running it in a sandbox
 (``execution``, ``sandbox``) and scoring it (``scoring``); ``report`` writes the
 gradebook, feedback and summary. Code in ``inside/`` runs in the sandbox;
-``protocol`` is what crosses. Hidden checks import :func:`probe` and
-:func:`rules` from here (the rule kinds are in ``rules``).
+``protocol`` is what crosses. Hidden checks import :func:`probe`, :func:`concept`,
+:func:`experiment`, :func:`rules` and :func:`evasions` from here (the rule kinds are in ``rules``).
 
 This module imports nothing heavy: it is also loaded inside the sandbox.
 """
 
-from .hidden import Probe, probe
+from .evasions import evasions
+from .hidden import Probe, concept, experiment, probe
 from .rules import rules
 
 __version__ = "0.2.0"
 
-__all__ = ["Probe", "probe", "rules"]
+__all__ = ["Probe", "concept", "evasions", "experiment", "probe", "rules"]

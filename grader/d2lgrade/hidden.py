@@ -10,15 +10,20 @@ A probe is a function in ``solutions/<assignment>/hidden_checks.py``::
         return softmax(torch.tensor([[1000.0, 0.0]]))
 
 Its parameters name objects of the notebook. The grader copies the function's source
-into the notebook's process, calls it there and brings the result back as plain data;
-the same probe run on the reference notebook gives the expected value.
+into the notebook's process, calls it there, with the names of
+``probekit.probe_namespace`` (``torch``, ``attempt``...) as its globals, and brings the
+result back as plain data; the same probe run on the reference notebook gives the
+expected value. A question whose answer is a value (a number, a shape, a letter) needs
+no function: ``concept("steps", "answer_steps", as_=int)`` declares its probe.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import importlib.util
 import inspect
+import symtable
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AssignmentError
+from .inside.probekit import PROBE_GLOBALS
 from .protocol import ProbeJob
 from .rules import Rule, collecting, stop_collecting
 
@@ -66,12 +72,101 @@ def probe(
         definition.decorator_list = []
         params = tuple(a.arg for a in definition.args.args)
         _refuse_letters_read_inside(func.__name__, definition, params)
-        _registry.append(
-            Probe(task, func.__name__, params, ast.unparse(definition), rtol, atol, timeout)
-        )
+        _register(Probe(task, func.__name__, params, ast.unparse(definition), rtol, atol, timeout))
         return func
 
     return register
+
+
+def _register(new: Probe) -> None:
+    assert _registry is not None
+    _refuse_unknown_globals(new)
+    if any(p.name == new.name for p in _registry):
+        raise AssignmentError(f"two probes are named {new.name}: give one another name")
+    _registry.append(new)
+
+
+def _refuse_unknown_globals(new: Probe) -> None:
+    """A probe runs in the sandbox with ``probekit.probe_namespace`` as its globals: a
+    name of the hidden-checks file (a constant, a helper, an import at the top) would be
+    missing there, and fail for every student alike. Refused here, at load time."""
+    unknown: set[str] = set()
+    tables = [symtable.symtable(new.source, f"<probe {new.name}>", "exec")]
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        if table.get_type() == "module":
+            continue
+        unknown.update(
+            s.get_name()
+            for s in table.get_symbols()
+            if s.is_global() and s.is_referenced() and not s.is_assigned()
+        )
+    unknown -= PROBE_GLOBALS | set(dir(builtins))
+    if unknown:
+        raise AssignmentError(
+            f"probe {new.name} uses {', '.join(sorted(unknown))}, which the sandbox does "
+            f"not define: import it inside the probe or take it as a parameter (what every "
+            f"probe has: {', '.join(sorted(PROBE_GLOBALS))})"
+        )
+
+
+# How ``concept`` turns an answer into what is compared: the ``as_`` forms it accepts.
+CONCEPT_FORMS: dict[Any, str] = {
+    float: "float",
+    int: "int",
+    str: "text",
+    "shape": "ints",
+    "ints": "ints",
+    "floats": "floats",
+    "choice": "choice",
+}
+
+
+def concept(
+    task: str,
+    answer: str,
+    *,
+    as_: Any = float,
+    question: str | None = None,
+    case: str = "answer",
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    name: str | None = None,
+) -> str:
+    """Declare the probe of a question whose answer is one value of the notebook.
+
+    ``answer`` names the notebook variable; ``as_`` says how it is compared: ``float``,
+    ``int`` (a count: any other type differs), ``str``, ``"shape"`` or ``"ints"`` (a
+    list of integers), ``"floats"``, or ``"choice"`` (a multiple-choice letter, read by
+    the grader through the notebook's ``question`` object: see
+    ``probekit.multiple_choice``). The answer is reported as the case ``case``. Returns
+    the probe's name (``name``, default the task's id), for ``variants.per_student``.
+    """
+    if as_ not in CONCEPT_FORMS:
+        raise AssignmentError(
+            f"concept({task!r}): as_={as_!r} is not one of "
+            + ", ".join(k if isinstance(k, str) else k.__name__ for k in CONCEPT_FORMS)
+        )
+    form = CONCEPT_FORMS[as_]
+    if (form == "choice") != (question is not None):
+        raise AssignmentError(
+            f"concept({task!r}): give question=<the notebook's question object> exactly "
+            'when as_="choice"'
+        )
+    name = name or task
+    for identifier in (name, answer, question or answer):
+        if not identifier.isidentifier():
+            raise AssignmentError(f"concept({task!r}): {identifier!r} is not a Python name")
+    params: tuple[str, ...]
+    if question is not None:
+        params, value = (question, answer), f"multiple_choice({question}, {answer})"
+    else:
+        params, value = (answer,), f"concept_value({form!r}, {answer})"
+    source = f"def {name}({', '.join(params)}):\n    return {{{case!r}: {value}}}"
+    if _registry is not None:
+        _register(Probe(task, name, params, source, rtol, atol))
+    return name
 
 
 def _refuse_letters_read_inside(
@@ -113,3 +208,39 @@ def load_hidden_checks(path: Path) -> tuple[list[Probe], dict[str, list[Rule]]]:
     finally:
         _registry = None
         stop_collecting()
+
+
+def experiment(
+    task: str,
+    results: str,
+    numbers: dict[str, Any],
+    *,
+    figure: str | None = None,
+    log_y: bool = False,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+) -> None:
+    """Declare the probes of an experiment: the numbers it recorded and its figure.
+
+    ``results`` names the notebook's dict of recorded numbers; ``numbers`` maps each
+    case's name to a key of it, whose value (a number or a list of numbers, nested or
+    not) is compared within ``rtol``/``atol``. ``figure`` names the notebook's
+    matplotlib figure, compared by ``probekit.figure_summary`` (each plotted line's data
+    within the same tolerance), and with ``log_y`` the scale of its y axes.
+    """
+    for identifier in (results, figure or results):
+        if not identifier.isidentifier():
+            raise AssignmentError(f"experiment({task!r}): {identifier!r} is not a Python name")
+    cases = ", ".join(
+        f"{case!r}: attempt(recorded, {results}, {key!r})" for case, key in numbers.items()
+    )
+    source = f"def {task}_numbers({results}):\n    return {{{cases}}}"
+    if _registry is None:
+        return
+    _register(Probe(task, f"{task}_numbers", (results,), source, rtol, atol))
+    if figure is not None:
+        shown = f"'figure': attempt(figure_summary, {figure})"
+        if log_y:
+            shown += f", 'figure: y axis scales': attempt(y_scales, {figure})"
+        source = f"def {task}_figure({figure}):\n    return {{{shown}}}"
+        _register(Probe(task, f"{task}_figure", (figure,), source, rtol, atol))

@@ -4,14 +4,12 @@ A question draws its parameters with ``d2l.student_draw(question_id, options)``,
 right answer differs from student to student. Its hidden checks say how to compute that
 answer from a student id::
 
-    from d2lgrade import probe
+    from d2lgrade import concept
     from d2lgrade.variants import per_student, student_draw
 
-    @probe("steps", rtol=0.0, atol=1e-9)
-    def steps_reply(answer_steps):
-        return {"answer": answer_steps}
+    concept("steps", "answer_steps", as_=int)  # a probe named "steps"
 
-    @per_student("steps_reply")
+    @per_student("steps")
     def steps_for(student):
         epochs = student_draw("ex3_2.steps.epochs", [2, 3, 4], student)
         return {"answer": epochs * 8}

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
 # Patterns ending in "*" stay out of the rule's description in the feedback, which
@@ -64,10 +64,6 @@ rules(
 
 @probe("comparisons")
 def compare_cases(compare):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2101)
     X = torch.randn(4, 5, generator=gen)
     Y = torch.randn(4, 5, generator=gen)
@@ -87,10 +83,6 @@ def compare_cases(compare):
 
 @probe("broadcast")
 def broadcast_shape_cases(broadcast_shape):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def described(a, b):
         got = broadcast_shape(a, b)
         return [type(got).__name__, [type(n).__name__ for n in got], [int(n) for n in got]]
@@ -149,17 +141,11 @@ def broadcast_shape_cases(broadcast_shape):
         torch._refs._broadcast_shapes, numpy.broadcast_shapes = saved
 
 
-@probe("summed_broadcast_shape")
-def summed_broadcast_shape_cases(answer_summed_broadcast_shape):
-    return {"shape": [int(n) for n in answer_summed_broadcast_shape]}
+concept("summed_broadcast_shape", "answer_summed_broadcast_shape", as_="shape", case="shape")
 
 
 @probe("border")
 def set_border_cases(set_border):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2103)
     X = torch.randn(5, 6, generator=gen)
     return {
@@ -175,19 +161,11 @@ def set_border_cases(set_border):
     }
 
 
-@probe("view_or_copy")
-def view_or_copy_cases(view_or_copy, answer_view_or_copy):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(view_or_copy, answer_view_or_copy)}
+concept("view_or_copy", "answer_view_or_copy", as_="choice", question="view_or_copy")
 
 
 @probe("totals")
 def add_totals_cases(add_totals):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2104)
     X = torch.randn(4, 6, generator=gen)
     return {
@@ -205,10 +183,6 @@ def add_totals_cases(add_totals):
 
 @probe("fill_column")
 def fill_column_cases(fill_column):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2107)
     M = torch.randn(4, 5, generator=gen)
     batch = torch.randint(0, 9, (3, 2, 4), generator=gen)

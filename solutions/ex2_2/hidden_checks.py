@@ -4,16 +4,13 @@ No task of 2.2 states a rule: what matters (the caller's tables stay unchanged, 
 gaps are really filled) is behaviour, and the probes check it case by case.
 """
 
-from d2lgrade import probe
+from d2lgrade import concept, probe
 from d2lgrade.variants import per_student, student_draw
 
 
 @probe("count_missing")
 def count_missing_cases(count_missing):
-    import numpy as np
     import pandas as pd
-
-    from d2lgrade.inside.probekit import attempt
 
     def described(df):
         before = df.copy()
@@ -44,10 +41,7 @@ def count_missing_cases(count_missing):
 
 @probe("drop_column")
 def drop_most_missing_cases(drop_most_missing):
-    import numpy as np
     import pandas as pd
-
-    from d2lgrade.inside.probekit import attempt
 
     def described(df):
         before = df.copy()
@@ -78,10 +72,7 @@ def drop_most_missing_cases(drop_most_missing):
 
 @probe("indicator")
 def impute_with_indicator_cases(impute_with_indicator):
-    import numpy as np
     import pandas as pd
-
-    from d2lgrade.inside.probekit import attempt
 
     def described(df, column):
         before = df.copy()
@@ -119,24 +110,21 @@ def impute_with_indicator_cases(impute_with_indicator):
     }
 
 
-@probe("imputed_std", rtol=0.02, atol=0.0)
-def imputed_std_cases(answer_imputed_std):
-    return {"standard deviation": float(answer_imputed_std)}
+concept(
+    "imputed_std",
+    "answer_imputed_std",
+    case="standard deviation",
+    rtol=0.02,
+    atol=0.0,
+)
 
 
-@probe("missingness")
-def missingness_cases(missingness, answer_missingness):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(missingness, answer_missingness)}
+concept("missingness", "answer_missingness", as_="choice", question="missingness")
 
 
 @probe("to_tensors")
 def table_to_tensors_cases(table_to_tensors):
-    import numpy as np
     import pandas as pd
-
-    from d2lgrade.inside.probekit import attempt
 
     def described(df, target):
         before = df.copy()
@@ -177,10 +165,7 @@ def table_to_tensors_cases(table_to_tensors):
 
 @probe("impute_from_train")
 def impute_from_train_cases(impute_from_train):
-    import numpy as np
     import pandas as pd
-
-    from d2lgrade.inside.probekit import attempt
 
     def described(train, test):
         train_before, test_before = train.copy(), test.copy()
@@ -232,7 +217,7 @@ def impute_from_train_cases(impute_from_train):
     }
 
 
-@per_student("imputed_std_cases")
+@per_student("imputed_std")
 def imputed_std_for(student):
     missing_count = student_draw(
         "ex2_2.imputed_std.missing", [200, 250, 300, 360, 400, 450, 500], student

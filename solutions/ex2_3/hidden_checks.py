@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
@@ -55,10 +55,6 @@ rules("frobenius", Forbid(*NORMS, why="compute it from squares, a sum and a squa
 
 @probe("matvec")
 def matvec_cases(matvec):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2301)
     A, x = torch.randn(5, 7, generator=gen), torch.randn(7, generator=gen)
     return {
@@ -83,17 +79,11 @@ def matvec_cases(matvec):
     }
 
 
-@probe("matmul_cost", rtol=0.01, atol=0.0)
-def matmul_cost_cases(answer_matmul_cost):
-    return {"multiplications": float(answer_matmul_cost)}
+concept("matmul_cost", "answer_matmul_cost", case="multiplications", rtol=0.01, atol=0.0)
 
 
 @probe("normalize_rows")
 def normalize_rows_cases(normalize_rows):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2302)
     A = torch.rand(6, 4, generator=gen)
     A[2] = 0.0
@@ -109,17 +99,11 @@ def normalize_rows_cases(normalize_rows):
     }
 
 
-@probe("reduced_shape")
-def reduced_shape_cases(answer_reduced_shape):
-    return {"shape": [int(n) for n in answer_reduced_shape]}
+concept("reduced_shape", "answer_reduced_shape", as_="shape", case="shape")
 
 
 @probe("frobenius")
 def frobenius_norm_cases(frobenius_norm):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape
-
     def relative(X):
         # the result relative to the true size, so that tiny and huge norms both count
         out = frobenius_norm(X)
@@ -149,10 +133,6 @@ def frobenius_norm_cases(frobenius_norm):
 
 @probe("symmetric")
 def is_symmetric_cases(is_symmetric):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def described(A, tol):
         got = is_symmetric(A, tol=tol)
         return [type(got).__name__, bool(got)]

@@ -7,7 +7,7 @@ truncation dominates, the fitted slopes) and only roughly where round-off makes 
 errors noisy (the best steps, on a log scale); its figure must show the recorded errors.
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import NoAutograd
 
 rules("derivative", NoAutograd(why="get the derivative from function values alone"))
@@ -16,10 +16,6 @@ rules("quadratic_gradient", NoAutograd())
 
 @probe("derivative", rtol=1e-3, atol=1e-5)
 def derivative_float32_cases(derivative):
-    import torch
-
-    from d2lgrade.inside.probekit import CallCounter, attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2401)
     grid = torch.linspace(-4.0, 4.0, 17)
     counted = CallCounter(torch.tanh)
@@ -38,10 +34,6 @@ def derivative_float32_cases(derivative):
 
 @probe("derivative", rtol=1e-7, atol=1e-9)
 def derivative_float64_cases(derivative):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     gen = torch.Generator().manual_seed(2402)
     x = torch.randn(6, generator=gen, dtype=torch.float64)
     return {
@@ -55,17 +47,11 @@ def derivative_float64_cases(derivative):
     }
 
 
-@probe("step_choice")
-def step_choice_cases(step_choice, answer_step_choice):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(step_choice, answer_step_choice)}
+concept("step_choice", "answer_step_choice", as_="choice", question="step_choice")
 
 
 @probe("step_study", rtol=1e-6, atol=0.0)
 def step_study_records(step_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def truncation_range(key):
         steps = [float(h) for h in step_study_results["steps"]]
         errors = [float(e) for e in step_study_results[key]]
@@ -81,8 +67,6 @@ def step_study_records(step_study_results):
 
 @probe("step_study", rtol=0.0, atol=2e-3)
 def step_study_slopes(step_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         "forward slope": attempt(lambda: float(step_study_results["forward_slope"])),
         "central slope": attempt(lambda: float(step_study_results["central_slope"])),
@@ -92,8 +76,6 @@ def step_study_slopes(step_study_results):
 @probe("step_study", rtol=0.0, atol=0.51)
 def step_study_best_steps(step_study_results):
     import math
-
-    from d2lgrade.inside.probekit import attempt
 
     # round-off decides the exact minimum: compare log10 of the best step within two
     # grid points (a quarter of a decade apart)
@@ -108,10 +90,6 @@ def step_study_best_steps(step_study_results):
 
 @probe("step_study")
 def step_study_plot(step_study_figure, step_study_results):
-    import numpy as np
-
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def shows_the_records():
         lines = step_study_figure.get_axes()[0].get_lines()
         steps = np.asarray(step_study_results["steps"], dtype=float)
@@ -140,10 +118,6 @@ def step_study_plot(step_study_figure, step_study_results):
 
 @probe("quadratic_gradient", rtol=1e-12, atol=1e-12)
 def quadratic_gradient_cases(quadratic_form_gradient):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2404)
     A64 = torch.randn(5, 5, generator=gen, dtype=torch.float64)
     S = A64 + A64.T
@@ -163,10 +137,6 @@ def quadratic_gradient_cases(quadratic_form_gradient):
 
 @probe("quadratic_gradient", rtol=1e-5, atol=1e-6)
 def quadratic_gradient_float32_cases(quadratic_form_gradient):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     gen = torch.Generator().manual_seed(2405)
     A = torch.randn(4, 4, generator=gen)
     return {
@@ -182,8 +152,6 @@ def quadratic_gradient_float32_cases(quadratic_form_gradient):
 
 @probe("jacobian_shapes")
 def jacobian_shapes_cases(answer_jacobian_shapes):
-    from d2lgrade.inside.probekit import attempt
-
     def shape(i):
         return [int(n) for n in answer_jacobian_shapes[i]]
 
@@ -198,10 +166,6 @@ def jacobian_shapes_cases(answer_jacobian_shapes):
 
 @probe("chain_jacobian", rtol=1e-6, atol=1e-8)
 def chain_jacobian_cases(composite_jacobian):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2406)
 
     def tanh_layer(W):

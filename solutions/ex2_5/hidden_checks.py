@@ -6,7 +6,7 @@ finite differences call them many times and never backpropagate. So neither a fo
 (there is none to know in advance) nor differences plus a dummy backward() call pass.
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, UseAutograd
 
 JACOBIAN_BUILDERS = (
@@ -32,10 +32,6 @@ rules(
 
 @probe("gradient")
 def gradient_cases(gradient):
-    import torch
-
-    from d2lgrade.inside.probekit import CallCounter, attempt
-
     gen = torch.Generator().manual_seed(2501)
     W = torch.randn(3, 4, generator=gen)
     cases = {
@@ -70,17 +66,11 @@ def gradient_cases(gradient):
     return results
 
 
-@probe("accumulated_grad", rtol=1e-6, atol=1e-6)
-def accumulated_grad_cases(answer_accumulated_grad):
-    return {"x.grad": float(answer_accumulated_grad)}
+concept("accumulated_grad", "answer_accumulated_grad", case="x.grad", rtol=1e-6, atol=1e-6)
 
 
 @probe("detach")
 def frozen_stat_grads_cases(frozen_stat_grads):
-    import torch
-
-    from d2lgrade.inside.probekit import CallCounter, attempt
-
     gen = torch.Generator().manual_seed(2502)
     cases = {
         "mean times sum of squares": (
@@ -128,10 +118,6 @@ def frozen_stat_grads_cases(frozen_stat_grads):
 
 @probe("control_flow")
 def loop_derivative_cases(loop_derivative):
-    import torch
-
-    from d2lgrade.inside.probekit import CallCounter, attempt
-
     # limits stay well away from the values the loops pass through
     cases = {
         "powers of a": (lambda y, a: y * a, 1.7, 50.0),
@@ -157,10 +143,6 @@ def loop_derivative_cases(loop_derivative):
 
 @probe("vjp")
 def vjp_cases(vjp):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     class PassCounter:
         """Wraps f: counts its calls and the backward passes through its output."""
 
@@ -219,19 +201,11 @@ def vjp_cases(vjp):
     return results
 
 
-@probe("jacobian_modes")
-def jacobian_modes_cases(jacobian_modes, answer_jacobian_modes):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(jacobian_modes, answer_jacobian_modes)}
+concept("jacobian_modes", "answer_jacobian_modes", as_="choice", question="jacobian_modes")
 
 
 @probe("gradient_check", rtol=1e-4, atol=1e-6)
 def gradient_check_cases(gradient_check):
-    import torch
-
-    from d2lgrade.inside.probekit import CallCounter, attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2507)
     x = torch.randn(5, generator=gen)
     M = torch.randn(2, 3, generator=gen, dtype=torch.float64)

@@ -6,7 +6,7 @@ as the statement says reproduces the reference's estimate exactly, and one that 
 numerically or draws from another source does not (and breaks a rule besides).
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
 QUADRATURE = (
@@ -28,10 +28,6 @@ rules("accuracy_interval", NoLoops(why="work on whole tensors of counts"))
 
 @probe("posterior", rtol=1e-4, atol=1e-6)
 def posterior_cases(posterior):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2601)
     prior4 = torch.softmax(torch.randn(4, generator=gen), dim=0)
     likelihoods4 = torch.rand(6, 4, generator=gen)
@@ -63,17 +59,17 @@ def posterior_cases(posterior):
     }
 
 
-@probe("variance_combination", rtol=1e-9, atol=1e-9)
-def variance_combination_cases(answer_variance_combination):
-    return {"Var[3X - 2Y + 5]": float(answer_variance_combination)}
+concept(
+    "variance_combination",
+    "answer_variance_combination",
+    case="Var[3X - 2Y + 5]",
+    rtol=1e-9,
+    atol=1e-9,
+)
 
 
 @probe("monte_carlo", rtol=1e-9, atol=1e-12)
 def monte_carlo_cases(monte_carlo_expectation):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def seeded(seed):
         return torch.Generator().manual_seed(seed)
 
@@ -101,10 +97,6 @@ def monte_carlo_cases(monte_carlo_expectation):
 
 @probe("accuracy_interval", rtol=1e-6, atol=1e-9)
 def accuracy_interval_cases(accuracy_interval):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2604)
     totals = torch.randint(1, 5000, (3, 4), generator=gen)
     correct = (totals * torch.rand(3, 4, generator=gen)).long()
@@ -138,19 +130,11 @@ def accuracy_interval_cases(accuracy_interval):
     }
 
 
-@probe("clt")
-def clt_cases(clt_question, answer_clt):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(clt_question, answer_clt)}
+concept("clt", "answer_clt", as_="choice", question="clt_question")
 
 
 @probe("standard_error", rtol=1e-5, atol=1e-8)
 def standard_error_cases(standard_error):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(2606)
     block = torch.randn(3, 4, 7, generator=gen)
     return {
@@ -168,8 +152,6 @@ def standard_error_cases(standard_error):
 
 @probe("coverage", rtol=0.0, atol=0.02)
 def coverage_numbers(coverage_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         f"coverage, n = {n}": attempt(lambda size: float(coverage_results[size]), n)
         for n in (10, 30, 100, 300, 1000)
@@ -178,8 +160,6 @@ def coverage_numbers(coverage_results):
 
 @probe("coverage", rtol=0.0, atol=0.02)
 def coverage_plot(coverage_figure):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def line_data(fig):
         return [
             [[float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()]]

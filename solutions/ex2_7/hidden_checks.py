@@ -5,7 +5,7 @@ probes (a toy module, functions with every kind of parameter), whose answers can
 known in advance, next to real torch and d2lutils objects.
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("fold_indices", NoLoops(why="PyTorch has a function that does exactly this"))
@@ -13,28 +13,18 @@ rules("fold_indices", NoLoops(why="PyTorch has a function that does exactly this
 
 @probe("keepdim_shapes")
 def keepdim_shapes_cases(answer_keepdim_shapes):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         "shapes": attempt(lambda shapes: [list(shape) for shape in shapes], answer_keepdim_shapes)
     }
 
 
-@probe("signature_call")
-def signature_call_cases(signature_call, answer_signature_call):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(signature_call, answer_signature_call)}
+concept("signature_call", "answer_signature_call", as_="choice", question="signature_call")
 
 
 @probe("public_functions")
 def public_functions_cases(public_functions):
     import math
     import types
-
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
 
     class Scaler:
         """A callable instance: a function by the task's definition."""
@@ -70,11 +60,6 @@ def public_functions_cases(public_functions):
 
 @probe("parameter_kinds")
 def parameter_kinds_cases(parameter_kinds):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt
-
     def every_kind(p, q=0, /, r=1, *rest, s, t=2, **options):
         return p
 
@@ -103,8 +88,6 @@ def parameter_kinds_cases(parameter_kinds):
 
 @probe("bind_arguments")
 def bind_arguments_cases(bind_arguments):
-    from d2lgrade.inside.probekit import attempt
-
     def every_kind(p, q=0, /, r=1, *rest, s, t=2, **options):
         return p
 
@@ -126,8 +109,6 @@ def bind_arguments_cases(bind_arguments):
 
 @probe("fold_indices")
 def fold_indices_cases(fold_indices):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         f"n={n}, k={k}": attempt(fold_indices, n, k)
         for n, k in [(10, 3), (7, 7), (9, 4), (6, 4), (23, 5), (1, 1), (100, 8)]
@@ -140,8 +121,6 @@ def fold_indices_cases(fold_indices):
 
 @probe("argument_names")
 def argument_names_cases(answer_argument_names):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         key: attempt(lambda k: str(answer_argument_names[k]), key)
         for key in ("validation share", "validation seed", "std divisor")

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
@@ -32,10 +32,6 @@ rules("sgd_step", NoAutograd())
 
 @probe("squared_loss")
 def squared_loss_cases(squared_loss):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(311)
     y_hat = torch.randn(7, generator=gen)
     y_col = torch.randn(7, 1, generator=gen)
@@ -52,19 +48,11 @@ def squared_loss_cases(squared_loss):
     }
 
 
-@probe("constant_shift", rtol=0.0, atol=1e-3)
-def constant_shift_reply(answer_constant_shift):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"answer": attempt(float, answer_constant_shift)}
+concept("constant_shift", "answer_constant_shift", rtol=0.0, atol=1e-3)
 
 
 @probe("closed_form", rtol=1e-3, atol=1e-4)
 def closed_form_cases(fit_closed_form):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(312)
     X = torch.randn(40, 4, generator=gen)
     y = X @ torch.tensor([0.5, -1.5, 2.0, 0.0]) + 3.0 + 0.2 * torch.randn(40, generator=gen)
@@ -95,10 +83,6 @@ def closed_form_cases(fit_closed_form):
 
 @probe("sgd_step", rtol=1e-4, atol=1e-6)
 def sgd_step_cases(sgd_step):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(313)
     w = torch.randn(3, generator=gen)
     X = torch.randn(6, 3, generator=gen)
@@ -137,10 +121,6 @@ def sgd_step_cases(sgd_step):
 
 @probe("gaussian_nll", rtol=1e-4, atol=1e-5)
 def gaussian_nll_cases(gaussian_nll):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(314)
     y = torch.randn(10, generator=gen)
     y_hat = y + 0.3 * torch.randn(10, generator=gen)
@@ -155,11 +135,7 @@ def gaussian_nll_cases(gaussian_nll):
     }
 
 
-@probe("mle_sigma")
-def mle_sigma_reply(mle_sigma_question, answer_mle_sigma):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(mle_sigma_question, answer_mle_sigma)}
+concept("mle_sigma", "answer_mle_sigma", as_="choice", question="mle_sigma_question")
 
 
 _SOLVE = (

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.2 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, MustCall
 from d2lgrade.variants import per_student, student_draw
 
@@ -32,10 +32,6 @@ rules(
 
 @probe("standardizer")
 def standardizer_cases(Standardizer):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(321)
     data = 5.0 + 3.0 * torch.randn(12, 4, generator=gen)
     data[:, 2] = -1.0  # a constant column
@@ -76,10 +72,6 @@ def standardizer_cases(Standardizer):
 def inverse_cases(inverse):
     import types
 
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(322)
     # an object with just the statistics, so the result depends only on inverse
     stats = types.SimpleNamespace(
@@ -97,20 +89,12 @@ def inverse_cases(inverse):
     }
 
 
-@probe("hparams_timing")
-def hparams_timing_reply(hparams_timing_question, answer_hparams_timing):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(hparams_timing_question, answer_hparams_timing)}
+concept("hparams_timing", "answer_hparams_timing", as_="choice", question="hparams_timing_question")
 
 
 @probe("point_board")
 def point_board_cases(PointBoard):
-    import torch
-
-    import d2lutils as d2l
     import d2lutils.board as board_module
-    from d2lgrade.inside.probekit import attempt
 
     def curves(board):
         return {label: [list(xs), list(ys)] for label, (xs, ys) in board.points.items()}
@@ -186,10 +170,6 @@ def point_board_cases(PointBoard):
 
 @probe("split_data")
 def split_data_cases(SplitData):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def made(seed, n=37, num_train=30, batch_size=7, features=(2,)):
         torch.manual_seed(seed)
         X = torch.arange(n, dtype=torch.float32).reshape(-1, *[1] * len(features)) * torch.ones(
@@ -275,11 +255,6 @@ def split_data_cases(SplitData):
 
 @probe("constant_model")
 def constant_model_cases(ConstantModel):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt
-
     def built():
         model = ConstantModel(lr=0.05, init=-2.0)
         params = list(model.parameters())
@@ -317,11 +292,13 @@ def constant_model_cases(ConstantModel):
     }
 
 
-@probe("optimizer_steps", rtol=0.0, atol=1e-9)
-def optimizer_steps_reply(answer_optimizer_steps):
-    return {
-        "answer": answer_optimizer_steps if type(answer_optimizer_steps) is int else "not an int"
-    }
+concept(
+    "optimizer_steps",
+    "answer_optimizer_steps",
+    as_=int,
+    rtol=0.0,
+    atol=1e-9,
+)
 
 
 _BOARD = (
@@ -436,7 +413,7 @@ RULE_EXAMPLES = {
 }
 
 
-@per_student("optimizer_steps_reply")
+@per_student("optimizer_steps")
 def optimizer_steps_for(student):
     train_examples = student_draw("ex3_2.optimizer_steps.train", [500, 600, 750, 1000], student)
     minibatch = student_draw("ex3_2.optimizer_steps.batch", [32, 64, 100, 128], student)

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, MustCall
 
 READY_LOADERS = Forbid(
@@ -28,10 +28,6 @@ rules("reusable_batches", READY_LOADERS, SHUFFLE)
 
 @probe("make_linear_data")
 def make_linear_data_cases(make_linear_data):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     def drawn(w, b, noise, n, seed):
         X, y = make_linear_data(w, b, noise, n, torch.Generator().manual_seed(seed))
         return {"X": X, "y": y}
@@ -70,10 +66,6 @@ def make_linear_data_cases(make_linear_data):
 
 @probe("shuffled_batches")
 def shuffled_batches_cases(shuffled_batches):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(41)
     X = torch.randn(23, 3, generator=gen)
     y = torch.randn(23, 1, generator=gen)
@@ -111,26 +103,16 @@ def shuffled_batches_cases(shuffled_batches):
     }
 
 
-@probe("epoch_counts")
-def epoch_counts_reply(answer_epoch_counts):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"answer": attempt(lambda: [int(v) for v in answer_epoch_counts])}
+concept("epoch_counts", "answer_epoch_counts", as_="shape")
 
 
-@probe("shuffle_purpose")
-def shuffle_purpose_reply(shuffle_purpose_question, answer_shuffle_purpose):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(shuffle_purpose_question, answer_shuffle_purpose)}
+concept(
+    "shuffle_purpose", "answer_shuffle_purpose", as_="choice", question="shuffle_purpose_question"
+)
 
 
 @probe("reusable_batches")
 def reusable_batches_cases(ReusableBatches):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(51)
     X = torch.randn(30, 2, generator=gen)
     y = torch.randn(30, generator=gen)
@@ -186,8 +168,6 @@ def reusable_batches_cases(ReusableBatches):
 # losses up to rounding; another order, learning rate or batch size lands far outside 5%.
 @probe("sorted_order", rtol=0.05, atol=1e-6)
 def sorted_order_numbers(order_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         f"{run}: validation loss per update": attempt(
             lambda name: [float(v) for v in order_results[name]], run
@@ -198,8 +178,6 @@ def sorted_order_numbers(order_results):
 
 @probe("sorted_order", rtol=0.05, atol=1e-6)
 def sorted_order_plot(order_figure, order_results):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted_runs():
         lines = order_figure.get_axes()[0].get_lines()
         return {

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.4 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid
 
 # d2lutils ships the finished model of Section 3.4; only the source can tell its
@@ -41,10 +41,6 @@ rules(
 
 @probe("my_sgd")
 def my_sgd_cases(MySGD):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     gen = torch.Generator().manual_seed(341)
     W0, b0 = torch.randn(3, 2, generator=gen), torch.randn(2, generator=gen)
     gW, gb = torch.randn(3, 2, generator=gen), torch.randn(2, generator=gen)
@@ -99,11 +95,6 @@ def my_sgd_cases(MySGD):
 
 @probe("linreg_model")
 def linreg_model_cases(LinearRegressionScratch):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     def built():
         d2l.set_seed(342)
         big = LinearRegressionScratch(4000, lr=0.3, sigma=0.5)
@@ -157,10 +148,6 @@ def linreg_model_cases(LinearRegressionScratch):
 def linreg_loss_cases(loss, configure_optimizers):
     import types
 
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(346)
     # a stand-in model: the loss and the hook only read w, b and lr
     model = types.SimpleNamespace(
@@ -193,19 +180,16 @@ def linreg_loss_cases(loss, configure_optimizers):
     }
 
 
-@probe("registered_params")
-def registered_params_reply(registered_params_question, answer_registered_params):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(registered_params_question, answer_registered_params)}
+concept(
+    "registered_params",
+    "answer_registered_params",
+    as_="choice",
+    question="registered_params_question",
+)
 
 
 @probe("train_run", rtol=1e-3, atol=1e-6)
 def train_run_cases(train_scratch):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def run(true_w, true_b, **kwargs):
         w_error, b_error, history = train_scratch(true_w, true_b, **kwargs)
         return {"w_error": w_error, "b_error": b_error, "history": dict(history)}
@@ -239,19 +223,13 @@ def train_run_cases(train_scratch):
     }
 
 
-@probe("steps_to_one_percent", rtol=0.02, atol=0.0)
-def steps_to_one_percent_reply(answer_steps_to_one_percent):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"answer": attempt(float, answer_steps_to_one_percent)}
+concept("steps_to_one_percent", "answer_steps_to_one_percent", rtol=0.02, atol=0.0)
 
 
 # Same seed, same data and initial weights: a correct run reproduces the reference's losses
 # up to rounding; a run with other epochs, seeds or losses lands far outside 5%.
 @probe("lr_sweep", rtol=0.05, atol=0.0)
 def lr_sweep_numbers(lr_sweep_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         f"final validation loss, lr={lr:g}": attempt(lambda rate: float(lr_sweep_results[rate]), lr)
         for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)
@@ -260,8 +238,6 @@ def lr_sweep_numbers(lr_sweep_results):
 
 @probe("lr_sweep")
 def lr_sweep_plot(lr_sweep_figure):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     return {
         "figure: axes, lines and labels": attempt(figure_summary, lr_sweep_figure),
         "figure: log-scaled y axis": attempt(
@@ -272,11 +248,6 @@ def lr_sweep_plot(lr_sweep_figure):
 
 @probe("minibatch_update", rtol=1e-5, atol=1e-6)
 def minibatch_update_cases(minibatch_update):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     class Line(torch.nn.Module):
         """Registered parameters, trained with torch.optim.SGD."""
 

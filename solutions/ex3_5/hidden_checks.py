@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.5 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid
 
 rules(
@@ -16,11 +16,6 @@ rules(
 
 @probe("concise_model", rtol=1e-4, atol=1e-6)
 def concise_model_cases(ConciseRegression):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     def built():
         model = ConciseRegression(5, lr=0.2, sigma=0.3)
         return {
@@ -105,10 +100,6 @@ def concise_model_cases(ConciseRegression):
 
 @probe("learned_w_b")
 def learned_w_b_cases(learned_w_b):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     class Holder(torch.nn.Module):
         def __init__(self, d, seed):
             super().__init__()
@@ -147,26 +138,14 @@ def learned_w_b_cases(learned_w_b):
     }
 
 
-@probe("lr_conversion", rtol=1e-3, atol=0.0)
-def lr_conversion_reply(answer_lr_conversion):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"answer": attempt(lambda: [float(v) for v in answer_lr_conversion])}
+concept("lr_conversion", "answer_lr_conversion", as_="floats", rtol=1e-3, atol=0.0)
 
 
-@probe("lazy_init")
-def lazy_init_reply(lazy_init_question, answer_lazy_init):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(lazy_init_question, answer_lazy_init)}
+concept("lazy_init", "answer_lazy_init", as_="choice", question="lazy_init_question")
 
 
 @probe("paired_mse", rtol=1e-5, atol=1e-7)
 def paired_mse_cases(paired_mse):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(81)
     column = torch.randn(9, 1, generator=gen)
     flat = torch.randn(9, generator=gen)
@@ -204,8 +183,6 @@ def paired_mse_cases(paired_mse):
 # rounding; another learning rate, loss factor or number of updates lands far outside 5%.
 @probe("loss_trajectories", rtol=0.05, atol=1e-6)
 def loss_trajectories_numbers(trajectory_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         f"{run}: distance per update": attempt(
             lambda name: [float(v) for v in trajectory_results[name]], run
@@ -216,8 +193,6 @@ def loss_trajectories_numbers(trajectory_results):
 
 @probe("loss_trajectories", rtol=0.05, atol=1e-6)
 def loss_trajectories_plot(trajectory_figure, trajectory_results):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted_runs():
         lines = trajectory_figure.get_axes()[0].get_lines()
         recorded = [[float(v) for v in run] for run in trajectory_results.values()]

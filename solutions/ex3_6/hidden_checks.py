@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.6 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import RANDOM_ORDER, Forbid, MustCall
 
 rules(
@@ -13,10 +13,6 @@ rules("cv_score", Forbid("sklearn", "sklearn.*", why="compute the held-out error
 
 @probe("kfold")
 def kfold_properties(kfold_assignment):
-    import torch
-
-    from d2lgrade.inside.probekit import RAISED, attempt
-
     def properties(n, k, seed):
         """What every correct assignment shares: balanced sizes, determinism, shuffling."""
         folds = kfold_assignment(n, k, torch.Generator().manual_seed(seed))
@@ -56,10 +52,6 @@ def kfold_properties(kfold_assignment):
 
 @probe("design")
 def design_cases(polynomial_design):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     x = torch.linspace(-1.5, 2.0, 9)
     return {
         "degree 4": attempt(polynomial_design, x, 4),
@@ -74,10 +66,6 @@ def design_cases(polynomial_design):
 
 @probe("cv_score", rtol=1e-6, atol=1e-9)
 def cv_score_cases(cv_score):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(3601)
     x = torch.rand(36, dtype=torch.float64, generator=gen) * 2 - 1
     y = torch.cos(2 * x) + 0.3 * torch.randn(36, dtype=torch.float64, generator=gen)
@@ -96,10 +84,6 @@ def cv_score_cases(cv_score):
 
 @probe("one_se")
 def one_se_cases(one_se_degree):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     inf, nan = float("inf"), float("nan")
     return {
         "typical curve": attempt(
@@ -126,24 +110,14 @@ def one_se_cases(one_se_degree):
     }
 
 
-@probe("train_trend")
-def train_trend_reading(train_trend, answer_train_trend):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(train_trend, answer_train_trend)}
+concept("train_trend", "answer_train_trend", as_="choice", question="train_trend")
 
 
-@probe("cv_counts")
-def cv_counts_value(answer_cv_counts):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"answer": attempt(lambda: [int(v) for v in answer_cv_counts])}
+concept("cv_counts", "answer_cv_counts", as_="shape")
 
 
 @probe("degree_study", rtol=1e-4, atol=1e-7)
 def degree_study_numbers(degree_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def numbers(key):
         return [float(v) for v in degree_study_results[key]]
 
@@ -160,8 +134,6 @@ def degree_study_numbers(degree_study_results):
 
 @probe("degree_study", rtol=1e-4, atol=1e-7)
 def degree_study_plot(degree_study_figure):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted_values():
         return [
             [[float(v) for v in line.get_ydata()] for line in ax.get_lines()]

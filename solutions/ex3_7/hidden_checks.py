@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.7 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules(
@@ -19,10 +19,6 @@ rules(
 
 @probe("ridge_loss")
 def ridge_loss_cases(ridge_loss):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape, keeps_inputs
-
     gen = torch.Generator().manual_seed(3701)
     X = torch.randn(12, 5, generator=gen)
     y = torch.randn(12, generator=gen)
@@ -44,10 +40,6 @@ def ridge_loss_cases(ridge_loss):
 
 @probe("ridge_gradient", rtol=1e-5, atol=1e-6)
 def ridge_gradient_cases(ridge_gradient):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape, keeps_inputs
-
     gen = torch.Generator().manual_seed(3702)
     X = torch.randn(16, 6, generator=gen)
     y = torch.randn(16, generator=gen)
@@ -81,10 +73,6 @@ def ridge_gradient_cases(ridge_gradient):
 
 @probe("decayed_step", rtol=1e-5, atol=1e-6)
 def decayed_step_cases(decayed_sgd_step):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(3704)
     X = torch.randn(10, 4, generator=gen)
     y = torch.randn(10, generator=gen)
@@ -112,25 +100,12 @@ def decayed_step_cases(decayed_sgd_step):
     }
 
 
-@probe("wd_value", rtol=0.0, atol=1e-6)
-def weight_decay_value(answer_weight_decay):
-    return {"answer": float(answer_weight_decay)}
-
-
-@probe("bias_penalty")
-def bias_penalty_reading(bias_penalty, answer_bias_penalty):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(bias_penalty, answer_bias_penalty)}
+concept("wd_value", "answer_weight_decay", rtol=0.0, atol=1e-6)
+concept("bias_penalty", "answer_bias_penalty", as_="choice", question="bias_penalty")
 
 
 @probe("decay_optimizer", rtol=1e-6, atol=1e-7)
 def decay_optimizer_cases(make_decay_optimizer):
-    import torch
-    from torch import nn
-
-    from d2lgrade.inside.probekit import attempt
-
     def step_of(net, lr, lambd):
         """The groups' settings and the parameters after one step with fixed gradients."""
         gen = torch.Generator().manual_seed(3705)
@@ -166,32 +141,19 @@ def decay_optimizer_cases(make_decay_optimizer):
     }
 
 
-@probe("penalty_sweep", rtol=1e-3, atol=1e-5)
-def penalty_sweep_numbers(penalty_sweep_results):
-    from d2lgrade.inside.probekit import attempt
-
-    def numbers(key):
-        return [float(v) for v in penalty_sweep_results[key]]
-
-    return {
-        "penalties studied": attempt(numbers, "lambd"),
-        "final training losses": attempt(numbers, "train_loss"),
-        "final validation losses": attempt(numbers, "val_loss"),
-        "final weight norms": attempt(numbers, "weight_norm"),
-    }
-
-
-@probe("penalty_sweep", rtol=1e-3, atol=1e-5)
-def penalty_sweep_plot(penalty_sweep_figure):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
-    def plotted_values():
-        return [
-            [[float(v) for v in line.get_ydata()] for line in ax.get_lines()]
-            for ax in penalty_sweep_figure.get_axes()
-        ]
-
-    return {"figure": figure_summary(penalty_sweep_figure), "plotted runs": attempt(plotted_values)}
+experiment(
+    "penalty_sweep",
+    "penalty_sweep_results",
+    {
+        "penalties studied": "lambd",
+        "final training losses": "train_loss",
+        "final validation losses": "val_loss",
+        "final weight norms": "weight_norm",
+    },
+    figure="penalty_sweep_figure",
+    rtol=1e-3,
+    atol=1e-5,
+)
 
 
 def _gradient_example(body: str) -> str:
@@ -217,13 +179,13 @@ RULE_EXAMPLES = {
                 "        ridge_loss(X, y, w, b, lambd).backward()\n"
                 "    return w.grad, b.grad"
             ),
-            "torch.autograd.grad imported under another name": (
-                "from torch.autograd import grad as derivative",
+            **evasions(
+                "torch.autograd.grad",
                 _gradient_example(
                     "    with torch.enable_grad():\n"
                     "        w = w.detach().clone().requires_grad_(True)\n"
                     "        b = b.detach().clone().requires_grad_(True)\n"
-                    "        return derivative(ridge_loss(X, y, w, b, lambd), (w, b))"
+                    "        return {name}(ridge_loss(X, y, w, b, lambd), (w, b))"
                 ),
             ),
             "central finite differences of ridge_loss": _gradient_example(

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules("ce_grad", NoAutograd(why="derive the gradient by hand"))
@@ -28,10 +28,6 @@ rules(
 
 @probe("ce_grad", rtol=1e-4, atol=1e-6)
 def ce_grad_cases(ce_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(413)
     O = torch.randn(7, 4, generator=gen) * 2.0
     y = torch.randint(0, 4, (7,), generator=gen)
@@ -59,10 +55,6 @@ def ce_grad_cases(ce_grad):
 # step, so a tight float64 case tells the two apart.
 @probe("ce_grad", rtol=1e-12, atol=1e-14)
 def ce_grad_exact(ce_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     gen = torch.Generator().manual_seed(4131)
     O = torch.randn(6, 5, generator=gen, dtype=torch.float64)
     y = torch.randint(0, 5, (6,), generator=gen)
@@ -71,20 +63,12 @@ def ce_grad_exact(ce_grad):
 
 @probe("softmax_jacobian", rtol=1e-12, atol=1e-14)
 def softmax_jacobian_exact(softmax_jacobian):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     O = torch.randn(3, 4, generator=torch.Generator().manual_seed(4132), dtype=torch.float64)
     return {"float64, exact to rounding (a closed form)": attempt(softmax_jacobian, O)}
 
 
 @probe("softmax_jacobian", rtol=1e-4, atol=1e-6)
 def softmax_jacobian_cases(softmax_jacobian):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4101)
     O = torch.randn(5, 4, generator=gen) * 2.0
     return {
@@ -101,10 +85,6 @@ def softmax_jacobian_cases(softmax_jacobian):
 
 @probe("entropy", rtol=1e-4, atol=1e-6)
 def entropy_cases(entropy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(414)
     p = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
     with_zeros = p.clone()
@@ -123,10 +103,6 @@ def entropy_cases(entropy):
 
 @probe("kl_divergence", rtol=1e-4, atol=1e-6)
 def kl_divergence_cases(kl_divergence):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4102)
     p = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
     q = torch.softmax(torch.randn(5, 6, generator=gen), dim=1)
@@ -151,16 +127,10 @@ def kl_divergence_cases(kl_divergence):
     }
 
 
-@probe("initial_loss", rtol=0.01, atol=0.0)
-def initial_loss_value(answer_initial_loss):
-    return {"answer": answer_initial_loss}
+concept("initial_loss", "answer_initial_loss", rtol=0.01, atol=0.0)
 
 
-@probe("confident_wrong")
-def confident_wrong_choice(confident_wrong, answer_confident_wrong):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(confident_wrong, answer_confident_wrong)}
+concept("confident_wrong", "answer_confident_wrong", as_="choice", question="confident_wrong")
 
 
 RULE_EXAMPLES = {

@@ -4,7 +4,7 @@ The probes load their own copy of the data (``d2l.FashionMNIST()`` reads ``$D2L_
 which the grader sets): they never use a data set the notebook made.
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("class_counts", NoLoops(why="count with one whole-tensor operation"))
@@ -13,11 +13,7 @@ rules("mean_intensity", NoLoops(why="per-class sums and counts with whole-tensor
 
 @probe("class_counts")
 def class_counts_cases(class_counts):
-    import torch
     from torch.utils.data import TensorDataset
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt
 
     fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(421)
@@ -36,11 +32,7 @@ def class_counts_cases(class_counts):
 
 @probe("mean_intensity", rtol=1e-4, atol=1e-6)
 def mean_intensity_cases(mean_intensity):
-    import torch
     from torch.utils.data import TensorDataset
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt
 
     fashion = d2l.FashionMNIST(batch_size=64)
     gen = torch.Generator().manual_seed(422)
@@ -61,9 +53,6 @@ def mean_intensity_cases(mean_intensity):
 @probe("fixed_clothes")
 def fixed_clothes_cases(FixedClothesData):
     import matplotlib.pyplot as plt
-    import torch
-
-    from d2lgrade.inside.probekit import RAISED, attempt
 
     cases = (
         "tensor of indices",
@@ -104,11 +93,7 @@ def fixed_clothes_cases(FixedClothesData):
 
 @probe("balanced_subset")
 def balanced_subset_cases(balanced_subset):
-    import torch
     from torch.utils.data import TensorDataset
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
 
     fashion = d2l.FashionMNIST(batch_size=64)
 
@@ -141,21 +126,13 @@ def balanced_subset_cases(balanced_subset):
     }
 
 
-@probe("resize_megabytes", rtol=0.01, atol=0.0)
-def resize_megabytes_value(answer_resize_megabytes):
-    return {"answer": answer_resize_megabytes}
+concept("resize_megabytes", "answer_resize_megabytes", rtol=0.01, atol=0.0)
 
 
-@probe("resize_effect")
-def resize_effect_choice(resize_effect, answer_resize_effect):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(resize_effect, answer_resize_effect)}
+concept("resize_effect", "answer_resize_effect", as_="choice", question="resize_effect")
 
 
-@probe("last_batch", rtol=0.0, atol=0.0)
-def last_batch_value(answer_last_batch):
-    return {"answer": answer_last_batch}
+concept("last_batch", "answer_last_batch", rtol=0.0, atol=0.0)
 
 
 RULE_EXAMPLES = {

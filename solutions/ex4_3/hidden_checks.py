@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("confusion", NoLoops(why="count all examples with whole-tensor operations"))
@@ -9,10 +9,6 @@ rules("topk", NoLoops(why="rank all rows at once"))
 
 @probe("accuracy")
 def accuracy_cases(accuracy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4301)
     Y_hat = torch.randn(50, 10, generator=gen)
     y = torch.randint(0, 10, (50,), generator=gen)
@@ -35,10 +31,6 @@ def accuracy_cases(accuracy):
 
 @probe("confusion")
 def confusion_cases(confusion_matrix):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4302)
     y = torch.randint(0, 5, (100,), generator=gen)
     y_pred = torch.randint(0, 5, (100,), generator=gen)
@@ -55,10 +47,6 @@ def confusion_cases(confusion_matrix):
 
 @probe("topk")
 def topk_cases(topk_accuracy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4303)
     Y_hat = torch.randn(60, 8, generator=gen)
     y = torch.randint(0, 8, (60,), generator=gen)
@@ -77,24 +65,14 @@ def topk_cases(topk_accuracy):
     }
 
 
-@probe("train_on_loss")
-def train_on_loss_choice(train_on_loss, answer_train_on_loss):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(train_on_loss, answer_train_on_loss)}
+concept("train_on_loss", "answer_train_on_loss", as_="choice", question="train_on_loss")
 
 
-@probe("weighted_val_acc", rtol=0.0, atol=1e-3)
-def weighted_val_acc_value(answer_weighted_val_acc):
-    return {"answer": answer_weighted_val_acc}
+concept("weighted_val_acc", "answer_weighted_val_acc", rtol=0.0, atol=1e-3)
 
 
 @probe("wd_classifier")
 def linear_classifier_cases(LinearClassifier):
-    import torch
-
-    from d2lgrade.inside.probekit import RAISED
-
     cases = ("parameter shapes", "optimizer", "logits", "one SGD step")
     try:
         torch.manual_seed(4304)
@@ -134,8 +112,6 @@ def linear_classifier_cases(LinearClassifier):
         with torch.no_grad():
             return model(X)
 
-    from d2lgrade.inside.probekit import attempt
-
     return {
         "parameter shapes": sorted(list(p.shape) for p in model.parameters()),
         "optimizer": attempt(optimizer),
@@ -146,8 +122,6 @@ def linear_classifier_cases(LinearClassifier):
 
 @probe("wd_study", rtol=0.005, atol=0.0)
 def weight_decay_losses_and_norms(wd_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def numbers(key):
         return [float(v) for v in wd_study_results[key]]
 
@@ -160,8 +134,6 @@ def weight_decay_losses_and_norms(wd_study_results):
 
 @probe("wd_study", rtol=0.0, atol=0.011)
 def weight_decay_accuracies(wd_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     return {
         "final validation accuracies": attempt(
             lambda: [float(v) for v in wd_study_results["val_acc"]]
@@ -171,8 +143,6 @@ def weight_decay_accuracies(wd_study_results):
 
 @probe("wd_study")
 def weight_decay_plot(wd_study_figure):
-    from d2lgrade.inside.probekit import figure_summary
-
     return {"figure": figure_summary(wd_study_figure)}
 
 

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.4 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
@@ -20,10 +20,6 @@ rules("scratch_model", Forbid(*SOFTMAX, *CROSS_ENTROPY, why="use your softmax an
 
 @probe("softmax")
 def softmax_cases(softmax):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4401)
     X = torch.randn(8, 10, generator=gen) * 5
     return {
@@ -40,10 +36,6 @@ def softmax_cases(softmax):
 
 @probe("cross_entropy")
 def cross_entropy_cases(cross_entropy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4402)
     logits = torch.randn(12, 5, generator=gen)
     Y_hat = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
@@ -69,10 +61,6 @@ def cross_entropy_cases(cross_entropy):
 
 @probe("ce_logits")
 def ce_logits_cases(cross_entropy_from_logits):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4403)
     O = torch.randn(10, 6, generator=gen) * 3
     y = torch.randint(0, 6, (10,), generator=gen)
@@ -102,11 +90,6 @@ def ce_logits_cases(cross_entropy_from_logits):
 
 @probe("scratch_model")
 def scratch_model_cases(SoftmaxRegressionScratch):
-    import torch
-
-    import d2lutils as d2l
-    from d2lgrade.inside.probekit import attempt
-
     gen = torch.Generator().manual_seed(4406)
     W = torch.randn(6, 4, generator=gen)
     b = torch.randn(4, generator=gen)
@@ -150,16 +133,10 @@ def scratch_model_cases(SoftmaxRegressionScratch):
     }
 
 
-@probe("stable_shift")
-def stable_shift_choice(stable_shift, answer_stable_shift):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(stable_shift, answer_stable_shift)}
+concept("stable_shift", "answer_stable_shift", as_="choice", question="stable_shift")
 
 
-@probe("num_parameters", rtol=0.0, atol=0.0)
-def num_parameters_value(answer_num_parameters):
-    return {"answer": answer_num_parameters}
+concept("num_parameters", "answer_num_parameters", rtol=0.0, atol=0.0)
 
 
 def scratch_class_source(
@@ -359,7 +336,7 @@ RULE_EXAMPLES = {
 }
 
 
-@per_student("num_parameters_value")
+@per_student("num_parameters")
 def num_parameters_for(student):
     side = student_draw("ex4_4.num_parameters.side", [20, 24, 28, 32, 40, 48, 56, 64], student)
     return {"answer": side * side * 10 + 10}

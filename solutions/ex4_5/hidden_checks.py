@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.5 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 
 rules(
@@ -19,10 +19,6 @@ rules(
 
 @probe("log_softmax")
 def log_softmax_cases(log_softmax):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4501)
     O = torch.randn(8, 10, generator=gen) * 5
     ruled_out = torch.randn(4, 5, generator=gen)
@@ -49,10 +45,6 @@ def log_softmax_cases(log_softmax):
 
 @probe("smoothed_ce")
 def smoothed_ce_cases(smoothed_cross_entropy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4502)
     O = torch.randn(12, 5, generator=gen) * 3
     y = torch.randint(0, 5, (12,), generator=gen)
@@ -81,19 +73,11 @@ def smoothed_ce_cases(smoothed_cross_entropy):
     }
 
 
-@probe("safe_loss")
-def safe_loss_choice(safe_loss, answer_safe_loss):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(safe_loss, answer_safe_loss)}
+concept("safe_loss", "answer_safe_loss", as_="choice", question="safe_loss")
 
 
 @probe("concise_model", rtol=1e-4, atol=1e-5)
 def concise_model_cases(SoftmaxRegression):
-    import torch
-
-    from d2lgrade.inside.probekit import RAISED, attempt
-
     cases = (
         "parameter shapes",
         "logits",
@@ -140,15 +124,11 @@ def concise_model_cases(SoftmaxRegression):
     }
 
 
-@probe("loss_floor", rtol=0.0, atol=1e-3)
-def loss_floor_value(answer_loss_floor):
-    return {"answer": answer_loss_floor}
+concept("loss_floor", "answer_loss_floor", rtol=0.0, atol=1e-3)
 
 
 @probe("overflow_study", rtol=1e-4, atol=1e-6)
 def overflow_study_numbers(overflow_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def numbers(key):
         return [float(v) for v in overflow_study_results[key]]
 
@@ -162,8 +142,6 @@ def overflow_study_numbers(overflow_study_results):
 
 @probe("overflow_study", rtol=1e-4, atol=1e-6)
 def overflow_study_plot(overflow_study_figure, overflow_study_results):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted_data():
         (ax,) = overflow_study_figure.get_axes()
         return sorted([float(v) for v in line.get_ydata()] for line in ax.get_lines())

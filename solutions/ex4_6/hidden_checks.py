@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.6 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("best_of_random", NoLoops(why="score all the random classifiers at once"))
@@ -8,10 +8,6 @@ rules("best_of_random", NoLoops(why="score all the random classifiers at once"))
 
 @probe("outcome_interval", rtol=1e-9, atol=1e-12)
 def outcome_interval_cases(outcome_interval):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4601)
     outcomes = (torch.rand(777, generator=gen) < 0.83).float()
     return {
@@ -34,8 +30,6 @@ def outcome_interval_cases(outcome_interval):
 def test_size_cases(hoeffding_test_size):
     import math
 
-    from d2lgrade.inside.probekit import attempt
-
     # delta = 2 exp(-2 n epsilon^2) exactly: the formula lands on n up to rounding
     boundaries = [(0.5, 3), (0.3, 24), (0.2, 27)]
     return {
@@ -57,24 +51,14 @@ def test_size_cases(hoeffding_test_size):
     }
 
 
-@probe("guaranteed_epsilon", rtol=0.0, atol=5e-4)
-def guaranteed_epsilon_value(answer_guaranteed_epsilon):
-    return {"answer": answer_guaranteed_epsilon}
+concept("guaranteed_epsilon", "answer_guaranteed_epsilon", rtol=0.0, atol=5e-4)
 
 
-@probe("honest_test")
-def honest_test_choice(honest_test, answer_honest_test):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(honest_test, answer_honest_test)}
+concept("honest_test", "answer_honest_test", as_="choice", question="honest_test")
 
 
 @probe("best_of_random", rtol=1e-9, atol=1e-12)
 def best_of_random_cases(best_of_random):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def run(seed, *args):
         return best_of_random(*args, torch.Generator().manual_seed(seed))
 
@@ -94,8 +78,6 @@ def best_of_random_cases(best_of_random):
 
 @probe("reuse_study", rtol=1e-9, atol=1e-12)
 def reuse_study_numbers(reuse_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def numbers(key):
         return [float(v) for v in reuse_study_results[key]]
 
@@ -108,8 +90,6 @@ def reuse_study_numbers(reuse_study_results):
 
 @probe("reuse_study", rtol=1e-9, atol=1e-12)
 def reuse_study_plot(reuse_study_figure, reuse_study_results):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted(values):
         return sorted(
             [float(v) for v in getattr(line, values)()]
@@ -136,8 +116,6 @@ def reuse_study_plot(reuse_study_figure, reuse_study_results):
 
 @probe("select_and_report")
 def select_and_report_cases(select_and_report):
-    from d2lgrade.inside.probekit import attempt
-
     def run(val_scores, test_scores):
         calls = []
 

@@ -4,7 +4,7 @@ The experiment's probes read the numbers and the figure the notebook made; all o
 probes build their own synthetic inputs.
 """
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import INVERSE, Forbid, NoLoops
 
 rules(
@@ -21,10 +21,6 @@ rules("weighted_loss", NoLoops(why="weight all the per-example losses at once"))
 
 @probe("label_shift_weights", rtol=1e-4, atol=1e-5)
 def label_shift_weights_cases(label_shift_weights):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape, keeps_inputs
-
     gen = torch.Generator().manual_seed(4701)
     labels = torch.randint(0, 5, (400,), generator=gen)
     wrong = torch.rand(400, generator=gen) < 0.3
@@ -63,10 +59,6 @@ def label_shift_weights_cases(label_shift_weights):
 
 @probe("importance_weights", rtol=1e-5, atol=1e-6)
 def importance_weights_cases(importance_weights):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape, keeps_inputs
-
     gen = torch.Generator().manual_seed(4702)
     p = torch.rand(20, generator=gen)
     return {
@@ -86,10 +78,6 @@ def importance_weights_cases(importance_weights):
 
 @probe("weighted_loss", rtol=1e-5, atol=1e-6)
 def weighted_loss_cases(weighted_cross_entropy):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(4703)
     logits = torch.randn(12, 4, generator=gen) * 2
     y = torch.randint(0, 4, (12,), generator=gen)
@@ -123,10 +111,6 @@ def weighted_loss_cases(weighted_cross_entropy):
 
 @probe("domain_weights", rtol=1e-5, atol=1e-6)
 def domain_weights_cases(domain_weights):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape, keeps_inputs
-
     gen = torch.Generator().manual_seed(4704)
     logits = torch.randn(15, 2, generator=gen) * 2
     return {
@@ -144,22 +128,14 @@ def domain_weights_cases(domain_weights):
     }
 
 
-@probe("shift_kind")
-def shift_kind_choice(shift_kind, answer_shift_kind):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(shift_kind, answer_shift_kind)}
+concept("shift_kind", "answer_shift_kind", as_="choice", question="shift_kind")
 
 
-@probe("target_posterior", rtol=0.0, atol=1e-3)
-def target_posterior_value(answer_target_posterior):
-    return {"answer": answer_target_posterior}
+concept("target_posterior", "answer_target_posterior", rtol=0.0, atol=1e-3)
 
 
 @probe("shift_study", rtol=0.0, atol=0.005)
 def shift_study_numbers(shift_study_results):
-    from d2lgrade.inside.probekit import attempt
-
     def numbers(key):
         return [float(v) for v in shift_study_results[key]]
 
@@ -175,8 +151,6 @@ def shift_study_numbers(shift_study_results):
 
 @probe("shift_study", rtol=0.0, atol=0.005)
 def shift_study_plot(shift_study_figure):
-    from d2lgrade.inside.probekit import attempt, figure_summary
-
     def plotted():
         return [
             [[float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()]]

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 5.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
@@ -47,10 +47,6 @@ rules("gelu_grad", NoAutograd(), BACKWARD_KERNELS)
 
 @probe("prelu")
 def prelu_cases(prelu):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5101)
     X = torch.randn(3, 4, 5, generator=gen) * 3
 
@@ -73,19 +69,11 @@ def prelu_cases(prelu):
     }
 
 
-@probe("dead_unit")
-def dead_unit_reading(dead_unit, answer_dead_unit):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(dead_unit, answer_dead_unit)}
+concept("dead_unit", "answer_dead_unit", as_="choice", question="dead_unit")
 
 
 @probe("sigmoid_tanh_grad")
 def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5103)
     X = torch.randn(6, 7, generator=gen) * 4
     extreme = torch.tensor([-1000.0, -200.0, -100.0, -30.0, 30.0, 100.0, 1000.0])
@@ -121,11 +109,13 @@ def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
     }
 
 
-@probe("sigmoid_chain", rtol=0.02, atol=0.0)
-def sigmoid_chain_number(answer_sigmoid_chain):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"largest product": attempt(float, answer_sigmoid_chain)}
+concept(
+    "sigmoid_chain",
+    "answer_sigmoid_chain",
+    case="largest product",
+    rtol=0.02,
+    atol=0.0,
+)
 
 
 # "By hand" means a closed form, which float64 gives to rounding (errors near 1e-16); a
@@ -133,10 +123,6 @@ def sigmoid_chain_number(answer_sigmoid_chain):
 # step, so a tight float64 case tells the two apart.
 @probe("sigmoid_tanh_grad", rtol=1e-12, atol=1e-14)
 def sigmoid_tanh_grad_exact(sigmoid_grad, tanh_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     X = torch.randn(4, 6, generator=torch.Generator().manual_seed(5131), dtype=torch.float64)
     return {
         "float64, exact to rounding (a closed form)": [
@@ -148,20 +134,12 @@ def sigmoid_tanh_grad_exact(sigmoid_grad, tanh_grad):
 
 @probe("gelu_grad", rtol=1e-12, atol=1e-14)
 def gelu_grad_exact(gelu_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     X = torch.randn(4, 6, generator=torch.Generator().manual_seed(5132), dtype=torch.float64)
     return {"float64, exact to rounding (a closed form)": attempt(gelu_grad, X)}
 
 
 @probe("gelu_grad")
 def gelu_grad_cases(gelu_grad):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5105)
     X = torch.randn(5, 8, generator=gen) * 3
     far = torch.tensor([-1e30, -1e4, -40.0, -9.0, 9.0, 40.0, 1e4, 1e30])
@@ -183,10 +161,6 @@ def gelu_grad_cases(gelu_grad):
 
 @probe("merge_linear")
 def merge_linear_cases(merge_linear):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5104)
     layers = (
         torch.randn(5, 7, generator=gen),
@@ -367,7 +341,7 @@ RULE_EXAMPLES = {
 }
 
 
-@per_student("sigmoid_chain_number")
+@per_student("sigmoid_chain")
 def sigmoid_chain_for(student):
     depth = student_draw("ex5_1.sigmoid_chain.depth", [5, 6, 8, 10, 12, 15], student)
     return {"largest product": 0.25**depth}

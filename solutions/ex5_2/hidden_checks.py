@@ -1,6 +1,6 @@
 """Hidden checks for exercises 5.2 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid
 
 LAYERS = (
@@ -17,10 +17,6 @@ rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
 
 @probe("mlp_scratch")
 def mlp_scratch_cases(MLPScratch):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def parameters_and_init():
         torch.manual_seed(5202)
         big = MLPScratch(num_inputs=200, num_outputs=50, num_hiddens=100, lr=0.1, sigma=0.5)
@@ -69,19 +65,11 @@ def mlp_scratch_cases(MLPScratch):
     }
 
 
-@probe("symmetry")
-def symmetry_reading(symmetry, answer_symmetry):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(symmetry, answer_symmetry)}
+concept("symmetry", "answer_symmetry", as_="choice", question="symmetry")
 
 
 @probe("make_mlp")
 def make_mlp_cases(make_mlp):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt
-
     def structure(sizes):
         return [
             [
@@ -108,10 +96,6 @@ def make_mlp_cases(make_mlp):
 
 @probe("count_parameters")
 def count_parameters_cases(count_parameters):
-    from torch import nn
-
-    from d2lgrade.inside.probekit import attempt
-
     deep = nn.Sequential(
         nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 3)
     )
@@ -130,11 +114,7 @@ def count_parameters_cases(count_parameters):
     }
 
 
-@probe("init_scale", rtol=0.02, atol=0.0)
-def init_scale_number(answer_init_scale):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"factor": attempt(float, answer_init_scale)}
+concept("init_scale", "answer_init_scale", case="factor", rtol=0.02, atol=0.0)
 
 
 # Validation accuracy on 200 images moves in steps of 0.005; runs on other machines may differ
@@ -142,8 +122,6 @@ def init_scale_number(answer_init_scale):
 # run, another learning rate, batch size or number of epochs) moves some width by 0.1 or more.
 @probe("width", rtol=0.0, atol=0.03)
 def width_accuracies(width_results):
-    from d2lgrade.inside.probekit import attempt
-
     def recorded():
         return sorted(int(width) for width in width_results)
 
@@ -156,8 +134,6 @@ def width_accuracies(width_results):
 
 @probe("width")
 def width_figure_layout(width_figure):
-    from d2lgrade.inside.probekit import figure_summary
-
     summary = figure_summary(width_figure)
     if "axes" not in summary:
         return {"figure": summary}

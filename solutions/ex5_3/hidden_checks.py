@@ -1,6 +1,6 @@
 """Hidden checks for exercises 5.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import probe, rules
+from d2lgrade import concept, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # The kernels autograd itself calls (torch.ops.aten.threshold_backward, mm_backward, ...);
@@ -21,10 +21,6 @@ rules(
 
 @probe("forward")
 def forward_cases(forward):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5301)
     X = torch.randn(7, 5, generator=gen)
     W1 = torch.randn(5, 4, generator=gen)
@@ -46,10 +42,6 @@ def forward_cases(forward):
 
 @probe("objective")
 def objective_cases(l2_penalty, objective):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, dtype_and_shape
-
     gen = torch.Generator().manual_seed(5302)
     X = torch.randn(9, 4, generator=gen)
     Y = torch.randn(9, 3, generator=gen)
@@ -84,10 +76,6 @@ def objective_cases(l2_penalty, objective):
 
 @probe("backward", rtol=1e-4, atol=1e-5)
 def backward_cases(backward):
-    import torch
-
-    from d2lgrade.inside.probekit import attempt, keeps_inputs
-
     gen = torch.Generator().manual_seed(5303)
     X = torch.randn(10, 6, generator=gen)
     Y = torch.randn(10, 3, generator=gen)
@@ -121,24 +109,14 @@ def backward_cases(backward):
     }
 
 
-@probe("per_example_shape")
-def per_example_shape_value(answer_per_example_shape):
-    from d2lgrade.inside.probekit import attempt
-
-    return {"shape": attempt(lambda: [int(v) for v in answer_per_example_shape])}
+concept("per_example_shape", "answer_per_example_shape", as_="shape", case="shape")
 
 
-@probe("train_memory")
-def train_memory_reading(train_memory, answer_train_memory):
-    from d2lgrade.inside.probekit import multiple_choice
-
-    return {"answer": multiple_choice(train_memory, answer_train_memory)}
+concept("train_memory", "answer_train_memory", as_="choice", question="train_memory")
 
 
 @probe("memory")
 def memory_cases(memory_floats):
-    from d2lgrade.inside.probekit import attempt
-
     cases = {
         "one hidden layer": (64, 784, [256], 10),
         "three hidden layers": (32, 100, [50, 40, 30], 7),

@@ -31,9 +31,8 @@ from ..assignment import load_assignment
 from ..batch import Submission, grade_class
 from ..config import GradingConfig
 from ..errors import AssignmentError
+from ..evasions import Example
 from ..notebook import nbgrader_meta
-
-Example = str | tuple[str, str]
 
 
 def rule_examples(hidden_checks: Path) -> dict[str, dict[str, dict[str, Example]]]:

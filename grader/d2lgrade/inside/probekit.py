@@ -2,12 +2,12 @@
 
 A probe returns a dict of named cases; the grader compares each case with the
 reference on its own and tells the student which cases failed and how (shape, dtype,
-value, exception type), never the inputs. These helpers build such cases::
+value, exception type), never the inputs. These helpers build such cases, and every
+probe finds them already defined, with ``torch``, ``nn``, ``F``, ``np`` and ``d2l``
+(:func:`probe_namespace`)::
 
     @probe("softmax")
     def softmax_cases(softmax):
-        import torch
-        from d2lgrade.inside.probekit import attempt, keeps_inputs
         X = torch.randn(8, 10, generator=torch.Generator().manual_seed(1)) * 5
         return {
             "random logits": attempt(softmax, X),
@@ -161,3 +161,82 @@ def figure_summary(fig: Any) -> Any:
         ],
         "labelled": all(ax.get_xlabel().strip() and ax.get_ylabel().strip() for ax in axes),
     }
+
+
+def concept_value(kind: str, answer: Any) -> Any:
+    """A concept question's answer in the form the grader compares (``hidden.concept``).
+
+    ``float``: the number; ``int``: the integer, or ``"not an int"`` for any other type
+    (a count); ``text``: the string; ``ints`` and ``floats``: the list of numbers (a shape,
+    counts, rates); ``choice`` is read by :func:`multiple_choice`. An answer that cannot be
+    converted gives the raised marker, so the student reads "raised TypeError".
+    """
+    if kind == "int":
+        return answer if type(answer) is int else "not an int"
+    converters: dict[str, Callable[[Any], Any]] = {
+        "float": float,
+        "text": str,
+        "ints": lambda values: [int(v) for v in values],
+        "floats": lambda values: [float(v) for v in values],
+    }
+    return attempt(converters[kind], answer)
+
+
+def recorded(results: Any, key: Any) -> Any:
+    """``results[key]`` as floats: a number, or a list (of lists) of numbers, as an
+    experiment's dict of recorded numbers holds them (``hidden.experiment``)."""
+
+    def floats(value: Any) -> Any:
+        if getattr(value, "ndim", None) == 0 or not hasattr(value, "__iter__"):
+            return float(value)
+        return [floats(v) for v in value]
+
+    return floats(results[key])
+
+
+def y_scales(fig: Any) -> list[str]:
+    """The scale of each axes' y axis (``"linear"``, ``"log"``)."""
+    return [ax.get_yscale() for ax in fig.get_axes()]
+
+
+def probe_namespace() -> dict[str, Any]:
+    """The globals every probe runs with: the modules and helpers all probes use.
+
+    A probe's body is copied into the notebook's process and run in a fresh namespace
+    (never the notebook's, whose names a student may have rebound); these names are
+    in it, so a probe need not import them. ``hidden.probe`` refuses at load time a
+    probe that reads any other global.
+    """
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    import d2lutils as d2l
+
+    return {
+        "torch": torch,
+        "nn": nn,
+        "F": F,
+        "np": np,
+        "d2l": d2l,
+        "attempt": attempt,
+        "keeps_inputs": keeps_inputs,
+        "multiple_choice": multiple_choice,
+        "dtype_and_shape": dtype_and_shape,
+        "CallCounter": CallCounter,
+        "figure_summary": figure_summary,
+        "concept_value": concept_value,
+        "recorded": recorded,
+        "y_scales": y_scales,
+        "RAISED": RAISED,
+    }
+
+
+# What probe_namespace provides, known without importing torch (the host checks probes
+# against it when it loads them).
+PROBE_GLOBALS = frozenset(
+    ("torch", "nn", "F", "np", "d2l", "attempt", "keeps_inputs", "multiple_choice")
+    + ("dtype_and_shape", "CallCounter", "figure_summary", "concept_value", "RAISED")
+    + ("recorded", "y_scales")
+)

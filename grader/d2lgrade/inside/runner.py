@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from ..protocol import Job, ProbeJob, encode
 from .monitor import CallMonitor, cell_file
 from .plain import to_plain
+from .probekit import probe_namespace
 
 STUDENT_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # d2lutils.quiz orders choices by it
 
@@ -154,7 +155,7 @@ class Runner:
             missing = [p for p in probe.params if p not in self.shell.user_ns]
             if missing:
                 raise NameError(f"the notebook does not define {', '.join(missing)}")
-            namespace: dict[str, Any] = {"__builtins__": builtins}
+            namespace: dict[str, Any] = {"__builtins__": builtins, **probe_namespace()}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
             monitor = CallMonitor(self.student_cells, self.watch, probe.operators)

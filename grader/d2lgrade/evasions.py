@@ -1,0 +1,86 @@
+"""The standard ways round a forbidden name, generated as rule examples.
+
+A student who knows that ``torch.softmax`` is forbidden may bind it to another name in
+another cell, import it under another name, wrap it in a helper defined elsewhere or
+build its name at run time. Every task rule must catch all of these, so every task's
+``RULE_EXAMPLES`` would list them, differing only in the name and the answer around it.
+:func:`evasions` writes them from one template::
+
+    from d2lgrade import evasions
+
+    RULE_EXAMPLES = {
+        "softmax": {
+            "breaks": {
+                **evasions("torch.softmax", "def softmax(X):\\n    return {name}(X, dim=1)"),
+                "row sums by the builtin sum": "...",
+            },
+        },
+    }
+"""
+
+from __future__ import annotations
+
+from .errors import AssignmentError
+
+# An example answer: the answer cell's source, or (a new cell before it, the answer).
+Example = str | tuple[str, str]
+
+PLACEHOLDER = "{name}"
+
+
+def _is_module_path(path: str) -> bool:
+    """Whether ``path`` names a module (``torch.nn.functional``) rather than a class
+    (``torch.Tensor``): only a module can be the source of ``from ... import``."""
+    return all(part[:1].islower() or part[:1] == "_" for part in path.split("."))
+
+
+def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[str, Example]:
+    """Breaking examples that reach the callable ``name`` (``"torch.linalg.inv"``) by
+    every standard route, from ``template``: the answer cell with ``{name}`` where
+    the answer calls it.
+
+    The labels, each starting with ``name``, and their routes:
+
+    - ``name``: called as written;
+    - ``"... bound to another name in another cell"``: ``my_inv = torch.linalg.inv``;
+    - ``"... imported under another name in another cell"``: ``from torch.linalg import inv
+      as imported_inv`` (where the part before the last dot is a module);
+    - ``"... in a helper in another cell"``: a function that calls it for the answer;
+    - ``"... by a name built at run time"``: ``getattr(torch.linalg, "i" + "nv")``.
+
+    ``skip`` leaves out routes by the words after the name (``"in a helper in another
+    cell"``) where a task lists its own version of one.
+    """
+    if PLACEHOLDER not in template:
+        raise AssignmentError(f"evasions({name!r}): the template has no {PLACEHOLDER}")
+    owner, _, attr = name.rpartition(".")
+    if not owner or not attr.isidentifier():
+        raise AssignmentError(f"evasions({name!r}): give a dotted name such as torch.softmax")
+
+    def answer(expression: str) -> str:
+        return template.replace(PLACEHOLDER, expression)
+
+    half = max(1, len(attr) // 2)
+    routes: dict[str, Example] = {
+        "": answer(name),
+        "bound to another name in another cell": (f"my_{attr} = {name}", answer(f"my_{attr}")),
+        "imported under another name in another cell": (
+            f"from {owner} import {attr} as imported_{attr}",
+            answer(f"imported_{attr}"),
+        ),
+        "in a helper in another cell": (
+            f"def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
+            answer(f"call_{attr}"),
+        ),
+        "by a name built at run time": answer(
+            f'getattr({owner}, "{attr[:half]}" + "{attr[half:]}")'
+        ),
+    }
+    if not _is_module_path(owner):
+        del routes["imported under another name in another cell"]
+    unknown = set(skip) - set(routes)
+    if unknown:
+        raise AssignmentError(
+            f"evasions({name!r}): no route {sorted(unknown)}; routes: {sorted(routes)}"
+        )
+    return {f"{name} {route}".strip(): ex for route, ex in routes.items() if route not in skip}
