@@ -245,6 +245,27 @@ MUTATIONS = [
         "        return ((y_hat - y.reshape(y_hat.shape)) ** 2).mean()",
         ("tests/test_models.py",),
     ),
+    Mutation(
+        "a probe may read a global of its hidden-checks file (missing in the sandbox)",
+        "grader/d2lgrade/hidden.py",
+        "    unknown -= PROBE_GLOBALS | set(dir(builtins))",
+        "    unknown.clear()",
+        ("tests/grader/test_hidden_declarations.py",),
+    ),
+    Mutation(
+        "a count asked as an int accepts any number",
+        "grader/d2lgrade/inside/probekit.py",
+        'return answer if type(answer) is int else "not an int"',
+        'return answer if isinstance(answer, (int, float)) else "not an int"',
+        ("tests/grader/test_hidden_declarations.py",),
+    ),
+    Mutation(
+        "the run-time route of evasions() spells the forbidden name whole",
+        "grader/d2lgrade/evasions.py",
+        """f'getattr({owner}, "{attr[:half]}" + "{attr[half:]}")'""",
+        """f'getattr({owner}, "{attr}")'""",
+        ("tests/grader/test_hidden_declarations.py",),
+    ),
 ]
 
 
@@ -310,6 +331,8 @@ def main() -> int:
     parser.add_argument("-k", dest="only", help="run the mutations whose name contains this text")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or args.only in m.name]
+    if not chosen:
+        parser.error(f"no mutation's name contains {args.only!r}")
     with tempfile.TemporaryDirectory(prefix="d2l-mutants-") as tmp:
         course = course_copy(Path(tmp))
         rows = []
