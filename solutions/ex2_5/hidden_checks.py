@@ -6,7 +6,7 @@ finite differences call them many times and never backpropagate. So neither a fo
 (there is none to know in advance) nor differences plus a dummy backward() call pass.
 """
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, UseAutograd
 
 JACOBIAN_BUILDERS = (
@@ -305,10 +305,13 @@ RULE_EXAMPLES = {
                 "        out[i] = (g(flat + e) - g(flat - e)) / 2e-6\n"
                 "    return out.to(x.dtype)"
             ),
-            "the Jacobian from torch.autograd.functional": (
+            # the task's own import example (torch.func.jacrev) stands for that route
+            **evasions(
+                "torch.autograd.functional.jacobian",
                 "def vjp(f, x, v):\n"
-                "    J = torch.autograd.functional.jacobian(f, x.detach())\n"
-                "    return (v[:, None] * J).sum(dim=0)"
+                "    J = {name}(f, x.detach())\n"
+                "    return (v[:, None] * J).sum(dim=0)",
+                skip=("imported under another name in another cell",),
             ),
             "jacrev imported under another name": (
                 "from torch.func import jacrev as rows_of",
@@ -316,10 +319,6 @@ RULE_EXAMPLES = {
                 "    J = rows_of(f)(x.detach())\n"
                 "    x.detach().clone().requires_grad_().sum().backward()\n"
                 "    return (v[:, None] * J).sum(dim=0)",
-            ),
-            "an alias bound in another cell": (
-                "jac = torch.autograd.functional.jacobian",
-                "def vjp(f, x, v):\n    return (v[:, None] * jac(f, x.detach())).sum(dim=0)",
             ),
         },
         "keeps": {
