@@ -39,9 +39,7 @@ def derivative_float64_cases(derivative):
     return {
         "float64 sin times x": attempt(derivative, lambda t: torch.sin(t) * t, x),
         "float64 large inputs": attempt(
-            derivative,
-            lambda t: torch.sqrt(t),
-            torch.tensor([1e9, 4e12], dtype=torch.float64),
+            derivative, lambda t: torch.sqrt(t), torch.tensor([1e9, 4e12], dtype=torch.float64)
         ),
         "float64 shape (0, 3)": attempt(derivative, torch.exp, torch.zeros(0, 3).double()),
     }
@@ -169,10 +167,7 @@ def chain_jacobian_cases(composite_jacobian):
     gen = torch.Generator().manual_seed(2406)
 
     def tanh_layer(W):
-        return (
-            lambda x: torch.tanh(W @ x),
-            lambda x: (1 - torch.tanh(W @ x) ** 2)[:, None] * W,
-        )
+        return (lambda x: torch.tanh(W @ x), lambda x: (1 - torch.tanh(W @ x) ** 2)[:, None] * W)
 
     def sine_mix(M):
         # g(u) = M sin(u), so its Jacobian M diag(cos u) changes with the point
