@@ -112,23 +112,20 @@ def frobenius_norm_cases(frobenius_norm):
         return [dtype_and_shape(out), round(out.item() / true, 4) if true > 0 else out.item()]
 
     gen = torch.Generator().manual_seed(2303)
-    return {
-        "matrix": attempt(relative, torch.randn(5, 6, generator=gen)),
-        "float64 vector": attempt(relative, torch.randn(7, generator=gen, dtype=torch.float64)),
-        "three axes": attempt(relative, torch.randn(2, 3, 4, generator=gen)),
-        "no axes": attempt(relative, torch.tensor(-2.5)),
-        "all zeros": attempt(relative, torch.zeros(3, 3)),
-        "empty": attempt(relative, torch.zeros(2, 0, 4, dtype=torch.float64)),
-        "squares overflow": attempt(relative, 1e30 * torch.randn(4, 4, generator=gen)),
-        "squares underflow": attempt(relative, 1e-30 * torch.randn(10, generator=gen)),
+    tensors = {
+        "matrix": torch.randn(5, 6, generator=gen),
+        "float64 vector": torch.randn(7, generator=gen, dtype=torch.float64),
+        "three axes": torch.randn(2, 3, 4, generator=gen),
+        "no axes": torch.tensor(-2.5),
+        "all zeros": torch.zeros(3, 3),
+        "empty": torch.zeros(2, 0, 4, dtype=torch.float64),
+        "squares overflow": 1e30 * torch.randn(4, 4, generator=gen),
+        "squares underflow": 1e-30 * torch.randn(10, generator=gen),
         # The statement's edge holds in float64 too: casting to float64 only moves it.
-        "float64, squares overflow": attempt(
-            relative, 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64)
-        ),
-        "float64, squares underflow": attempt(
-            relative, 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64)
-        ),
+        "float64, squares overflow": 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64),
+        "float64, squares underflow": 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64),
     }
+    return {case: attempt(relative, X) for case, X in tensors.items()}
 
 
 @probe("symmetric")
