@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
 # Patterns ending in "*" stay out of the rule's description in the feedback, which
@@ -168,16 +168,16 @@ concept("view_or_copy", "answer_view_or_copy", as_="choice", question="view_or_c
 def add_totals_cases(add_totals):
     gen = torch.Generator().manual_seed(2104)
     X = torch.randn(4, 6, generator=gen)
-    return {
-        "float32": attempt(add_totals, X),
-        "int64": attempt(add_totals, torch.randint(-50, 50, (3, 2), generator=gen)),
-        "float64, one row": attempt(
-            add_totals, torch.randn(1, 5, generator=gen, dtype=torch.float64)
-        ),
-        "one column": attempt(add_totals, torch.randn(3, 1, generator=gen)),
-        "no columns": attempt(add_totals, torch.zeros((2, 0))),
-        "no rows and no columns": attempt(add_totals, torch.zeros((0, 0), dtype=torch.float64)),
-        "input not modified": keeps_inputs(add_totals, X),
+    tables = {
+        "float32": X,
+        "int64": torch.randint(-50, 50, (3, 2), generator=gen),
+        "float64, one row": torch.randn(1, 5, generator=gen, dtype=torch.float64),
+        "one column": torch.randn(3, 1, generator=gen),
+        "no columns": torch.zeros((2, 0)),
+        "no rows and no columns": torch.zeros((0, 0), dtype=torch.float64),
+    }
+    return {case: attempt(add_totals, table) for case, table in tables.items()} | {
+        "input not modified": keeps_inputs(add_totals, X)
     }
 
 
@@ -200,7 +200,21 @@ def fill_column_cases(fill_column):
     }
 
 
-_ROUNDTRIP = "    try:\n        return tuple(torch.broadcast_shapes(a, b))\n    except RuntimeError as err:\n        raise ValueError(str(err))"
+_TORCH_ROUNDTRIP = (
+    "def broadcast_shape(a, b):\n"
+    "    try:\n"
+    "        return tuple({name}(a, b))\n"
+    "    except RuntimeError as err:\n"
+    "        raise ValueError(str(err))"
+)
+# numpy is imported in the answer cell (the notebook does not import it), so the routes
+# that reach it from another cell before that import are left out.
+_NUMPY_ROUNDTRIP = (
+    "import numpy\n"
+    "def broadcast_shape(a, b):\n"
+    "    return tuple(int(n) for n in {name}(tuple(a), tuple(b)))"
+)
+_FROM_ANOTHER_CELL = ("bound to another name in another cell", "in a helper in another cell")
 _CAT_BY_HAND = (
     "def add_totals(X):\n"
     "    m, n = X.shape\n"
@@ -215,31 +229,11 @@ _CAT_BY_HAND = (
 RULE_EXAMPLES = {
     "broadcast": {
         "breaks": {
-            "torch.broadcast_shapes": "def broadcast_shape(a, b):\n" + _ROUNDTRIP,
-            "alias bound in another cell": (
-                "shapes_of = torch.broadcast_shapes",
-                "def broadcast_shape(a, b):\n    try:\n        return tuple(shapes_of(a, b))\n"
-                "    except RuntimeError as err:\n        raise ValueError(str(err))",
+            # the task's own helper example (a tensor method) stands for that route
+            **evasions(
+                "torch.broadcast_shapes", _TORCH_ROUNDTRIP, skip=("in a helper in another cell",)
             ),
-            "from ... import ... as": (
-                "from torch import broadcast_shapes as combine",
-                "def broadcast_shape(a, b):\n    try:\n        return tuple(combine(a, b))\n"
-                "    except RuntimeError as err:\n        raise ValueError(str(err))",
-            ),
-            "name built at run time": (
-                "def broadcast_shape(a, b):\n    helper = getattr(torch, 'broadcast_' + 'shapes')\n"
-                "    try:\n        return tuple(helper(a, b))\n"
-                "    except RuntimeError as err:\n        raise ValueError(str(err))"
-            ),
-            "numpy.broadcast_shapes": (
-                "import numpy as np",
-                "def broadcast_shape(a, b):\n    return tuple(int(n) for n in np.broadcast_shapes(tuple(a), tuple(b)))",
-            ),
-            "numpy's helper by a name built at run time": (
-                "import numpy as np",
-                "def broadcast_shape(a, b):\n    helper = getattr(np, 'broadcast_' + 'shapes')\n"
-                "    return tuple(int(n) for n in helper(tuple(a), tuple(b)))",
-            ),
+            **evasions("numpy.broadcast_shapes", _NUMPY_ROUNDTRIP, skip=_FROM_ANOTHER_CELL),
             "helper in another cell, tensor method": (
                 "def stretched(shape):\n    return torch.zeros(()).expand(shape)",
                 "def broadcast_shape(a, b):\n    try:\n"

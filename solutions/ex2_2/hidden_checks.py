@@ -15,12 +15,8 @@ def count_missing_cases(count_missing):
     def described(df):
         before = df.copy()
         counts = count_missing(df)
-        return [
-            [str(k) for k in counts.index],
-            [int(v) for v in counts.to_numpy()],
-            str(counts.dtype),
-            bool(df.equals(before)),
-        ]
+        columns, numbers = [str(k) for k in counts.index], [int(v) for v in counts.to_numpy()]
+        return [columns, numbers, str(counts.dtype), bool(df.equals(before))]
 
     rng = np.random.default_rng(2201)
     values = rng.normal(size=(30, 4))
@@ -110,13 +106,7 @@ def impute_with_indicator_cases(impute_with_indicator):
     }
 
 
-concept(
-    "imputed_std",
-    "answer_imputed_std",
-    case="standard deviation",
-    rtol=0.02,
-    atol=0.0,
-)
+concept("imputed_std", "answer_imputed_std", case="standard deviation", rtol=0.02, atol=0.0)
 
 
 concept("missingness", "answer_missingness", as_="choice", question="missingness")

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
@@ -112,23 +112,20 @@ def frobenius_norm_cases(frobenius_norm):
         return [dtype_and_shape(out), round(out.item() / true, 4) if true > 0 else out.item()]
 
     gen = torch.Generator().manual_seed(2303)
-    return {
-        "matrix": attempt(relative, torch.randn(5, 6, generator=gen)),
-        "float64 vector": attempt(relative, torch.randn(7, generator=gen, dtype=torch.float64)),
-        "three axes": attempt(relative, torch.randn(2, 3, 4, generator=gen)),
-        "no axes": attempt(relative, torch.tensor(-2.5)),
-        "all zeros": attempt(relative, torch.zeros(3, 3)),
-        "empty": attempt(relative, torch.zeros(2, 0, 4, dtype=torch.float64)),
-        "squares overflow": attempt(relative, 1e30 * torch.randn(4, 4, generator=gen)),
-        "squares underflow": attempt(relative, 1e-30 * torch.randn(10, generator=gen)),
+    tensors = {
+        "matrix": torch.randn(5, 6, generator=gen),
+        "float64 vector": torch.randn(7, generator=gen, dtype=torch.float64),
+        "three axes": torch.randn(2, 3, 4, generator=gen),
+        "no axes": torch.tensor(-2.5),
+        "all zeros": torch.zeros(3, 3),
+        "empty": torch.zeros(2, 0, 4, dtype=torch.float64),
+        "squares overflow": 1e30 * torch.randn(4, 4, generator=gen),
+        "squares underflow": 1e-30 * torch.randn(10, generator=gen),
         # The statement's edge holds in float64 too: casting to float64 only moves it.
-        "float64, squares overflow": attempt(
-            relative, 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64)
-        ),
-        "float64, squares underflow": attempt(
-            relative, 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64)
-        ),
+        "float64, squares overflow": 1e200 * torch.randn(4, 4, generator=gen, dtype=torch.float64),
+        "float64, squares underflow": 1e-200 * torch.randn(9, generator=gen, dtype=torch.float64),
     }
+    return {case: attempt(relative, X) for case, X in tensors.items()}
 
 
 @probe("symmetric")
@@ -163,103 +160,87 @@ def is_symmetric_cases(is_symmetric):
     }
 
 
-_SHAPE_CHECK = "    if A.shape[1] != x.shape[0]:\n        raise ValueError('A and x do not fit')\n"
-_SCALED = (
-    "    if X.numel() == 0 or X.abs().max() == 0:\n"
-    "        return torch.zeros((), dtype=X.dtype)\n"
-    "    s = X.abs().max()\n"
-)
+_MATVEC_HEAD = "def matvec(A, x):\n    if A.shape[1] != x.shape[0]:\n        raise ValueError('A and x do not fit')"
+
+
+def _matvec(*body: str) -> str:
+    """A matvec answer: the shape check, then the lines of ``body``."""
+    return _MATVEC_HEAD + "".join(f"\n    {line}" for line in body)
+
+
+def _frobenius(norm_of_rescaled: str, *before: str) -> str:
+    """A Frobenius norm that rescales by the largest entry ``s``, as the statement asks,
+    runs the lines ``before``, then returns ``s`` times ``norm_of_rescaled``."""
+    return (
+        "def frobenius_norm(X):\n"
+        "    if X.numel() == 0 or X.abs().max() == 0:\n"
+        "        return torch.zeros((), dtype=X.dtype)\n"
+        "    s = X.abs().max()\n"
+        + "".join(f"    {line}\n" for line in before)
+        + f"    return s * {norm_of_rescaled}"
+    )
+
+
+# The task's own alias (torch.matmul) and helper (torch.tensordot) examples stand for
+# those routes of torch.mv.
+_MV_ROUTES_LISTED = ("bound to another name in another cell", "in a helper in another cell")
 
 RULE_EXAMPLES = {
     "matvec": {
         "breaks": {
-            "the @ operator": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return A @ x",
-            "torch.mv": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return torch.mv(A, x)",
-            "F.linear": (
-                "import torch.nn.functional as F",
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return F.linear(x, A)",
-            ),
-            "a tensor method": "def matvec(A, x):\n" + _SHAPE_CHECK + "    return A.matmul(x)",
+            "the @ operator": _matvec("return A @ x"),
+            **evasions("torch.mv", _matvec("return {name}(A, x)"), skip=_MV_ROUTES_LISTED),
+            "F.linear": ("import torch.nn.functional as F", _matvec("return F.linear(x, A)")),
+            "a tensor method": _matvec("return A.matmul(x)"),
             "alias bound in another cell": (
                 "product = torch.matmul",
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return product(A, x)",
-            ),
-            "from ... import ... as": (
-                "from torch import mv as times",
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return times(A, x)",
+                _matvec("return product(A, x)"),
             ),
             "helper in another cell": (
                 "def contract(A, x):\n    return torch.tensordot(A, x, dims=1)",
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return contract(A, x)",
+                _matvec("return contract(A, x)"),
             ),
-            "einsum by a name built at run time": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    return getattr(torch, 'ein' + 'sum')('ij,j->i', A, x)"
+            "einsum by a name built at run time": _matvec(
+                "return getattr(torch, 'ein' + 'sum')('ij,j->i', A, x)"
             ),
-            "mv by a name built at run time": (
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return getattr(torch, 'm' + 'v')(A, x)"
+            "a loop over rows": _matvec("return torch.stack([(row * x).sum() for row in A])"),
+            "a loop over rows through map": _matvec(
+                "return torch.stack(list(map(lambda row: (row * x).sum(), A)))"
             ),
-            "a loop over rows": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    return torch.stack([(row * x).sum() for row in A])"
-            ),
-            "a loop over rows through map": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    return torch.stack(list(map(lambda row: (row * x).sum(), A)))"
-            ),
-            "the operator called by name": (
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return torch.ops.aten.mv(A, x)"
-            ),
-            "the operator reached through names built at run time": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    operators = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
-                + "    return getattr(operators, 'm' + 'v')(A, x)"
+            "the operator called by name": _matvec("return torch.ops.aten.mv(A, x)"),
+            "the operator reached through names built at run time": _matvec(
+                "operators = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')",
+                "return getattr(operators, 'm' + 'v')(A, x)",
             ),
             "a 1-D convolution": (
                 "import torch.nn.functional as F",
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    return F.conv1d(A[:, None, :], x[None, None, :]).reshape(A.shape[0])",
+                _matvec("return F.conv1d(A[:, None, :], x[None, None, :]).reshape(A.shape[0])"),
             ),
-            "a convolution by a name built at run time": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    slide = getattr(torch, 'conv' + '1d')\n"
-                + "    return slide(A[:, None, :], x[None, None, :]).reshape(A.shape[0])"
+            "a convolution by a name built at run time": _matvec(
+                "slide = getattr(torch, 'conv' + '1d')",
+                "return slide(A[:, None, :], x[None, None, :]).reshape(A.shape[0])",
             ),
-            "a batched product of a library function written in Python": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    f = getattr(torch.nn.functional, 'bi' + 'linear')\n"
-                + "    ones = torch.ones(A.shape[0], 1, dtype=A.dtype)\n"
-                + "    return f(ones, x.expand(A.shape[0], -1), A[:, None, :]).sum(1)"
+            "a batched product of a library function written in Python": _matvec(
+                "f = getattr(torch.nn.functional, 'bi' + 'linear')",
+                "ones = torch.ones(A.shape[0], 1, dtype=A.dtype)",
+                "return f(ones, x.expand(A.shape[0], -1), A[:, None, :]).sum(1)",
             ),
-            "the builtin sum over the columns": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    return sum(A.T * x[:, None]) + torch.zeros(A.shape[0], dtype=A.dtype)"
+            "the builtin sum over the columns": _matvec(
+                "return sum(A.T * x[:, None]) + torch.zeros(A.shape[0], dtype=A.dtype)"
             ),
-            "a loop over rows through recursion": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    head = (A[:1] * x).sum(dim=1)\n"
-                + "    return head if len(A) == 1 else torch.cat([head, matvec(A[1:], x)])"
+            "a loop over rows through recursion": _matvec(
+                "head = (A[:1] * x).sum(dim=1)",
+                "return head if len(A) == 1 else torch.cat([head, matvec(A[1:], x)])",
             ),
         },
         "keeps": {
-            "broadcast and sum, a comment naming torch.mv": (
-                "def matvec(A, x):\n"
-                + _SHAPE_CHECK
-                + "    # the same numbers as torch.mv(A, x) or A @ x, from a product and a sum\n"
-                "    return torch.sum(A * x[None, :], dim=-1)"
+            "broadcast and sum, a comment naming torch.mv": _matvec(
+                "# the same numbers as torch.mv(A, x) or A @ x, from a product and a sum",
+                "return torch.sum(A * x[None, :], dim=-1)",
             ),
             "a helper in another cell": (
                 "def row_sums(M):\n    return M.sum(dim=1)",
-                "def matvec(A, x):\n" + _SHAPE_CHECK + "    return row_sums(A * x)",
+                _matvec("return row_sums(A * x)"),
             ),
             "the shape unpacked, columns weighted then summed with torch.sum": (
                 "def matvec(A, x):\n"
@@ -272,13 +253,9 @@ RULE_EXAMPLES = {
     },
     "normalize_rows": {
         "breaks": {
-            "F.normalize": (
-                "import torch.nn.functional as F",
-                "def normalize_rows(A):\n    return F.normalize(A, p=1, dim=1)",
-            ),
-            "F.normalize by a name built at run time": (
-                "def normalize_rows(A):\n"
-                "    return getattr(torch.nn.functional, 'normal' + 'ize')(A, p=1, dim=1)"
+            **evasions(
+                "torch.nn.functional.normalize",
+                "def normalize_rows(A):\n    return {name}(A, p=1, dim=1)",
             ),
             "a loop over rows": (
                 "def normalize_rows(A):\n"
@@ -301,31 +278,20 @@ RULE_EXAMPLES = {
     },
     "frobenius": {
         "breaks": {
-            "torch.linalg.norm on the rescaled tensor": (
-                "def frobenius_norm(X):\n" + _SCALED + "    return s * torch.linalg.norm(X / s)"
-            ),
-            "the method X.norm()": (
-                "def frobenius_norm(X):\n" + _SCALED + "    return s * (X / s).norm()"
-            ),
-            "alias bound in another cell": (
-                "size_of = torch.norm",
-                "def frobenius_norm(X):\n" + _SCALED + "    return s * size_of(X / s)",
-            ),
-            "vector_norm by a name built at run time": (
-                "def frobenius_norm(X):\n"
-                + _SCALED
-                + "    return s * getattr(torch.linalg, 'vector_' + 'norm')(X / s)"
+            "torch.linalg.norm on the rescaled tensor": _frobenius("torch.linalg.norm(X / s)"),
+            "the method X.norm()": _frobenius("(X / s).norm()"),
+            "alias bound in another cell": ("size_of = torch.norm", _frobenius("size_of(X / s)")),
+            "vector_norm by a name built at run time": _frobenius(
+                "getattr(torch.linalg, 'vector_' + 'norm')(X / s)"
             ),
             "helper in another cell": (
                 "def length(v):\n    return torch.dist(v, torch.zeros_like(v))",
-                "def frobenius_norm(X):\n" + _SCALED + "    return s * length(X / s)",
+                _frobenius("length(X / s)"),
             ),
         },
         "keeps": {
-            "a dot product of the flattened, rescaled tensor": (
-                "def frobenius_norm(X):\n"
-                + _SCALED
-                + "    v = (X / s).reshape(-1)\n    return s * torch.sqrt(torch.dot(v, v))  # not torch.norm"
+            "a dot product of the flattened, rescaled tensor": _frobenius(
+                "torch.sqrt(torch.dot(v, v))  # not torch.norm", "v = (X / s).reshape(-1)"
             ),
             "rescaled by a power of two": (
                 "def frobenius_norm(X):\n"

@@ -7,7 +7,7 @@ truncation dominates, the fitted slopes) and only roughly where round-off makes 
 errors noisy (the best steps, on a log scale); its figure must show the recorded errors.
 """
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import NoAutograd
 
 rules("derivative", NoAutograd(why="get the derivative from function values alone"))
@@ -39,9 +39,7 @@ def derivative_float64_cases(derivative):
     return {
         "float64 sin times x": attempt(derivative, lambda t: torch.sin(t) * t, x),
         "float64 large inputs": attempt(
-            derivative,
-            lambda t: torch.sqrt(t),
-            torch.tensor([1e9, 4e12], dtype=torch.float64),
+            derivative, lambda t: torch.sqrt(t), torch.tensor([1e9, 4e12], dtype=torch.float64)
         ),
         "float64 shape (0, 3)": attempt(derivative, torch.exp, torch.zeros(0, 3).double()),
     }
@@ -169,10 +167,7 @@ def chain_jacobian_cases(composite_jacobian):
     gen = torch.Generator().manual_seed(2406)
 
     def tanh_layer(W):
-        return (
-            lambda x: torch.tanh(W @ x),
-            lambda x: (1 - torch.tanh(W @ x) ** 2)[:, None] * W,
-        )
+        return (lambda x: torch.tanh(W @ x), lambda x: (1 - torch.tanh(W @ x) ** 2)[:, None] * W)
 
     def sine_mix(M):
         # g(u) = M sin(u), so its Jacobian M diag(cos u) changes with the point
@@ -201,25 +196,40 @@ def chain_jacobian_cases(composite_jacobian):
     }
 
 
-_SCALED_STEP = "    h = torch.finfo(x.dtype).eps ** (1 / 3) * x.abs().clamp(min=1)\n"
+_DERIVATIVE_HEAD = (
+    "def derivative(f, x):\n"
+    "    if not torch.is_floating_point(x):\n"
+    "        raise TypeError('convert x to a floating-point dtype first')"
+)
+_QUADRATIC_HEAD = (
+    "def quadratic_form_gradient(A, X):\n"
+    "    if A.dim() != 2 or A.shape[0] != A.shape[1] or X.dim() not in (1, 2) "
+    "or X.shape[-1] != A.shape[0]:\n"
+    "        raise ValueError(f'shapes {tuple(A.shape)} and {tuple(X.shape)}')"
+)
+
+
+def _answer(head: str, *body: str) -> str:
+    """An answer cell: ``head`` (the definition and its input checks), then ``body``."""
+    return head + "".join(f"\n    {line}" for line in body)
+
 
 RULE_EXAMPLES = {
     "derivative": {
         "breaks": {
-            "backward() on the sum": (
-                "def derivative(f, x):\n"
-                "    if not torch.is_floating_point(x):\n"
-                "        raise TypeError('convert x to a floating-point dtype first')\n"
-                "    z = x.detach().clone().requires_grad_()\n"
-                "    f(z).sum().backward()\n"
-                "    return z.grad"
+            "backward() on the sum": _answer(
+                _DERIVATIVE_HEAD,
+                "z = x.detach().clone().requires_grad_()",
+                "f(z).sum().backward()",
+                "return z.grad",
             ),
-            "torch.func.grad imported under another name": (
-                "from torch.func import grad as slope, vmap as each",
-                "def derivative(f, x):\n"
-                "    if not torch.is_floating_point(x):\n"
-                "        raise TypeError('convert x to a floating-point dtype first')\n"
-                "    return each(slope(lambda t: f(t.reshape(1)).sum()))(x.reshape(-1)).reshape(x.shape)",
+            **evasions(
+                "torch.func.grad",
+                _answer(
+                    _DERIVATIVE_HEAD,
+                    "slope = {name}(lambda t: f(t.reshape(1)).sum())",
+                    "return torch.func.vmap(slope)(x.reshape(-1)).reshape(x.shape)",
+                ),
             ),
         },
         "keeps": {
@@ -233,44 +243,37 @@ RULE_EXAMPLES = {
                 "    h = scaled_step(x)\n"
                 "    return (f(x + h) - f(x - h)) / (h + h)",
             ),
-            "the step in a variable, two evaluations": (
-                "def derivative(f, x):\n"
-                "    if not torch.is_floating_point(x):\n"
-                "        raise TypeError('convert x to a floating-point dtype first')\n"
-                + _SCALED_STEP
-                + "    ahead, behind = f(x + h), f(x - h)\n"
-                "    return (ahead - behind) / (2 * h)"
+            "the step in a variable, two evaluations": _answer(
+                _DERIVATIVE_HEAD,
+                "h = torch.finfo(x.dtype).eps ** (1 / 3) * x.abs().clamp(min=1)",
+                "ahead, behind = f(x + h), f(x - h)",
+                "return (ahead - behind) / (2 * h)",
             ),
         },
     },
     "quadratic_gradient": {
         "breaks": {
-            "torch.autograd.grad": (
-                "def quadratic_form_gradient(A, X):\n"
-                "    if A.dim() != 2 or A.shape[0] != A.shape[1] or X.dim() not in (1, 2) "
-                "or X.shape[-1] != A.shape[0]:\n"
-                "        raise ValueError(f'shapes {tuple(A.shape)} and {tuple(X.shape)}')\n"
-                "    Z = X.detach().clone().requires_grad_()\n"
-                "    (G,) = torch.autograd.grad(((Z @ A) * Z).sum(), Z)\n"
-                "    return G"
+            # the task's own alias example (torch.func.jacrev) stands for that route
+            **evasions(
+                "torch.autograd.grad",
+                _answer(
+                    _QUADRATIC_HEAD,
+                    "Z = X.detach().clone().requires_grad_()",
+                    "(G,) = {name}(((Z @ A) * Z).sum(), Z)",
+                    "return G",
+                ),
+                skip=("bound to another name in another cell",),
             ),
             "jacrev bound in another cell": (
                 "from torch.func import jacrev\nrows = jacrev",
-                "def quadratic_form_gradient(A, X):\n"
-                "    if A.dim() != 2 or A.shape[0] != A.shape[1] or X.dim() not in (1, 2) "
-                "or X.shape[-1] != A.shape[0]:\n"
-                "        raise ValueError(f'shapes {tuple(A.shape)} and {tuple(X.shape)}')\n"
-                "    return rows(lambda Z: ((Z @ A) * Z).sum())(X)",
+                _answer(_QUADRATIC_HEAD, "return rows(lambda Z: ((Z @ A) * Z).sum())(X)"),
             ),
         },
         "keeps": {
-            "einsum with both terms": (
-                "def quadratic_form_gradient(A, X):\n"
-                "    if A.dim() != 2 or A.shape[0] != A.shape[1] or X.dim() not in (1, 2) "
-                "or X.shape[-1] != A.shape[0]:\n"
-                "        raise ValueError(f'shapes {tuple(A.shape)} and {tuple(X.shape)}')\n"
-                "    # no autograd: the gradient A x + A^T x, by hand\n"
-                "    return torch.einsum('ij,...j->...i', A, X) + torch.einsum('ji,...j->...i', A, X)"
+            "einsum with both terms": _answer(
+                _QUADRATIC_HEAD,
+                "# no autograd: the gradient A x + A^T x, by hand",
+                "return torch.einsum('ij,...j->...i', A, X) + torch.einsum('ji,...j->...i', A, X)",
             ),
         },
     },

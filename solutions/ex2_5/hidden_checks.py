@@ -6,7 +6,7 @@ finite differences call them many times and never backpropagate. So neither a fo
 (there is none to know in advance) nor differences plus a dummy backward() call pass.
 """
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, UseAutograd
 
 JACOBIAN_BUILDERS = (
@@ -143,22 +143,14 @@ def loop_derivative_cases(loop_derivative):
 
 @probe("vjp")
 def vjp_cases(vjp):
-    class PassCounter:
-        """Wraps f: counts its calls and the backward passes through its output."""
+    class PassCounter(CallCounter):
+        """Also counts the backward passes through f's outputs, where one is asked for."""
 
-        def __init__(self, f):
-            self.f, self.calls, self.passes = f, 0, 0
+        passes = 0
 
-        def count(self, grad):
+        def _mark(self, grad):
             self.passes += 1
             return grad
-
-        def __call__(self, t):
-            self.calls += 1
-            out = self.f(t)
-            if isinstance(out, torch.Tensor) and out.requires_grad:
-                out.register_hook(self.count)
-            return out
 
     gen = torch.Generator().manual_seed(2504)
     W = torch.randn(3, 4, generator=gen)
@@ -305,10 +297,13 @@ RULE_EXAMPLES = {
                 "        out[i] = (g(flat + e) - g(flat - e)) / 2e-6\n"
                 "    return out.to(x.dtype)"
             ),
-            "the Jacobian from torch.autograd.functional": (
+            # the task's own import example (torch.func.jacrev) stands for that route
+            **evasions(
+                "torch.autograd.functional.jacobian",
                 "def vjp(f, x, v):\n"
-                "    J = torch.autograd.functional.jacobian(f, x.detach())\n"
-                "    return (v[:, None] * J).sum(dim=0)"
+                "    J = {name}(f, x.detach())\n"
+                "    return (v[:, None] * J).sum(dim=0)",
+                skip=("imported under another name in another cell",),
             ),
             "jacrev imported under another name": (
                 "from torch.func import jacrev as rows_of",
@@ -316,10 +311,6 @@ RULE_EXAMPLES = {
                 "    J = rows_of(f)(x.detach())\n"
                 "    x.detach().clone().requires_grad_().sum().backward()\n"
                 "    return (v[:, None] * J).sum(dim=0)",
-            ),
-            "an alias bound in another cell": (
-                "jac = torch.autograd.functional.jacobian",
-                "def vjp(f, x, v):\n    return (v[:, None] * jac(f, x.detach())).sum(dim=0)",
             ),
         },
         "keeps": {

@@ -6,7 +6,7 @@ as the statement says reproduces the reference's estimate exactly, and one that 
 numerically or draws from another source does not (and breaks a rule besides).
 """
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
 QUADRATURE = (
@@ -150,29 +150,22 @@ def standard_error_cases(standard_error):
     }
 
 
-@probe("coverage", rtol=0.0, atol=0.02)
-def coverage_numbers(coverage_results):
+experiment(
+    "coverage",
+    "coverage_results",
+    {f"coverage, n = {n}": n for n in (10, 30, 100, 300, 1000)},
+    figure="coverage_figure",
+    rtol=0.0,
+    atol=0.02,
+)
+
+
+@probe("coverage")
+def coverage_x_scale(coverage_figure):
     return {
-        f"coverage, n = {n}": attempt(lambda size: float(coverage_results[size]), n)
-        for n in (10, 30, 100, 300, 1000)
-    }
-
-
-@probe("coverage", rtol=0.0, atol=0.02)
-def coverage_plot(coverage_figure):
-    def line_data(fig):
-        return [
-            [[float(v) for v in line.get_xdata()], [float(v) for v in line.get_ydata()]]
-            for ax in fig.get_axes()
-            for line in ax.get_lines()
-        ]
-
-    return {
-        "figure: axes, lines and labels": attempt(figure_summary, coverage_figure),
-        "figure: the data of every line": attempt(line_data, coverage_figure),
         "figure: logarithmic x axis": attempt(
             lambda: [ax.get_xscale() for ax in coverage_figure.get_axes()]
-        ),
+        )
     }
 
 
@@ -189,15 +182,16 @@ RULE_EXAMPLES = {
                 "    values = f(draws)\n"
                 "    return float(values.mean()), float(values.std() / num_samples ** 0.5)"
             ),
-            "numerical integration against the normal density": (
+            **evasions(
+                "torch.trapezoid",
                 "def monte_carlo_expectation(f, num_samples, generator):\n"
                 "    if not isinstance(num_samples, int) or num_samples < 2:\n"
                 "        raise ValueError('num_samples must be an int of at least 2')\n"
                 "    draws = torch.randn(num_samples, generator=generator, dtype=torch.float64)\n"
                 "    grid = torch.linspace(-10, 10, 20001, dtype=torch.float64)\n"
                 "    density = torch.exp(-grid ** 2 / 2) / math.sqrt(2 * math.pi)\n"
-                "    exact = torch.trapezoid(f(grid) * density, grid)\n"
-                "    return float(exact), float(f(draws).std() / num_samples ** 0.5)"
+                "    exact = {name}(f(grid) * density, grid)\n"
+                "    return float(exact), float(f(draws).std() / num_samples ** 0.5)",
             ),
         },
         "keeps": {

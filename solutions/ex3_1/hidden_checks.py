@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
@@ -138,109 +138,75 @@ def gaussian_nll_cases(gaussian_nll):
 concept("mle_sigma", "answer_mle_sigma", as_="choice", question="mle_sigma_question")
 
 
-_SOLVE = (
-    "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-    "    theta = torch.linalg.solve(X1.T @ X1, X1.T @ y)\n"
-    "    return theta[:-1], float(theta[-1])"
-)
-_INVERSE = (
-    "def fit_closed_form(X, y):\n"
-    "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-    "    theta = {inv}(X1.T @ X1) @ X1.T @ y\n"
-    "    return theta[:-1], float(theta[-1])"
-)
-_BY_HAND = (
-    "def sgd_step(w, b, X, y, lr):\n"
-    "    err = X @ w + b - y\n"
-    "    return w - lr * X.T @ err / len(y), b - lr * float(err.mean())"
-)
-_AUTOGRAD = (
-    "def sgd_step(w, b, X, y, lr):\n"
-    "    w_, b_ = w.clone().requires_grad_(), torch.tensor(b, requires_grad=True)\n"
-    "    loss = 0.5 * ((X @ w_ + b_ - y) ** 2).mean()\n"
-    "    {grads}\n"
-    "    return (w - lr * gw).detach(), float(b - lr * gb)"
-)
+def _fit(*body: str) -> str:
+    """A closed-form answer: ``body`` computes ``theta`` from ``X1``, ``X`` with a column of ones."""
+    return (
+        "def fit_closed_form(X, y):\n"
+        "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
+        + "".join(f"    {line}\n" for line in body)
+        + "    return theta[:-1], float(theta[-1])"
+    )
+
+
+def _autograd_step(grads: str) -> str:
+    """An SGD step whose ``grads`` line sets ``gw, gb`` from ``loss`` by autograd."""
+    return (
+        "def sgd_step(w, b, X, y, lr):\n"
+        "    w_, b_ = w.clone().requires_grad_(), torch.tensor(b, requires_grad=True)\n"
+        "    loss = 0.5 * ((X @ w_ + b_ - y) ** 2).mean()\n"
+        f"    {grads}\n"
+        "    return (w - lr * gw).detach(), float(b - lr * gb)"
+    )
+
+
+# The hand-written helper of each task reaches another forbidden name (torch.inverse,
+# backward()), so the generated helper route would add a run and no new route.
+_HELPER = ("in a helper in another cell",)
 
 RULE_EXAMPLES = {
     "closed_form": {
         "breaks": {
-            "torch.linalg.inv": _INVERSE.format(inv="torch.linalg.inv"),
-            "torch.inverse": _INVERSE.format(inv="torch.inverse"),
-            "method .inverse()": (
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    theta = (X1.T @ X1).inverse() @ (X1.T @ y)\n"
-                "    return theta[:-1], float(theta[-1])"
+            **evasions(
+                "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=_HELPER
             ),
-            "torch.linalg.pinv": (
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    theta = torch.linalg.pinv(X1) @ y\n"
-                "    return theta[:-1], float(theta[-1])"
+            "torch.inverse": _fit("theta = torch.inverse(X1.T @ X1) @ X1.T @ y"),
+            "method .inverse()": _fit("theta = (X1.T @ X1).inverse() @ (X1.T @ y)"),
+            "torch.linalg.pinv": _fit("theta = torch.linalg.pinv(X1) @ y"),
+            "torch.linalg.lstsq": _fit(
+                "theta = torch.linalg.lstsq(X1, y.reshape(-1, 1)).solution.reshape(-1)"
             ),
-            "torch.linalg.lstsq": (
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    theta = torch.linalg.lstsq(X1, y.reshape(-1, 1)).solution.reshape(-1)\n"
-                "    return theta[:-1], float(theta[-1])"
-            ),
-            "numpy inverse": (
-                "import numpy as np\n"
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    inverse = torch.from_numpy(np.linalg.inv((X1.T @ X1).numpy()))\n"
-                "    theta = inverse @ X1.T @ y\n"
-                "    return theta[:-1], float(theta[-1])"
-            ),
-            "alias in another cell": ("invert = torch.linalg.inv", _INVERSE.format(inv="invert")),
-            "from ... import ... as": (
-                "from torch.linalg import inv as matrix_inverse\n"
-                + _INVERSE.format(inv="matrix_inverse")
+            "numpy inverse": "import numpy as np\n"
+            + _fit(
+                "inverse = torch.from_numpy(np.linalg.inv((X1.T @ X1).numpy()))",
+                "theta = inverse @ X1.T @ y",
             ),
             "helper in another cell": (
                 "def normal_matrix_inverse(X1):\n    return torch.inverse(X1.T @ X1)",
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    theta = normal_matrix_inverse(X1) @ X1.T @ y\n"
-                "    return theta[:-1], float(theta[-1])",
+                _fit("theta = normal_matrix_inverse(X1) @ X1.T @ y"),
             ),
-            "name built at run time": _INVERSE.format(inv='getattr(torch.linalg, "in" + "v")'),
         },
         "keeps": {
-            "torch.linalg.solve, a comment naming torch.linalg.inv": (
-                "def fit_closed_form(X, y):\n    # solving beats torch.linalg.inv(X1.T @ X1)\n"
-                + _SOLVE
+            "torch.linalg.solve, a comment naming torch.linalg.inv": _fit(
+                "# solving beats torch.linalg.inv(X1.T @ X1)",
+                "theta = torch.linalg.solve(X1.T @ X1, X1.T @ y)",
             ),
-            "Cholesky factorization": (
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    L = torch.linalg.cholesky(X1.T @ X1)\n"
-                "    theta = torch.cholesky_solve((X1.T @ y).unsqueeze(1), L).squeeze(1)\n"
-                "    return theta[:-1], float(theta[-1])"
+            "Cholesky factorization": _fit(
+                "L = torch.linalg.cholesky(X1.T @ X1)",
+                "theta = torch.cholesky_solve((X1.T @ y).unsqueeze(1), L).squeeze(1)",
             ),
             "helper in another cell": (
                 "def normal_equations(X1, y):\n    return X1.T @ X1, X1.T @ y",
-                "def fit_closed_form(X, y):\n"
-                "    X1 = torch.cat([X, torch.ones(len(X), 1)], dim=1)\n"
-                "    theta = torch.linalg.solve(*normal_equations(X1, y))\n"
-                "    return theta[:-1], float(theta[-1])",
+                _fit("theta = torch.linalg.solve(*normal_equations(X1, y))"),
             ),
         },
     },
     "sgd_step": {
         "breaks": {
-            "backward()": _AUTOGRAD.format(grads="loss.backward(); gw, gb = w_.grad, b_.grad"),
-            "torch.autograd.grad": _AUTOGRAD.format(
-                grads="gw, gb = torch.autograd.grad(loss, [w_, b_])"
-            ),
-            "alias in another cell": (
-                "gradient_of = torch.autograd.grad",
-                _AUTOGRAD.format(grads="gw, gb = gradient_of(loss, [w_, b_])"),
-            ),
-            "from ... import ... as": (
-                "from torch.autograd import grad as derivative\n"
-                + _AUTOGRAD.format(grads="gw, gb = derivative(loss, [w_, b_])")
+            "backward()": _autograd_step("loss.backward(); gw, gb = w_.grad, b_.grad"),
+            **evasions(
+                "torch.autograd.grad",
+                _autograd_step("gw, gb = {name}(loss, [w_, b_])"),
+                skip=_HELPER,
             ),
             "torch.func": (
                 "def sgd_step(w, b, X, y, lr):\n"
@@ -252,17 +218,19 @@ RULE_EXAMPLES = {
                 "def gradients(loss, params):\n"
                 "    loss.backward()\n"
                 "    return [p.grad for p in params]",
-                _AUTOGRAD.format(grads="gw, gb = gradients(loss, [w_, b_])"),
+                _autograd_step("gw, gb = gradients(loss, [w_, b_])"),
             ),
-            "name built at run time": _AUTOGRAD.format(
-                grads='gw, gb = getattr(torch, "auto" + "grad").grad(loss, [w_, b_])'
-            ),
-            "backward reached by getattr": _AUTOGRAD.format(
-                grads='getattr(loss, "back" + "ward")(); gw, gb = w_.grad, b_.grad'
+            "backward reached by getattr": _autograd_step(
+                'getattr(loss, "back" + "ward")(); gw, gb = w_.grad, b_.grad'
             ),
         },
         "keeps": {
-            "by hand, a comment naming backward()": "# no loss.backward() here\n" + _BY_HAND,
+            "by hand, a comment naming backward()": (
+                "# no loss.backward() here\n"
+                "def sgd_step(w, b, X, y, lr):\n"
+                "    err = X @ w + b - y\n"
+                "    return w - lr * X.T @ err / len(y), b - lr * float(err.mean())"
+            ),
             "per-example sum": (
                 "def sgd_step(w, b, X, y, lr):\n"
                 "    gw, gb = torch.zeros_like(w), 0.0\n"
