@@ -49,15 +49,19 @@ def status_text(status: str | int, limits: Limits) -> str | None:
 
 
 def watched_names(assignment: Assignment) -> list[str]:
-    """The plain qualified names the assignment's ``Forbid`` rules list (no patterns,
-    operators or methods of unknown objects): the call record watches them at run time."""
+    """The qualified names and ``prefix.*`` patterns the assignment's ``Forbid`` rules
+    list (no other patterns, operators or methods of unknown objects): the call record
+    watches them at run time."""
     names = {
         name
         for rules in assignment.rules.values()
         for rule in rules
         if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
         for name in rule.names
-        if name[0].isalpha() and "*" not in name and "." in name and not is_operator(name)
+        if name[0].isalpha()
+        and "*" not in name.removesuffix(".*")
+        and "." in name
+        and not is_operator(name)
     }
     return sorted(names)
 

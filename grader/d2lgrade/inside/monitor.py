@@ -48,32 +48,67 @@ def qualified_name(func: Any) -> str:
     return type(func).__name__
 
 
-def _module_attribute(name: str) -> tuple[ModuleType, str] | None:
-    """The module and attribute a qualified name like ``numpy.linalg.inv`` stands for."""
+def _resolve(name: str) -> Any:
+    """The module, class or function a qualified name like ``numpy.linalg.inv`` stands
+    for, or None."""
     parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts), 0, -1):
         try:
-            module = importlib.import_module(".".join(parts[:cut]))
+            found: Any = importlib.import_module(".".join(parts[:cut]))
         except ImportError:
             continue
-        owner: Any = module
-        for part in parts[cut:-1]:
-            owner = getattr(owner, part, None)
-        if isinstance(owner, ModuleType) and callable(getattr(owner, parts[-1], None)):
-            return owner, parts[-1]
-        return None
+        for part in parts[cut:]:
+            found = getattr(found, part, None)
+        return found
     return None
+
+
+def watched_callables(name: str) -> list[tuple[str, Any, str]]:
+    """``(recorded name, owner, attribute)`` for each callable that ``name`` watches.
+
+    A module-level function is replaced in its module. A class is watched through what
+    runs when it is used: its own ``__init__`` or ``__new__`` (recorded under the class's
+    name: constructing it, or a subclass that calls up to it) and the functions it
+    defines (``name.method``). A pattern ``module.*`` or ``Class.*`` watches each
+    public function and class of the module, or each function of the class.
+    """
+    prefix, star, _ = name.partition(".*")
+    found = _resolve(prefix if star else name)
+    if star and isinstance(found, ModuleType):
+        return [
+            target
+            for attribute, value in sorted(vars(found).items())
+            if not attribute.startswith("_")
+            and (inspect.isclass(value) or inspect.isfunction(value))
+            for target in watched_callables(f"{prefix}.{attribute}")
+        ]
+    if inspect.isclass(found):
+        methods = [
+            (f"{prefix if star else name}.{attribute}", found, attribute)
+            for attribute, value in vars(found).items()
+            if inspect.isfunction(value) and not attribute.startswith("__")
+        ]
+        construction = [
+            (name, found, dunder) for dunder in ("__init__", "__new__") if dunder in vars(found)
+        ]
+        return methods + ([] if star else construction)
+    if star or not callable(found) or "." not in name:
+        return []
+    owner = _resolve(name.rpartition(".")[0])
+    return [(name, owner, name.rpartition(".")[2])] if isinstance(owner, ModuleType) else []
 
 
 class CallMonitor:
     """Records calls made from the student's cells while it is active (a context manager).
 
-    ``watch`` names module-level functions to record too (qualified names, as task
-    rules name them): functions written in Python or outside torch, which the torch
-    function mode does not see (``torch.broadcast_shapes``, ``numpy.linalg.inv``,
-    ``torch.func.jacrev``). While the monitor is active, each is replaced in its module
-    by a wrapper that records the call, so that a name built at run time
-    (``getattr(torch, "broadcast_" + "shapes")``) reaches the wrapper.
+    ``watch`` names functions and classes to record too (qualified names or
+    ``module.*`` patterns, as task rules name them): code written in Python or outside
+    torch, which the torch function mode does not see (``torch.broadcast_shapes``,
+    ``numpy.linalg.inv``, ``torch.func.jacrev``, ``torch.optim.SGD``,
+    ``torch.nn.Parameter``). While the monitor is active, each is replaced where it is
+    defined by a wrapper that records the call (:func:`watched_callables`), so that a
+    name built at run time (``getattr(torch, "broadcast_" + "shapes")``) or a subclass
+    reaches the wrapper.
     """
 
     def __init__(
@@ -90,7 +125,7 @@ class CallMonitor:
         self.autograd_runs = 0
         self._mode: Any = None
         self._engine: Callable[..., Any] | None = None
-        self._replaced: list[tuple[ModuleType, str, Any]] = []
+        self._replaced: list[tuple[Any, str, Any]] = []
 
     def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         monitor = self
@@ -105,15 +140,17 @@ class CallMonitor:
 
     def _watch(self) -> None:
         for name in self.watch:
-            found = _module_attribute(name)
-            if found is None:
-                continue
-            module, attribute = found
-            original = getattr(module, attribute)
-            if inspect.isclass(original):
-                continue
-            self._replaced.append((module, attribute, original))
-            setattr(module, attribute, self._wrap(name, original))
+            for recorded_as, owner, attribute in watched_callables(name):
+                # A class's own entry, as stored: __new__ is a staticmethod there.
+                original = vars(owner)[attribute]
+                if any(o is owner and a == attribute for o, a, _ in self._replaced):
+                    continue
+                self._replaced.append((owner, attribute, original))
+                if isinstance(original, staticmethod):
+                    wrapper: Any = staticmethod(self._wrap(recorded_as, original.__func__))
+                else:
+                    wrapper = self._wrap(recorded_as, original)
+                setattr(owner, attribute, wrapper)
 
     def _unwatch(self) -> None:
         for module, attribute, original in reversed(self._replaced):

@@ -87,6 +87,40 @@ def test_watched_python_functions_are_recorded_even_under_a_name_built_at_run_ti
     assert torch.broadcast_shapes is original and np.linalg.inv.__name__ == "inv"
 
 
+def test_watched_classes_are_recorded_when_built_subclassed_or_used_by_any_name():
+    import torch.optim
+
+    import d2lutils
+
+    student = compiled(
+        "def parameter(t):\n    return getattr(torch.nn, 'Para' + 'meter')(t)\n"
+        "def optimizer_step(params):\n"
+        "    getattr(getattr(torch, 'op' + 'tim'), 'S' + 'GD')(params, lr=0.1).step()\n"
+        "import d2lutils\n"
+        "class Board(getattr(d2lutils, 'Progress' + 'Board')):\n"
+        "    def add(self, y):\n"
+        "        self.draw(0, y, 'loss', every_n=1)\n",
+        cell_file(4),
+    )
+    init, new = vars(torch.optim.SGD)["__init__"], vars(torch.nn.Parameter)["__new__"]
+    draw = vars(d2lutils.ProgressBoard)["draw"]
+    watch = ["torch.nn.Parameter", "torch.optim.*", "d2lutils.ProgressBoard.*"]
+    with CallMonitor([4], watch=watch) as monitor:
+        weight = student["parameter"](torch.ones(2))
+        student["optimizer_step"]([weight])
+        student["Board"]().add(1.0)
+        torch.optim.SGD([weight], lr=0.1)  # not from a student cell
+    calls = monitor.record()["calls"]
+    assert isinstance(weight, torch.nn.Parameter)
+    assert calls.get("torch.nn.Parameter") == 1, calls
+    assert calls.get("torch.optim.SGD") == 1, calls
+    assert calls.get("torch.optim.SGD.step") == 1, calls
+    assert calls.get("d2lutils.ProgressBoard.draw") == 1, calls
+    assert vars(torch.optim.SGD)["__init__"] is init
+    assert vars(torch.nn.Parameter)["__new__"] is new
+    assert vars(d2lutils.ProgressBoard)["draw"] is draw
+
+
 def test_operators_are_recorded_whatever_route_reached_them():
     student = compiled(
         "def by_ops(A, x):\n    return torch.ops.aten.mv(A, x)\n"
