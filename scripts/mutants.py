@@ -246,6 +246,13 @@ MUTATIONS = [
         ("tests/test_models.py",),
     ),
     Mutation(
+        "the call record's wrappers go in only when the probes start (after the cells)",
+        "grader/d2lgrade/inside/runner.py",
+        "    install_watch(job.watch)\n",
+        "",
+        ("tests/instructor/test_exercise_design.py::test_every_rule_example_behaves_as_declared",),
+    ),
+    Mutation(
         "a probe may read a global of its hidden-checks file (missing in the sandbox)",
         "grader/d2lgrade/hidden.py",
         "    unknown -= PROBE_GLOBALS | set(dir(builtins))",

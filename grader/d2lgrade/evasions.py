@@ -46,8 +46,12 @@ def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[st
     - ``"... imported under another name in another cell"``: ``from torch.linalg import inv
       as imported_inv`` (where the part before the last dot is a module);
     - ``"... in a helper in another cell"``: a function that calls it for the answer;
-    - ``"... by a name built at run time"``: ``getattr(torch.linalg, "i" + "nv")``.
+    - ``"... by a name built at run time"``: ``getattr(torch.linalg, "i" + "nv")``;
+    - ``"... bound by a name built at run time in another cell"``: the same, bound to a
+      name when the notebook runs, before the grader's probes call the answer.
 
+    A cell that names the callable by its package imports the package first (every
+    notebook's setup imports torch), so it runs whatever the notebook imported.
     ``skip`` leaves out routes by the words after the name (``"in a helper in another
     cell"``) where a task lists its own version of one.
     """
@@ -57,23 +61,32 @@ def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[st
     if not owner or not attr.isidentifier():
         raise AssignmentError(f"evasions({name!r}): give a dotted name such as torch.softmax")
 
-    def answer(expression: str) -> str:
-        return template.replace(PLACEHOLDER, expression)
+    package = name.split(".")[0]
+    imported = "" if package == "torch" else f"import {package}\n"
+
+    def answer(expression: str, by_package: bool = False) -> str:
+        return (imported if by_package else "") + template.replace(PLACEHOLDER, expression)
 
     half = max(1, len(attr) // 2)
+    built = f'"{attr[:half]}" + "{attr[half:]}"'
     routes: dict[str, Example] = {
-        "": answer(name),
-        "bound to another name in another cell": (f"my_{attr} = {name}", answer(f"my_{attr}")),
+        "": answer(name, by_package=True),
+        "bound to another name in another cell": (
+            f"{imported}my_{attr} = {name}",
+            answer(f"my_{attr}"),
+        ),
         "imported under another name in another cell": (
             f"from {owner} import {attr} as imported_{attr}",
             answer(f"imported_{attr}"),
         ),
         "in a helper in another cell": (
-            f"def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
+            f"{imported}def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
             answer(f"call_{attr}"),
         ),
-        "by a name built at run time": answer(
-            f'getattr({owner}, "{attr[:half]}" + "{attr[half:]}")'
+        "by a name built at run time": answer(f"getattr({owner}, {built})", by_package=True),
+        "bound by a name built at run time in another cell": (
+            f"{imported}found_{attr} = getattr({owner}, {built})",
+            answer(f"found_{attr}"),
         ),
     }
     if not _is_module_path(owner):

@@ -49,9 +49,9 @@ def status_text(status: str | int, limits: Limits) -> str | None:
 
 
 def watched_names(assignment: Assignment) -> list[str]:
-    """The qualified names and ``prefix.*`` patterns the assignment's ``Forbid`` rules
-    list (no other patterns, operators or methods of unknown objects): the call record
-    watches them at run time."""
+    """The qualified names the assignment's ``Forbid`` rules list, with patterns in
+    their last part (``numpy.broadcast*``; no operators or methods of unknown objects):
+    the call record watches them at run time."""
     names = {
         name
         for rules in assignment.rules.values()
@@ -59,7 +59,7 @@ def watched_names(assignment: Assignment) -> list[str]:
         if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
         for name in rule.names
         if name[0].isalpha()
-        and "*" not in name.removesuffix(".*")
+        and "*" not in name.rpartition(".")[0]
         and "." in name
         and not is_operator(name)
     }

@@ -207,13 +207,10 @@ _TORCH_ROUNDTRIP = (
     "    except RuntimeError as err:\n"
     "        raise ValueError(str(err))"
 )
-# numpy is imported in the answer cell (the notebook does not import it), so the routes
-# that reach it from another cell before that import are left out.
 _NUMPY_ROUNDTRIP = (
-    "import numpy\n"
-    "def broadcast_shape(a, b):\n"
-    "    return tuple(int(n) for n in {name}(tuple(a), tuple(b)))"
+    "def broadcast_shape(a, b):\n    return tuple(int(n) for n in {name}(tuple(a), tuple(b)))"
 )
+# Binding and wrapping in another cell are tried on torch.broadcast_shapes already.
 _FROM_ANOTHER_CELL = ("bound to another name in another cell", "in a helper in another cell")
 _CAT_BY_HAND = (
     "def add_totals(X):\n"

@@ -171,6 +171,7 @@ def test_evasions_reach_the_forbidden_callable_by_every_route():
         "torch.nn.functional.softmax imported under another name in another cell",
         "torch.nn.functional.softmax in a helper in another cell",
         "torch.nn.functional.softmax by a name built at run time",
+        "torch.nn.functional.softmax bound by a name built at run time in another cell",
     ]
     X = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
     for label, example in examples.items():
@@ -183,6 +184,19 @@ def test_evasions_reach_the_forbidden_callable_by_every_route():
     assert 'getattr(torch.nn.functional, "sof" + "tmax")' in runtime
 
 
+def test_evasions_of_another_package_import_it_where_they_name_it():
+    import numpy as np
+
+    examples = evasions("numpy.linalg.inv", "def answer(A):\n    return {name}(A)")
+    assert len(examples) == 6
+    A = np.array([[2.0, 0.0], [0.0, 4.0]])
+    for label, example in examples.items():
+        namespace: dict = {}  # a notebook that never imported numpy
+        for cell in [example] if isinstance(example, str) else example:
+            exec(cell, namespace)
+        assert np.allclose(namespace["answer"](A), np.linalg.inv(A)), label
+
+
 def test_evasions_of_a_method_skip_the_import_and_honour_skip():
     examples = evasions(
         "torch.Tensor.inverse",
@@ -193,6 +207,7 @@ def test_evasions_of_a_method_skip_the_import_and_honour_skip():
         "torch.Tensor.inverse",
         "torch.Tensor.inverse bound to another name in another cell",
         "torch.Tensor.inverse by a name built at run time",
+        "torch.Tensor.inverse bound by a name built at run time in another cell",
     ]
 
 

@@ -16,6 +16,8 @@ crosses to the grader as plain data, which applies the task's rules to it.
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import functools
 import importlib
 import inspect
@@ -63,39 +65,136 @@ def _resolve(name: str) -> Any:
     return None
 
 
+def _function_of(entry: Any) -> Any:
+    """The function a class's ``__dict__`` entry holds (a staticmethod's too)."""
+    return entry.__func__ if isinstance(entry, staticmethod) else entry
+
+
+def _seen_by_the_torch_function_mode(func: Any) -> bool:
+    """Whether ``func`` is a torch function or tensor method, which calls the torch
+    function mode under the name it has where it is defined: replaced there, it would
+    be recorded under the wrapper's name instead of torch's."""
+    from torch.overrides import resolve_name
+
+    try:
+        return resolve_name(func) is not None
+    except TypeError:  # an unhashable object
+        return False
+
+
 def watched_callables(name: str) -> list[tuple[str, Any, str]]:
     """``(recorded name, owner, attribute)`` for each callable that ``name`` watches.
 
     A module-level function is replaced in its module. A class is watched through what
     runs when it is used: its own ``__init__`` or ``__new__`` (recorded under the class's
     name: constructing it, or a subclass that calls up to it) and the functions it
-    defines (``name.method``). A pattern ``module.*`` or ``Class.*`` watches each
-    public function and class of the module, or each function of the class.
+    defines (``name.method``). A pattern in the last part (``numpy.broadcast*``,
+    ``torch.optim.*``, ``d2lutils.ProgressBoard.*``) watches each public function and
+    class of the module, or each function of the class, whose name matches.
     """
-    prefix, star, _ = name.partition(".*")
-    found = _resolve(prefix if star else name)
-    if star and isinstance(found, ModuleType):
+    prefix, _, last = name.rpartition(".")
+    if not prefix:
+        return []
+    if any(c in last for c in "*?["):
+        owner = _resolve(prefix)
+        if not (isinstance(owner, ModuleType) or inspect.isclass(owner)):
+            return []
         return [
             target
-            for attribute, value in sorted(vars(found).items())
-            if not attribute.startswith("_")
-            and (inspect.isclass(value) or inspect.isfunction(value))
+            for attribute, value in sorted(vars(owner).items())
+            if fnmatch.fnmatchcase(attribute, last)
+            and not attribute.startswith("__")
+            and (last.startswith("_") or not attribute.startswith("_"))
+            and (
+                inspect.isfunction(value)
+                or (inspect.isclass(value) and isinstance(owner, ModuleType))
+            )
             for target in watched_callables(f"{prefix}.{attribute}")
         ]
+    found = _resolve(name)
     if inspect.isclass(found):
         methods = [
-            (f"{prefix if star else name}.{attribute}", found, attribute)
+            (f"{name}.{attribute}", found, attribute)
             for attribute, value in vars(found).items()
-            if inspect.isfunction(value) and not attribute.startswith("__")
+            if inspect.isfunction(value)
+            and not attribute.startswith("__")
+            and not _seen_by_the_torch_function_mode(value)
         ]
         construction = [
-            (name, found, dunder) for dunder in ("__init__", "__new__") if dunder in vars(found)
+            (name, found, dunder)
+            for dunder in ("__init__", "__new__")
+            if inspect.isfunction(inspect.unwrap(_function_of(vars(found).get(dunder))))
         ]
-        return methods + ([] if star else construction)
-    if star or not callable(found) or "." not in name:
-        return []
-    owner = _resolve(name.rpartition(".")[0])
-    return [(name, owner, name.rpartition(".")[2])] if isinstance(owner, ModuleType) else []
+        return methods + construction
+    owner = _resolve(prefix)
+    if inspect.isclass(owner) and inspect.isfunction(vars(owner).get(last)):
+        return [] if _seen_by_the_torch_function_mode(found) else [(name, owner, last)]
+    if isinstance(owner, ModuleType) and callable(found):
+        defined_here = getattr(found, "__module__", None) == owner.__name__
+        return (
+            []
+            if defined_here and _seen_by_the_torch_function_mode(found)
+            else [(name, owner, last)]
+        )
+    return []
+
+
+# (owner, attribute, what it held before the recording wrapper)
+Replaced = tuple[Any, str, Any]
+# The wrappers in place, by owner and attribute, and the monitor recording now (the
+# innermost; the wrappers record nothing while it is empty).
+_INSTALLED: dict[tuple[int, str], Replaced] = {}
+_RECORDING: list[CallMonitor] = []
+
+
+def _recording_wrapper(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        if _RECORDING and _RECORDING[-1].from_student(sys._getframe(1)):
+            _RECORDING[-1].count(name)
+        return original(*args, **kwargs)
+
+    # No way back to the original through the wrapper (functools.wraps leaves one).
+    del recorded.__wrapped__
+    with contextlib.suppress(TypeError, ValueError):  # no signature to show
+        recorded.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    return recorded
+
+
+def install_watch(names: list[str]) -> list[Replaced]:
+    """Put a recording wrapper in place of each callable ``names`` watch
+    (:func:`watched_callables`) not yet wrapped; returns what it replaced.
+
+    The runner installs them before the notebook's cells run, so that a reference taken
+    in a cell (``f = getattr(torch, "broadcast_" + "shapes")``) is the wrapper too; they
+    record only while a :class:`CallMonitor` is active.
+    """
+    installed = []
+    for name in names:
+        for recorded_as, owner, attribute in watched_callables(name):
+            if (id(owner), attribute) in _INSTALLED:
+                continue
+            # A class's own entry, as stored: __new__ is a staticmethod there.
+            original = vars(owner)[attribute]
+            wrapper: Any = _recording_wrapper(recorded_as, _function_of(original))
+            try:
+                setattr(
+                    owner,
+                    attribute,
+                    staticmethod(wrapper) if original is not _function_of(original) else wrapper,
+                )
+            except (TypeError, AttributeError):  # a type written in C keeps its own
+                continue
+            _INSTALLED[(id(owner), attribute)] = (owner, attribute, original)
+            installed.append((owner, attribute, original))
+    return installed
+
+
+def remove_watch(installed: list[Replaced]) -> None:
+    """Put back what :func:`install_watch` replaced."""
+    for owner, attribute, original in reversed(installed):
+        setattr(owner, attribute, original)
+        del _INSTALLED[(id(owner), attribute)]
 
 
 class CallMonitor:
@@ -125,37 +224,7 @@ class CallMonitor:
         self.autograd_runs = 0
         self._mode: Any = None
         self._engine: Callable[..., Any] | None = None
-        self._replaced: list[tuple[Any, str, Any]] = []
-
-    def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-        monitor = self
-
-        @functools.wraps(original)
-        def recorded(*args: Any, **kwargs: Any) -> Any:
-            if monitor.from_student(sys._getframe(1)):
-                monitor.calls[name] += 1
-            return original(*args, **kwargs)
-
-        return recorded
-
-    def _watch(self) -> None:
-        for name in self.watch:
-            for recorded_as, owner, attribute in watched_callables(name):
-                # A class's own entry, as stored: __new__ is a staticmethod there.
-                original = vars(owner)[attribute]
-                if any(o is owner and a == attribute for o, a, _ in self._replaced):
-                    continue
-                self._replaced.append((owner, attribute, original))
-                if isinstance(original, staticmethod):
-                    wrapper: Any = staticmethod(self._wrap(recorded_as, original.__func__))
-                else:
-                    wrapper = self._wrap(recorded_as, original)
-                setattr(owner, attribute, wrapper)
-
-    def _unwatch(self) -> None:
-        for module, attribute, original in reversed(self._replaced):
-            setattr(module, attribute, original)
-        self._replaced.clear()
+        self._installed: list[Replaced] = []
 
     def from_student(self, frame: FrameType | None) -> bool:
         """Whether the innermost frame of notebook or probe code around ``frame`` is the
@@ -216,7 +285,8 @@ class CallMonitor:
 
         self._engine = engine
         setattr(torch.autograd, "_engine_run_backward", counting_engine)  # noqa: B010
-        self._watch()
+        self._installed = install_watch(self.watch)
+        _RECORDING.append(self)
         self._mode = Recorder()
         self._mode.__enter__()
         if self.operators:
@@ -239,7 +309,8 @@ class CallMonitor:
             self._mode.__exit__(kind, error, trace)
         finally:
             setattr(torch.autograd, "_engine_run_backward", self._engine)  # noqa: B010
-            self._unwatch()
+            _RECORDING.remove(self)
+            remove_watch(self._installed)
 
     def record(self) -> dict[str, Any]:
         """What crosses to the grader: call counts by name, and backward passes."""

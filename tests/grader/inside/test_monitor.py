@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from d2lgrade.inside.monitor import CallMonitor, cell_file
+from d2lgrade.inside.monitor import CallMonitor, cell_file, install_watch, remove_watch
 
 
 def compiled(source: str, filename: str) -> dict:
@@ -119,6 +119,29 @@ def test_watched_classes_are_recorded_when_built_subclassed_or_used_by_any_name(
     assert vars(torch.optim.SGD)["__init__"] is init
     assert vars(torch.nn.Parameter)["__new__"] is new
     assert vars(d2lutils.ProgressBoard)["draw"] is draw
+
+
+def test_a_reference_taken_in_a_cell_before_the_probes_is_recorded_too():
+    """The runner installs the wrappers before the cells run: a cell that binds the
+    function by a name built at run time holds the wrapper, whose way back to the
+    original is gone."""
+    original = torch.broadcast_shapes
+    installed = install_watch(["torch.broadcast_shapes", "torch.Generator", "torch.Tensor.*"])
+    try:
+        student = compiled(
+            "shapes = getattr(torch, 'broadcast_' + 'shapes')\n"
+            "unwrapped = getattr(shapes, '__wrapped__', None)\n"
+            "def shape_of(a, b):\n    return shapes(a, b)",
+            cell_file(2),
+        )
+        with CallMonitor([2], watch=["torch.broadcast_shapes"]) as monitor:
+            student["shape_of"]((2, 1), (1, 3))
+        assert monitor.record()["calls"].get("torch.broadcast_shapes") == 1
+        assert student["unwrapped"] is None
+        assert torch.broadcast_shapes is not original  # kept until remove_watch
+    finally:
+        remove_watch(installed)
+    assert torch.broadcast_shapes is original
 
 
 def test_operators_are_recorded_whatever_route_reached_them():
