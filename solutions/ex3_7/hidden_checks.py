@@ -164,6 +164,12 @@ def _step_example(body: str) -> str:
     return "def decayed_sgd_step(X, y, w, b, lr, lambd):\n" + body
 
 
+# w and b as fresh leaves that record a graph, for the answers that use autograd
+_LEAVES = (
+    "    with torch.enable_grad():\n"
+    "        w = w.detach().clone().requires_grad_(True)\n"
+    "        b = b.detach().clone().requires_grad_(True)\n"
+)
 _CHECKS = (
     "    if lr <= 0:\n        raise ValueError(f'lr must be positive, got lr={lr}')\n"
     "    if lambd < 0:\n        raise ValueError(f'lambd must be non-negative, got lambd={lambd}')\n"
@@ -173,19 +179,13 @@ RULE_EXAMPLES = {
     "ridge_gradient": {
         "breaks": {
             "backward() under enable_grad": _gradient_example(
-                "    with torch.enable_grad():\n"
-                "        w = w.detach().clone().requires_grad_(True)\n"
-                "        b = b.detach().clone().requires_grad_(True)\n"
-                "        ridge_loss(X, y, w, b, lambd).backward()\n"
+                _LEAVES + "        ridge_loss(X, y, w, b, lambd).backward()\n"
                 "    return w.grad, b.grad"
             ),
             **evasions(
                 "torch.autograd.grad",
                 _gradient_example(
-                    "    with torch.enable_grad():\n"
-                    "        w = w.detach().clone().requires_grad_(True)\n"
-                    "        b = b.detach().clone().requires_grad_(True)\n"
-                    "        return {name}(ridge_loss(X, y, w, b, lambd), (w, b))"
+                    _LEAVES + "        return {name}(ridge_loss(X, y, w, b, lambd), (w, b))"
                 ),
             ),
             "central finite differences of ridge_loss": _gradient_example(
