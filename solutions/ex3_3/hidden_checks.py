@@ -242,6 +242,7 @@ RULE_EXAMPLES = {
     },
     "shuffled_batches": {
         "breaks": {
+            # over a list of pairs, not a TensorDataset, so that only DataLoader breaks the rule
             **evasions(
                 "torch.utils.data.DataLoader",
                 _BATCHES.format(
