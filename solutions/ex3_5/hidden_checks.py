@@ -204,6 +204,10 @@ _CONCISE = (
     "    def configure_optimizers(self):\n"
     "        return torch.optim.SGD(self.parameters(), lr=self.lr)\n"
 )
+# the ready-made model's own initialization, for the answers that subclass it
+_READY_INIT = (
+    "        super().__init__(lr, num_inputs, sigma)\n        self.save_hyperparameters()\n"
+)
 _OWN_INIT = (
     "        super().__init__()\n"
     "        self.save_hyperparameters()\n"
@@ -219,16 +223,19 @@ RULE_EXAMPLES = {
         "breaks": {
             **evasions(
                 "d2lutils.LinearRegression",
-                _CONCISE.format(
-                    base="{name}",
-                    init=(
-                        "        super().__init__(lr, num_inputs, sigma)\n"
-                        "        self.save_hyperparameters()\n"
-                    ),
-                ),
+                _CONCISE.format(base="{name}", init=_READY_INIT),
                 # a function cannot be a base class; a subclass of getattr(d2lutils,
-                # "LinearR" + "egression") passes the grader (a hole reported to the lead)
-                skip=("in a helper in another cell", "by a name built at run time"),
+                # "LinearR" + "egression") passes the grader (a hole reported to the lead);
+                # the import route is the hand-written one below, from d2lutils.models
+                skip=(
+                    "in a helper in another cell",
+                    "by a name built at run time",
+                    "imported under another name in another cell",
+                ),
+            ),
+            "alias in another cell": (
+                "from d2lutils.models import LinearRegression as Ready",
+                _CONCISE.format(base="Ready", init=_READY_INIT),
             ),
         },
         "keeps": {
