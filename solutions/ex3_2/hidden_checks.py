@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.2 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, MustCall
 from d2lgrade.variants import per_student, student_draw
 
@@ -292,13 +292,7 @@ def constant_model_cases(ConstantModel):
     }
 
 
-concept(
-    "optimizer_steps",
-    "answer_optimizer_steps",
-    as_=int,
-    rtol=0.0,
-    atol=1e-9,
-)
+concept("optimizer_steps", "answer_optimizer_steps", as_=int, rtol=0.0, atol=1e-9)
 
 
 _BOARD = (
@@ -318,22 +312,23 @@ _OWN_INIT = (
     "        self.save_hyperparameters()\n"
     "        self.points, self.raw = {}, {}\n"
 )
+# {name} is where the board class goes (see evasions)
 _WRAPPED = (
     "class PointBoard(d2l.HyperParameters):\n"
     "    def __init__(self, xlabel=None, ylabel=None):\n"
     "        self.save_hyperparameters()\n"
-    "        self.inner = {make}(display=False)\n"
+    "        self.inner = {name}(display=False)\n"
     "        self.points = self.inner.points\n"
     "    def draw(self, x, y, label, every_n=1):\n"
     "        if every_n < 1:\n"
-    "            raise ValueError(f'every_n must be >= 1, got {{every_n}}')\n"
+    "            raise ValueError(f'every_n must be >= 1, got {every_n}')\n"
     "        self.inner.draw(x, y, label, every_n)\n"
 )
 _SUBCLASS = (
-    "class PointBoard({base}):\n"
+    "class PointBoard({name}):\n"
     "    def __init__(self, xlabel=None, ylabel=None):\n"
     "        super().__init__(xlabel=xlabel, ylabel=ylabel, display=False)\n"
-    "        self.hparams = {{'xlabel': xlabel, 'ylabel': ylabel}}\n"
+    "        self.hparams = {'xlabel': xlabel, 'ylabel': ylabel}\n"
 )
 _SPLIT = (
     "class SplitData(d2l.DataModule):\n"
@@ -351,14 +346,21 @@ _SPLIT = (
 RULE_EXAMPLES = {
     "point_board": {
         "breaks": {
-            "subclass of d2l.ProgressBoard": _SUBCLASS.format(base="d2l.ProgressBoard"),
-            "alias in another cell": ("Board = d2l.ProgressBoard", _SUBCLASS.format(base="Board")),
-            "from ... import ... as": "from d2lutils import ProgressBoard as PB\n"
-            + _SUBCLASS.format(base="PB"),
-            "a ProgressBoard kept inside": _WRAPPED.format(make="d2l.ProgressBoard"),
-            "helper in another cell": (
-                "def quiet_board(**kwargs):\n    return d2l.board.ProgressBoard(**kwargs)",
-                _WRAPPED.format(make="quiet_board"),
+            **evasions(
+                "d2lutils.ProgressBoard",
+                _SUBCLASS,
+                # a function cannot be a base class; a subclass of getattr(d2lutils,
+                # "Progr" + "essBoard") loses the points to a hidden case but breaks no
+                # rule (a hole reported to the lead)
+                skip=("in a helper in another cell", "by a name built at run time"),
+            ),
+            **evasions(
+                "d2lutils.board.ProgressBoard",
+                _WRAPPED,
+                skip=(
+                    "bound to another name in another cell",
+                    "imported under another name in another cell",
+                ),
             ),
             "its draw borrowed": (
                 "import collections\n"

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.rules import Forbid, MustCall
 
 READY_LOADERS = Forbid(
@@ -166,36 +166,15 @@ def reusable_batches_cases(ReusableBatches):
 
 # Same seeds, same data, same initial weights: a correct run reproduces the reference's
 # losses up to rounding; another order, learning rate or batch size lands far outside 5%.
-@probe("sorted_order", rtol=0.05, atol=1e-6)
-def sorted_order_numbers(order_results):
-    return {
-        f"{run}: validation loss per update": attempt(
-            lambda name: [float(v) for v in order_results[name]], run
-        )
-        for run in ("sorted", "shuffled")
-    }
-
-
-@probe("sorted_order", rtol=0.05, atol=1e-6)
-def sorted_order_plot(order_figure, order_results):
-    def plotted_runs():
-        lines = order_figure.get_axes()[0].get_lines()
-        return {
-            "x": [[float(v) for v in line.get_xdata()] for line in lines],
-            "y": [[float(v) for v in line.get_ydata()] for line in lines],
-            "shows the recorded runs": [
-                [float(v) for v in line.get_ydata()] == [float(v) for v in order_results[name]]
-                for line, name in zip(lines, ("sorted", "shuffled"))
-            ],
-        }
-
-    return {
-        "figure: axes, lines and labels": attempt(figure_summary, order_figure),
-        "figure: the plotted lines": attempt(plotted_runs),
-        "figure: log-scaled y axis": attempt(
-            lambda: [ax.get_yscale() for ax in order_figure.get_axes()]
-        ),
-    }
+experiment(
+    "sorted_order",
+    "order_results",
+    {f"{run}: validation loss per update": run for run in ("sorted", "shuffled")},
+    figure="order_figure",
+    log_y=True,
+    rtol=0.05,
+    atol=1e-6,
+)
 
 
 _BATCHES = (
@@ -263,23 +242,21 @@ RULE_EXAMPLES = {
     },
     "shuffled_batches": {
         "breaks": {
-            "DataLoader": _BATCHES.format(
-                body=_LOADER.format(
-                    make="torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), "
-                    "batch_size, shuffle=True, drop_last=drop_last, generator=generator)"
-                )
-            ),
-            "d2l.tensor_loader": _BATCHES.format(
-                body=_LOADER.format(make="d2l.tensor_loader((X, y), batch_size, shuffle=True)")
-            ),
-            "alias in another cell": (
-                "from torch.utils.data import DataLoader as Batcher, TensorDataset as Pairs",
+            # over a list of pairs, not a TensorDataset, so that only DataLoader breaks the rule
+            **evasions(
+                "torch.utils.data.DataLoader",
                 _BATCHES.format(
                     body=_LOADER.format(
-                        make="Batcher(Pairs(X, y), batch_size, shuffle=True, "
+                        make="{name}(list(zip(X, y)), batch_size, shuffle=True, "
                         "drop_last=drop_last, generator=generator)"
                     )
                 ),
+                # getattr(torch.utils.data, "DataL" + "oader") fails the visible check but
+                # breaks no rule (a hole reported to the lead): skipped until a rule catches it
+                skip=("by a name built at run time",),
+            ),
+            "d2l.tensor_loader": _BATCHES.format(
+                body=_LOADER.format(make="d2l.tensor_loader((X, y), batch_size, shuffle=True)")
             ),
             "no shuffling": _BATCHES.format(body=_BY_HAND.format(order="torch.arange(n)")),
             "argsort of random numbers": _BATCHES.format(

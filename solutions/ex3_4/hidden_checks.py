@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.4 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.rules import Forbid
 
 # d2lutils ships the finished model of Section 3.4; only the source can tell its
@@ -191,7 +191,7 @@ concept(
 @probe("train_run", rtol=1e-3, atol=1e-6)
 def train_run_cases(train_scratch):
     def run(true_w, true_b, **kwargs):
-        w_error, b_error, history = train_scratch(true_w, true_b, **kwargs)
+        w_error, b_error, history = train_scratch(torch.tensor(true_w), true_b, **kwargs)
         return {"w_error": w_error, "b_error": b_error, "history": dict(history)}
 
     def kinds():
@@ -208,17 +208,13 @@ def train_run_cases(train_scratch):
 
     return {
         "three features, seed 7": attempt(
-            run, torch.tensor([1.0, -2.0, 0.5]), -1.0, lr=0.1, max_epochs=2, seed=7
+            run, [1.0, -2.0, 0.5], -1.0, lr=0.1, max_epochs=2, seed=7
         ),
         "small learning rate, 3 epochs": attempt(
-            run, torch.tensor([0.5, 1.5]), 2.0, lr=0.01, max_epochs=3, seed=3
+            run, [0.5, 1.5], 2.0, lr=0.01, max_epochs=3, seed=3
         ),
-        "one feature, 1 epoch": attempt(
-            run, torch.tensor([-3.0]), 0.0, lr=0.05, max_epochs=1, seed=11
-        ),
-        "no training (max_epochs=0)": attempt(
-            run, torch.tensor([1.0, -1.0]), 2.0, max_epochs=0, seed=5
-        ),
+        "one feature, 1 epoch": attempt(run, [-3.0], 0.0, lr=0.05, max_epochs=1, seed=11),
+        "no training (max_epochs=0)": attempt(run, [1.0, -1.0], 2.0, max_epochs=0, seed=5),
         "types returned": attempt(kinds),
     }
 
@@ -228,22 +224,15 @@ concept("steps_to_one_percent", "answer_steps_to_one_percent", rtol=0.02, atol=0
 
 # Same seed, same data and initial weights: a correct run reproduces the reference's losses
 # up to rounding; a run with other epochs, seeds or losses lands far outside 5%.
-@probe("lr_sweep", rtol=0.05, atol=0.0)
-def lr_sweep_numbers(lr_sweep_results):
-    return {
-        f"final validation loss, lr={lr:g}": attempt(lambda rate: float(lr_sweep_results[rate]), lr)
-        for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)
-    }
-
-
-@probe("lr_sweep")
-def lr_sweep_plot(lr_sweep_figure):
-    return {
-        "figure: axes, lines and labels": attempt(figure_summary, lr_sweep_figure),
-        "figure: log-scaled y axis": attempt(
-            lambda: [ax.get_yscale() for ax in lr_sweep_figure.get_axes()]
-        ),
-    }
+experiment(
+    "lr_sweep",
+    "lr_sweep_results",
+    {f"final validation loss, lr={lr:g}": lr for lr in (0.01, 0.03, 0.1, 0.3, 1.0, 2.1)},
+    figure="lr_sweep_figure",
+    log_y=True,
+    rtol=0.05,
+    atol=0.0,
+)
 
 
 @probe("minibatch_update", rtol=1e-5, atol=1e-6)
@@ -335,31 +324,26 @@ _LOSS = (
     "    return MySGD([self.w, self.b], self.lr)\n"
 )
 
+_PLAIN_FORWARD = "X @ self.w + self.b"
+
 RULE_EXAMPLES = {
     "linreg_model": {
         "breaks": {
-            "nn.Parameter": _MODEL.format(
-                init=_PARAMETER.format(make="nn.Parameter"), forward="X @ self.w + self.b"
+            **evasions(
+                "torch.nn.Parameter",
+                _MODEL.format(init=_PARAMETER.format(make="{name}"), forward=_PLAIN_FORWARD),
+                # getattr(torch.nn, "Para" + "meter") loses the points to a hidden case but
+                # breaks no rule (a hole reported to the lead): skipped until a rule catches it
+                skip=("by a name built at run time",),
             ),
-            "nn.Linear": _MODEL.format(
-                init=_LINEAR.format(make="nn.Linear"), forward="self.net(X)"
-            ),
-            "alias in another cell": (
-                "Weight = nn.Parameter",
-                _MODEL.format(init=_PARAMETER.format(make="Weight"), forward="X @ self.w + self.b"),
-            ),
-            "from ... import ... as": (
-                "from torch.nn import Parameter as P\n"
-                + _MODEL.format(init=_PARAMETER.format(make="P"), forward="X @ self.w + self.b")
-            ),
-            "helper in another cell": (
-                "def learnable(t):\n    return torch.nn.Parameter(t)",
-                _MODEL.format(
-                    init=_PARAMETER.format(make="learnable"), forward="X @ self.w + self.b"
+            **evasions(
+                "torch.nn.Linear",
+                _MODEL.format(init=_LINEAR.format(make="{name}"), forward="self.net(X)"),
+                skip=(
+                    "bound to another name in another cell",
+                    "imported under another name in another cell",
+                    "in a helper in another cell",
                 ),
-            ),
-            "name built at run time": _MODEL.format(
-                init=_LINEAR.format(make='getattr(nn, "Lin" + "ear")'), forward="self.net(X)"
             ),
             "d2lutils' finished model": "LinearRegressionScratch = d2l.LinearRegressionScratch",
             "subclass of d2lutils' model": (
@@ -380,35 +364,22 @@ RULE_EXAMPLES = {
                     "        self.w = torch.empty(num_inputs, 1).normal_(0, sigma).requires_grad_(True)\n"
                     "        self.b = torch.zeros(1, requires_grad=True)\n"
                 ),
-                forward="X @ self.w + self.b",
+                forward=_PLAIN_FORWARD,
             ),
         },
     },
     "linreg_loss": {
         "breaks": {
-            "F.mse_loss": "import torch.nn.functional as F\n"
-            + _LOSS.format(body="F.mse_loss(y_hat, y.reshape(y_hat.shape)) / 2"),
+            **evasions(
+                "torch.nn.functional.mse_loss",
+                _LOSS.format(body="{name}(y_hat, y.reshape(y_hat.shape)) / 2"),
+            ),
             "nn.MSELoss": _LOSS.format(body="nn.MSELoss()(y_hat, y.reshape(y_hat.shape)) / 2"),
-            "alias in another cell": (
-                "from torch.nn import functional\nsquared_error = functional.mse_loss",
-                _LOSS.format(body="squared_error(y_hat, y.reshape(y_hat.shape)) / 2"),
-            ),
-            "from ... import ... as": (
-                "from torch.nn.functional import mse_loss as mse\n"
-                + _LOSS.format(body="mse(y_hat, y.reshape(y_hat.shape)) / 2")
-            ),
-            "helper in another cell": (
-                "def half_mse(a, b):\n    return torch.nn.functional.mse_loss(a, b) / 2",
-                _LOSS.format(body="half_mse(y_hat, y.reshape(y_hat.shape))"),
-            ),
             "the default loss of d2l.Module": _LOSS.format(
                 body="d2l.Module.loss(self, y_hat, y) / 2"
             ),
             "the loss of d2lutils' finished model": _LOSS.format(
                 body="d2l.LinearRegressionScratch.loss(self, y_hat, y)"
-            ),
-            "name built at run time": _LOSS.format(
-                body='getattr(torch.nn.functional, "mse_" + "loss")(y_hat, y.reshape(y_hat.shape)) / 2'
             ),
         },
         "keeps": {

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.5 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.rules import Forbid
 
 rules(
@@ -181,36 +181,18 @@ def paired_mse_cases(paired_mse):
 
 # Same seeds, data and zero start: a correct run reproduces the reference's distances up to
 # rounding; another learning rate, loss factor or number of updates lands far outside 5%.
-@probe("loss_trajectories", rtol=0.05, atol=1e-6)
-def loss_trajectories_numbers(trajectory_results):
-    return {
-        f"{run}: distance per update": attempt(
-            lambda name: [float(v) for v in trajectory_results[name]], run
-        )
+experiment(
+    "loss_trajectories",
+    "trajectory_results",
+    {
+        f"{run}: distance per update": run
         for run in ("halved, lr=0.02", "MSE, lr=0.02", "halved, lr=0.04")
-    }
-
-
-@probe("loss_trajectories", rtol=0.05, atol=1e-6)
-def loss_trajectories_plot(trajectory_figure, trajectory_results):
-    def plotted_runs():
-        lines = trajectory_figure.get_axes()[0].get_lines()
-        recorded = [[float(v) for v in run] for run in trajectory_results.values()]
-        return {
-            "x": [[float(v) for v in line.get_xdata()] for line in lines],
-            "y": [[float(v) for v in line.get_ydata()] for line in lines],
-            "shows the recorded runs": [
-                [float(v) for v in line.get_ydata()] == run for line, run in zip(lines, recorded)
-            ],
-        }
-
-    return {
-        "figure: axes, lines and labels": attempt(figure_summary, trajectory_figure),
-        "figure: the plotted lines": attempt(plotted_runs),
-        "figure: log-scaled y axis": attempt(
-            lambda: [ax.get_yscale() for ax in trajectory_figure.get_axes()]
-        ),
-    }
+    },
+    figure="trajectory_figure",
+    log_y=True,
+    rtol=0.05,
+    atol=1e-6,
+)
 
 
 _CONCISE = (
@@ -221,6 +203,10 @@ _CONCISE = (
     "        return nn.MSELoss()(y_hat, y.reshape(y_hat.shape))\n"
     "    def configure_optimizers(self):\n"
     "        return torch.optim.SGD(self.parameters(), lr=self.lr)\n"
+)
+# the ready-made model's own initialization, for the answers that subclass it
+_READY_INIT = (
+    "        super().__init__(lr, num_inputs, sigma)\n        self.save_hyperparameters()\n"
 )
 _OWN_INIT = (
     "        super().__init__()\n"
@@ -235,22 +221,21 @@ _OWN_INIT = (
 RULE_EXAMPLES = {
     "concise_model": {
         "breaks": {
-            "subclass of d2l.LinearRegression": _CONCISE.format(
-                base="d2l.LinearRegression",
-                init=(
-                    "        super().__init__(lr, num_inputs, sigma)\n"
-                    "        self.save_hyperparameters()\n"
+            **evasions(
+                "d2lutils.LinearRegression",
+                _CONCISE.format(base="{name}", init=_READY_INIT),
+                # a function cannot be a base class; a subclass of getattr(d2lutils,
+                # "LinearR" + "egression") passes the grader (a hole reported to the lead);
+                # the import route is the hand-written one below, from d2lutils.models
+                skip=(
+                    "in a helper in another cell",
+                    "by a name built at run time",
+                    "imported under another name in another cell",
                 ),
             ),
             "alias in another cell": (
                 "from d2lutils.models import LinearRegression as Ready",
-                _CONCISE.format(
-                    base="Ready",
-                    init=(
-                        "        super().__init__(lr, num_inputs, sigma)\n"
-                        "        self.save_hyperparameters()\n"
-                    ),
-                ),
+                _CONCISE.format(base="Ready", init=_READY_INIT),
             ),
         },
         "keeps": {

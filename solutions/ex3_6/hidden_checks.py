@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.6 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, experiment, probe, rules
 from d2lgrade.rules import RANDOM_ORDER, Forbid, MustCall
 
 rules(
@@ -85,28 +85,24 @@ def cv_score_cases(cv_score):
 @probe("one_se")
 def one_se_cases(one_se_degree):
     inf, nan = float("inf"), float("nan")
-    return {
-        "typical curve": attempt(
-            one_se_degree,
+    curves = {  # case: cross-validation errors per degree, their standard errors
+        "typical curve": (
             [0.9, 0.4, 0.2, 0.15, 0.14, 0.16, 0.3],
             [0.1, 0.05, 0.03, 0.02, 0.01, 0.02, 0.1],
         ),
-        "best is simplest": attempt(one_se_degree, [0.1, 0.2, 0.3], [0.5, 0.5, 0.5]),
-        "tie for the best": attempt(one_se_degree, [0.5, 0.2, 0.2, 0.2], [0.1, 0.0, 0.0, 0.0]),
-        "zero standard error": attempt(
-            one_se_degree, [0.3, 0.25, 0.2, 0.2001], [0.0, 0.0, 0.0, 0.0]
-        ),
-        "infinite and nan errors": attempt(
-            one_se_degree, [inf, nan, 0.5, 0.4, inf], [1.0, 1.0, 0.2, 0.05, 1.0]
-        ),
-        "tensors": attempt(
-            one_se_degree, torch.tensor([0.3, 0.2, 0.21]), torch.tensor([0.1, 0.02, 0.1])
-        ),
-        "one degree": attempt(one_se_degree, [0.7], [0.3]),
+        "best is simplest": ([0.1, 0.2, 0.3], [0.5, 0.5, 0.5]),
+        "tie for the best": ([0.5, 0.2, 0.2, 0.2], [0.1, 0.0, 0.0, 0.0]),
+        "zero standard error": ([0.3, 0.25, 0.2, 0.2001], [0.0, 0.0, 0.0, 0.0]),
+        "infinite and nan errors": ([inf, nan, 0.5, 0.4, inf], [1.0, 1.0, 0.2, 0.05, 1.0]),
+        "tensors": (torch.tensor([0.3, 0.2, 0.21]), torch.tensor([0.1, 0.02, 0.1])),
+        "one degree": ([0.7], [0.3]),
+        "different lengths": ([0.1, 0.2, 0.3], [0.1, 0.2]),
+        "empty": ([], []),
+        "nothing finite": ([inf, nan], [0.1, 0.1]),
+    }
+    return {
+        **{case: attempt(one_se_degree, *curve) for case, curve in curves.items()},
         "returns an int": attempt(lambda: type(one_se_degree([0.2, 0.1], [0.1, 0.1])).__name__),
-        "different lengths": attempt(one_se_degree, [0.1, 0.2, 0.3], [0.1, 0.2]),
-        "empty": attempt(one_se_degree, [], []),
-        "nothing finite": attempt(one_se_degree, [inf, nan], [0.1, 0.1]),
     }
 
 
@@ -116,35 +112,21 @@ concept("train_trend", "answer_train_trend", as_="choice", question="train_trend
 concept("cv_counts", "answer_cv_counts", as_="shape")
 
 
-@probe("degree_study", rtol=1e-4, atol=1e-7)
-def degree_study_numbers(degree_study_results):
-    def numbers(key):
-        return [float(v) for v in degree_study_results[key]]
-
-    return {
-        "degrees": attempt(lambda: [int(d) for d in degree_study_results["degree"]]),
-        "training errors": attempt(numbers, "train_error"),
-        "cross-validation errors": attempt(numbers, "cv_error"),
-        "validation errors": attempt(numbers, "val_error"),
-        "degree chosen by cross-validation": attempt(
-            lambda: int(degree_study_results["cv_choice"])
-        ),
-    }
-
-
-@probe("degree_study", rtol=1e-4, atol=1e-7)
-def degree_study_plot(degree_study_figure):
-    def plotted_values():
-        return [
-            [[float(v) for v in line.get_ydata()] for line in ax.get_lines()]
-            for ax in degree_study_figure.get_axes()
-        ]
-
-    return {
-        "figure": figure_summary(degree_study_figure),
-        "plotted errors": attempt(plotted_values),
-        "y scale": attempt(lambda: [ax.get_yscale() for ax in degree_study_figure.get_axes()]),
-    }
+experiment(
+    "degree_study",
+    "degree_study_results",
+    {
+        "degrees": "degree",
+        "training errors": "train_error",
+        "cross-validation errors": "cv_error",
+        "validation errors": "val_error",
+        "degree chosen by cross-validation": "cv_choice",
+    },
+    figure="degree_study_figure",
+    log_y=True,
+    rtol=1e-4,
+    atol=1e-7,
+)
 
 
 def _kfold_example(body: str) -> str:

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules("ce_grad", NoAutograd(why="derive the gradient by hand"))
@@ -133,6 +133,19 @@ concept("initial_loss", "answer_initial_loss", rtol=0.01, atol=0.0)
 concept("confident_wrong", "answer_confident_wrong", as_="choice", question="confident_wrong")
 
 
+# The answers of one task differ only in the call they make: {name} is where it goes.
+_CE_GRAD = (
+    "def ce_grad(O, y):\n"
+    "    leaf = O.detach().requires_grad_(True)\n"
+    "    return {name}(F.cross_entropy(leaf, y), leaf)[0]"
+)
+_JACOBIAN = (
+    "def softmax_jacobian(O):\n"
+    "    J = {name}(lambda X: torch.softmax(X, dim=1), O)\n"
+    "    rows = torch.arange(O.shape[0])\n"
+    "    return J[rows, :, rows, :]"
+)
+
 RULE_EXAMPLES = {
     "ce_grad": {
         "breaks": {
@@ -142,19 +155,8 @@ RULE_EXAMPLES = {
                 "    F.cross_entropy(O, y).backward()\n"
                 "    return O.grad"
             ),
-            "torch.autograd.grad under an alias from another cell": (
-                "differentiate = torch.autograd.grad",
-                "def ce_grad(O, y):\n"
-                "    leaf = O.detach().requires_grad_(True)\n"
-                "    (gradient,) = differentiate(F.cross_entropy(leaf, y), leaf)\n"
-                "    return gradient",
-            ),
-            "from ... import ... as": (
-                "from torch.autograd import grad as slope\n"
-                "def ce_grad(O, y):\n"
-                "    leaf = O.detach().requires_grad_(True)\n"
-                "    return slope(F.cross_entropy(leaf, y), leaf)[0]"
-            ),
+            # the helper route is the hand-written one below, which calls backward()
+            **evasions("torch.autograd.grad", _CE_GRAD, skip=("in a helper in another cell",)),
             "helper in another cell": (
                 "def autograd_of_loss(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
@@ -166,12 +168,6 @@ RULE_EXAMPLES = {
             "torch.func": (
                 "def ce_grad(O, y):\n"
                 "    return torch.func.grad(lambda logits: F.cross_entropy(logits, y))(O)"
-            ),
-            "name built at run time": (
-                "def ce_grad(O, y):\n"
-                "    leaf = O.detach().requires_grad_(True)\n"
-                "    engine = getattr(torch, 'auto' + 'grad')\n"
-                "    return engine.grad(F.cross_entropy(leaf, y), leaf)[0]"
             ),
         },
         "keeps": {
@@ -193,23 +189,15 @@ RULE_EXAMPLES = {
     },
     "softmax_jacobian": {
         "breaks": {
-            "torch.autograd.functional.jacobian": (
-                "def softmax_jacobian(O):\n"
-                "    J = torch.autograd.functional.jacobian(lambda X: torch.softmax(X, dim=1), O)\n"
-                "    rows = torch.arange(O.shape[0])\n"
-                "    return J[rows, :, rows, :]"
+            **evasions(
+                "torch.autograd.functional.jacobian",
+                _JACOBIAN,
+                skip=("bound to another name in another cell", "in a helper in another cell"),
             ),
             "torch.func.jacrev under vmap, imported under another name": (
                 "from torch.func import jacrev as jacobian_of, vmap",
                 "def softmax_jacobian(O):\n"
                 "    return vmap(jacobian_of(lambda o: torch.softmax(o, dim=0)))(O)",
-            ),
-            "name built at run time": (
-                "def softmax_jacobian(O):\n"
-                "    functional = getattr(torch, 'auto' + 'grad').functional\n"
-                "    J = functional.jacobian(lambda X: torch.softmax(X, dim=1), O)\n"
-                "    rows = torch.arange(O.shape[0])\n"
-                "    return J[rows, :, rows, :]"
             ),
             "loop over rows": (
                 "def softmax_jacobian(O):\n"
@@ -243,20 +231,9 @@ RULE_EXAMPLES = {
     },
     "entropy": {
         "breaks": {
-            "torch.special.entr": "def entropy(p):\n    return torch.special.entr(p).sum(dim=-1)",
+            **evasions("torch.special.entr", "def entropy(p):\n    return {name}(p).sum(dim=-1)"),
             "torch.distributions": (
                 "def entropy(p):\n    return torch.distributions.Categorical(probs=p).entropy()"
-            ),
-            "imported under another name in another cell": (
-                "from torch.special import entr as surprise_terms",
-                "def entropy(p):\n    return surprise_terms(p).sum(dim=-1)",
-            ),
-            "helper in another cell": (
-                "def surprisal_terms(p):\n    return torch.special.entr(p)",
-                "def entropy(p):\n    return surprisal_terms(p).sum(dim=-1)",
-            ),
-            "name built at run time": (
-                "def entropy(p):\n    return getattr(torch.special, 'en' + 'tr')(p).sum(dim=-1)"
             ),
         },
         "keeps": {
@@ -273,9 +250,10 @@ RULE_EXAMPLES = {
     },
     "kl_divergence": {
         "breaks": {
-            "F.kl_div": (
+            **evasions(
+                "torch.nn.functional.kl_div",
                 "def kl_divergence(p, q):\n"
-                "    return F.kl_div(torch.log(q), p, reduction='none').sum(dim=-1)"
+                "    return {name}(torch.log(q), p, reduction='none').sum(dim=-1)",
             ),
             "nn.KLDivLoss under an alias": (
                 "divergence_loss = torch.nn.KLDivLoss(reduction='none')",
@@ -285,14 +263,6 @@ RULE_EXAMPLES = {
                 "def kl_divergence(p, q):\n"
                 "    D = torch.distributions\n"
                 "    return D.kl_divergence(D.Categorical(probs=p), D.Categorical(probs=q))"
-            ),
-            "helper in another cell": (
-                "def pointwise_divergence(p, q):\n    return F.kl_div(q.log(), p, reduction='none')",
-                "def kl_divergence(p, q):\n    return pointwise_divergence(p, q).sum(dim=-1)",
-            ),
-            "name built at run time": (
-                "def kl_divergence(p, q):\n"
-                "    return getattr(F, 'kl_' + 'div')(torch.log(q), p, reduction='none').sum(dim=-1)"
             ),
         },
         "keeps": {
