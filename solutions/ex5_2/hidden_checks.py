@@ -3,13 +3,10 @@
 from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid
 
+# The library's layers, then their functional forms.
 LAYERS = (
-    "torch.nn.Linear",
-    "torch.nn.LazyLinear",
-    "torch.nn.Bilinear",
-    "torch.nn.LazyBilinear",
-    "torch.nn.functional.linear",
-    "torch.nn.functional.bilinear",
+    *("torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear", "torch.nn.LazyBilinear"),
+    *("torch.nn.functional.linear", "torch.nn.functional.bilinear"),
 )
 
 rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))
