@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, experiment, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("confusion", NoLoops(why="count all examples with whole-tensor operations"))
@@ -10,8 +10,7 @@ rules("topk", NoLoops(why="rank all rows at once"))
 @probe("accuracy")
 def accuracy_cases(accuracy):
     gen = torch.Generator().manual_seed(4301)
-    Y_hat = torch.randn(50, 10, generator=gen)
-    y = torch.randint(0, 10, (50,), generator=gen)
+    Y_hat, y = torch.randn(50, 10, generator=gen), torch.randint(0, 10, (50,), generator=gen)
     ties = torch.randint(0, 3, (40, 4), generator=gen).float()  # many rows tie for the maximum
     y_ties = torch.randint(0, 4, (40,), generator=gen)
     return {
@@ -32,8 +31,7 @@ def accuracy_cases(accuracy):
 @probe("confusion")
 def confusion_cases(confusion_matrix):
     gen = torch.Generator().manual_seed(4302)
-    y = torch.randint(0, 5, (100,), generator=gen)
-    y_pred = torch.randint(0, 5, (100,), generator=gen)
+    y, y_pred = (torch.randint(0, 5, (100,), generator=gen) for _ in range(2))
     empty = torch.zeros(0, dtype=torch.int64)
     return {
         "random labels": attempt(confusion_matrix, y_pred, y, 5),
@@ -48,8 +46,7 @@ def confusion_cases(confusion_matrix):
 @probe("topk")
 def topk_cases(topk_accuracy):
     gen = torch.Generator().manual_seed(4303)
-    Y_hat = torch.randn(60, 8, generator=gen)
-    y = torch.randint(0, 8, (60,), generator=gen)
+    Y_hat, y = torch.randn(60, 8, generator=gen), torch.randint(0, 8, (60,), generator=gen)
     ties = torch.randint(0, 3, (50, 6), generator=gen).float()
     y_ties = torch.randint(0, 6, (50,), generator=gen)
     return {
@@ -66,8 +63,6 @@ def topk_cases(topk_accuracy):
 
 
 concept("train_on_loss", "answer_train_on_loss", as_="choice", question="train_on_loss")
-
-
 concept("weighted_val_acc", "answer_weighted_val_acc", rtol=0.0, atol=1e-3)
 
 
@@ -85,8 +80,7 @@ def linear_classifier_cases(LinearClassifier):
     with torch.no_grad():
         linear.weight.copy_(torch.randn(4, 6, generator=gen))
         linear.bias.copy_(torch.randn(4, generator=gen))
-    X = torch.randn(5, 2, 3, generator=gen)
-    y = torch.randint(0, 4, (5,), generator=gen)
+    X, y = torch.randn(5, 2, 3, generator=gen), torch.randint(0, 4, (5,), generator=gen)
 
     def optimizer():
         opt = model.configure_optimizers()
@@ -120,30 +114,23 @@ def linear_classifier_cases(LinearClassifier):
     }
 
 
-@probe("wd_study", rtol=0.005, atol=0.0)
-def weight_decay_losses_and_norms(wd_study_results):
-    def numbers(key):
-        return [float(v) for v in wd_study_results[key]]
-
-    return {
-        "weight decays studied": attempt(numbers, "weight_decay"),
-        "final training losses": attempt(numbers, "train_loss"),
-        "final weight norms": attempt(numbers, "weight_norm"),
-    }
+experiment(
+    "wd_study",
+    "wd_study_results",
+    {
+        "weight decays studied": "weight_decay",
+        "final training losses": "train_loss",
+        "final weight norms": "weight_norm",
+    },
+    figure="wd_study_figure",
+    rtol=0.005,
+    atol=0.0,
+)
 
 
 @probe("wd_study", rtol=0.0, atol=0.011)
 def weight_decay_accuracies(wd_study_results):
-    return {
-        "final validation accuracies": attempt(
-            lambda: [float(v) for v in wd_study_results["val_acc"]]
-        )
-    }
-
-
-@probe("wd_study")
-def weight_decay_plot(wd_study_figure):
-    return {"figure": figure_summary(wd_study_figure)}
+    return {"final validation accuracies": attempt(recorded, wd_study_results, "val_acc")}
 
 
 RULE_EXAMPLES = {

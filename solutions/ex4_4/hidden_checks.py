@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.4 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
@@ -62,8 +62,7 @@ def cross_entropy_cases(cross_entropy):
 @probe("ce_logits")
 def ce_logits_cases(cross_entropy_from_logits):
     gen = torch.Generator().manual_seed(4403)
-    O = torch.randn(10, 6, generator=gen) * 3
-    y = torch.randint(0, 6, (10,), generator=gen)
+    O, y = torch.randn(10, 6, generator=gen) * 3, torch.randint(0, 6, (10,), generator=gen)
     huge = torch.randn(8, 5, generator=gen, dtype=torch.float64) * 1000
     y_huge = torch.randint(0, 5, (8,), generator=gen)
 
@@ -91,10 +90,8 @@ def ce_logits_cases(cross_entropy_from_logits):
 @probe("scratch_model")
 def scratch_model_cases(SoftmaxRegressionScratch):
     gen = torch.Generator().manual_seed(4406)
-    W = torch.randn(6, 4, generator=gen)
-    b = torch.randn(4, generator=gen)
-    X = torch.randn(7, 1, 2, 3, generator=gen)
-    y = torch.randint(0, 4, (7,), generator=gen)
+    W, b = torch.randn(6, 4, generator=gen), torch.randn(4, generator=gen)
+    X, y = torch.randn(7, 1, 2, 3, generator=gen), torch.randint(0, 4, (7,), generator=gen)
 
     def fresh():
         torch.manual_seed(4405)
@@ -112,14 +109,15 @@ def scratch_model_cases(SoftmaxRegressionScratch):
     def three_sgd_steps():
         model = fresh()
         optimizer = d2l.SGD([model.W, model.b], 0.5)
-        losses = []
-        for _ in range(3):
+
+        def loss_before_step():
             loss = model.loss(model(X), y)
-            losses.append(loss.item())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        return losses
+            return loss.item()
+
+        return [loss_before_step() for _ in range(3)]
 
     return {
         "probabilities": attempt(lambda: fresh()(X)),
@@ -134,8 +132,6 @@ def scratch_model_cases(SoftmaxRegressionScratch):
 
 
 concept("stable_shift", "answer_stable_shift", as_="choice", question="stable_shift")
-
-
 concept("num_parameters", "answer_num_parameters", rtol=0.0, atol=0.0)
 
 
@@ -162,24 +158,33 @@ def scratch_class_source(
     )
 
 
+# evasions() routes for skip=: a task generates only the routes it had examples of.
+BOUND = "bound to another name in another cell"
+IMPORTED = "imported under another name in another cell"
+HELPER = "in a helper in another cell"
+BUILT = "by a name built at run time"
+SOFTMAX_ANSWER = "def softmax(X):\n    return {name}(X, dim=1)"
+CE_ANSWER = "def cross_entropy(Y_hat, y):\n    return {name}(torch.log(Y_hat), y)"
+
+
+def _ce_logits_example(body: str) -> str:
+    """An answer to cross_entropy_from_logits: ``body`` computes the per-example losses."""
+    return (
+        "def cross_entropy_from_logits(O, y, averaged=True):\n"
+        f"{body}\n    return losses.mean() if averaged else losses"
+    )
+
+
 RULE_EXAMPLES = {
     "softmax": {
         "breaks": {
-            "torch.softmax": "def softmax(X):\n    return torch.softmax(X, dim=1)",
+            **evasions("torch.softmax", SOFTMAX_ANSWER, skip=(BOUND, IMPORTED, HELPER)),
+            **evasions("torch.nn.functional.softmax", SOFTMAX_ANSWER, skip=("", HELPER, BUILT)),
             "tensor method": "def softmax(X):\n    return X.softmax(1)",
-            "from ... import ... as, in another cell": (
-                "from torch.nn.functional import softmax as normalise",
-                "def softmax(X):\n    return normalise(X, dim=1)",
-            ),
-            "alias made in another cell": (
-                "squash = torch.nn.functional.softmax",
-                "def softmax(X):\n    return squash(X, dim=1)",
-            ),
             "log_softmax in a helper in another cell": (
                 "def log_probabilities(X):\n    return torch.log_softmax(X, dim=1)",
                 "def softmax(X):\n    return torch.exp(log_probabilities(X))",
             ),
-            "name built at run time": "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)",
             "the softmax kernel by names built at run time": (
                 "def softmax(X):\n    kernels = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
                 "    return getattr(kernels, '_soft' + 'max')(X, 1, False)"
@@ -208,10 +213,7 @@ RULE_EXAMPLES = {
     },
     "cross_entropy": {
         "breaks": {
-            "F.nll_loss on the logs": (
-                "def cross_entropy(Y_hat, y):\n"
-                "    return torch.nn.functional.nll_loss(torch.log(Y_hat), y)"
-            ),
+            **evasions("torch.nn.functional.nll_loss", CE_ANSWER, skip=(BOUND, IMPORTED)),
             "F.nll_loss through an import alias": (
                 "import torch.nn.functional as F\n"
                 "def cross_entropy(Y_hat, y):\n"
@@ -220,14 +222,6 @@ RULE_EXAMPLES = {
             "nn.NLLLoss made in another cell": (
                 "criterion = torch.nn.NLLLoss()",
                 "def cross_entropy(Y_hat, y):\n    return criterion(torch.log(Y_hat), y)",
-            ),
-            "helper in another cell": (
-                "def mean_negative_log(Y_hat, y):\n    return torch.nn.functional.nll_loss(Y_hat.log(), y)",
-                "def cross_entropy(Y_hat, y):\n    return mean_negative_log(Y_hat, y)",
-            ),
-            "name built at run time": (
-                "def cross_entropy(Y_hat, y):\n"
-                "    return getattr(torch.nn.functional, 'nll_' + 'loss')(torch.log(Y_hat), y)"
             ),
             "loop over rows": (
                 "def cross_entropy(Y_hat, y):\n"
@@ -247,82 +241,61 @@ RULE_EXAMPLES = {
     },
     "ce_logits": {
         "breaks": {
-            "torch.logsumexp": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    losses = torch.logsumexp(O, dim=1) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"
+            **evasions(
+                "torch.logsumexp",
+                _ce_logits_example("    losses = {name}(O, dim=1) - O[torch.arange(len(y)), y]"),
+                skip=(BOUND, IMPORTED),
             ),
-            "the last entry of a cumulative log-sum-exp": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+            "the last entry of a cumulative log-sum-exp": _ce_logits_example(
                 "    lse = getattr(torch, 'logcum' + 'sumexp')(O, dim=1)[:, -1]\n"
-                "    losses = lse - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"
+                "    losses = lse - O[torch.arange(len(y)), y]"
             ),
-            "log_softmax as a tensor method": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    losses = -O.log_softmax(dim=1)[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"
+            "log_softmax as a tensor method": _ce_logits_example(
+                "    losses = -O.log_softmax(dim=1)[torch.arange(len(y)), y]"
             ),
             "F.cross_entropy": (
                 "def cross_entropy_from_logits(O, y, averaged=True):\n"
                 "    return torch.nn.functional.cross_entropy(O, y, reduction='mean' if averaged else 'none')"
             ),
-            "from ... import ... as, in another cell": (
-                "from torch.special import logsumexp as smooth_max",
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    losses = smooth_max(O, dim=1) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses",
+            **evasions(
+                "torch.special.logsumexp",
+                _ce_logits_example("    losses = {name}(O, dim=1) - O[torch.arange(len(y)), y]"),
+                skip=("", BOUND, HELPER, BUILT),
             ),
-            "helper in another cell": (
-                "def log_normaliser(O):\n    return torch.logsumexp(O, dim=1)",
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    losses = log_normaliser(O) - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses",
-            ),
-            "name built at run time": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
-                "    lse = getattr(torch, 'logsum' + 'exp')(O, dim=1)\n"
-                "    losses = lse - O[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"
-            ),
-            "loop over rows": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+            "loop over rows": _ce_logits_example(
                 "    losses = []\n"
                 "    for row, label in zip(O, y):\n"
                 "        m = row.max()\n"
                 "        losses.append(m + torch.log(torch.exp(row - m).sum()) - row[label])\n"
-                "    losses = torch.stack(losses)\n"
-                "    return losses.mean() if averaged else losses"
+                "    losses = torch.stack(losses)"
             ),
         },
         "keeps": {
-            "amax shift": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+            "amax shift": _ce_logits_example(
                 "    # the log-sum-exp by hand, as torch.logsumexp would do it\n"
                 "    shift = O.amax(dim=1, keepdim=True)\n"
                 "    lse = (shift + torch.exp(O - shift).sum(dim=1, keepdim=True).log()).squeeze(1)\n"
-                "    losses = lse - O.gather(1, y.unsqueeze(1)).squeeze(1)\n"
-                "    return losses.mean() if averaged else losses"
+                "    losses = lse - O.gather(1, y.unsqueeze(1)).squeeze(1)"
             ),
-            "shifted logits": (
-                "def cross_entropy_from_logits(O, y, averaged=True):\n"
+            "shifted logits": _ce_logits_example(
                 "    Z = O - O.max(dim=1, keepdim=True).values\n"
-                "    losses = torch.log(torch.exp(Z).sum(dim=1)) - Z[torch.arange(len(y)), y]\n"
-                "    return losses.mean() if averaged else losses"
+                "    losses = torch.log(torch.exp(Z).sum(dim=1)) - Z[torch.arange(len(y)), y]"
             ),
         },
     },
     "scratch_model": {
         "breaks": {
-            "torch.softmax in forward": scratch_class_source(
-                forward="torch.softmax(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, dim=1)"
+            **evasions(
+                "torch.softmax",
+                scratch_class_source(
+                    forward="{name}(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, dim=1)"
+                ),
+                skip=(BOUND, IMPORTED, HELPER),
             ),
-            "F.nll_loss in loss, imported in another cell": (
-                "from torch.nn.functional import nll_loss as negative_log_likelihood",
-                scratch_class_source(loss="negative_log_likelihood(torch.log(y_hat), y)"),
-            ),
-            "name built at run time": scratch_class_source(
-                forward="getattr(torch, 'soft' + 'max')(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, 1)"
+            **evasions(
+                "torch.nn.functional.nll_loss",
+                scratch_class_source(loss="{name}(torch.log(y_hat), y)"),
+                skip=("", BOUND, HELPER, BUILT),
             ),
         },
         "keeps": {

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.6 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, experiment, probe, rules
 from d2lgrade.rules import NoLoops
 
 rules("best_of_random", NoLoops(why="score all the random classifiers at once"))
@@ -52,8 +52,6 @@ def test_size_cases(hoeffding_test_size):
 
 
 concept("guaranteed_epsilon", "answer_guaranteed_epsilon", rtol=0.0, atol=5e-4)
-
-
 concept("honest_test", "answer_honest_test", as_="choice", question="honest_test")
 
 
@@ -76,41 +74,22 @@ def best_of_random_cases(best_of_random):
     }
 
 
+experiment(
+    "reuse_study",
+    "reuse_study_results",
+    {key: key for key in ("num_classifiers", "best_test", "fresh")},
+    figure="reuse_study_figure",
+    rtol=1e-9,
+    atol=1e-12,
+)
+
+
+# experiment() compares the plotted x and y data with the reference run's (so the lines
+# must show the recorded numbers at the right x), but not the scale of the x axis.
 @probe("reuse_study", rtol=1e-9, atol=1e-12)
-def reuse_study_numbers(reuse_study_results):
-    def numbers(key):
-        return [float(v) for v in reuse_study_results[key]]
-
+def reuse_study_x_scale(reuse_study_figure):
     return {
-        "classifiers tried": attempt(numbers, "num_classifiers"),
-        "best test accuracies": attempt(numbers, "best_test"),
-        "fresh accuracies": attempt(numbers, "fresh"),
-    }
-
-
-@probe("reuse_study", rtol=1e-9, atol=1e-12)
-def reuse_study_plot(reuse_study_figure, reuse_study_results):
-    def plotted(values):
-        return sorted(
-            [float(v) for v in getattr(line, values)()]
-            for ax in reuse_study_figure.get_axes()
-            for line in ax.get_lines()
-        )
-
-    def recorded():
-        return sorted(
-            [float(v) for v in reuse_study_results[key]] for key in ("best_test", "fresh")
-        )
-
-    return {
-        "figure: axes, lines and labels": attempt(figure_summary, reuse_study_figure),
-        "figure: x axis": attempt(
-            lambda: [ax.get_xscale() for ax in reuse_study_figure.get_axes()]
-        ),
-        "figure: the lines show the recorded accuracies": attempt(
-            lambda: plotted("get_ydata") == recorded()
-        ),
-        "figure: x values": attempt(plotted, "get_xdata"),
+        "figure: x axis": attempt(lambda: [ax.get_xscale() for ax in reuse_study_figure.get_axes()])
     }
 
 

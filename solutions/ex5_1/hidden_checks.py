@@ -1,43 +1,27 @@
 """Hidden checks for exercises 5.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
-# The ReLU family: every library function that computes max(0, x) or a leaky variant of it.
+# The ReLU family: every library function that computes max(0, x) or a leaky variant of it,
+# one variant a line.
 RELU_FAMILY = RELU + (
-    "torch.prelu",
-    "torch.Tensor.prelu",
-    "torch.nn.functional.prelu",
-    "torch.nn.PReLU",
-    "torch.nn.functional.leaky_relu",
-    "torch.nn.functional.leaky_relu_",
-    "torch.nn.LeakyReLU",
-    "torch.rrelu",
-    "torch.rrelu_",
-    "torch.nn.functional.rrelu",
-    "torch.nn.functional.rrelu_",
+    *("torch.prelu", "torch.Tensor.prelu", "torch.nn.functional.prelu", "torch.nn.PReLU"),
+    *("torch.nn.functional.leaky_relu", "torch.nn.functional.leaky_relu_", "torch.nn.LeakyReLU"),
+    *("torch.rrelu", "torch.rrelu_", "torch.nn.functional.rrelu", "torch.nn.functional.rrelu_"),
     "torch.nn.RReLU",
-    "torch.threshold",
-    "torch.threshold_",
-    "torch.nn.functional.threshold",
-    "torch.nn.functional.threshold_",
-    "torch.nn.Threshold",
-    "torch.nn.functional.hardtanh",
-    "torch.nn.functional.hardtanh_",
-    "torch.nn.Hardtanh",
-    "torch.nn.functional.relu6",
-    "torch.nn.ReLU6",
+    *("torch.threshold", "torch.threshold_", "torch.nn.functional.threshold"),
+    *("torch.nn.functional.threshold_", "torch.nn.Threshold"),
+    *("torch.nn.functional.hardtanh", "torch.nn.functional.hardtanh_", "torch.nn.Hardtanh"),
+    *("torch.nn.functional.relu6", "torch.nn.ReLU6"),
 )
 # The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward, ...);
 # at run time they are recorded as aten.<name> when called by name, and at the
 # dispatcher as aten::<name> whatever the route.
+KERNEL_NAMES = ("torch.ops", "torch.ops.*", "aten.*", "aten::*_backward*")
 BACKWARD_KERNELS = Forbid(
-    "torch.ops",
-    "torch.ops.*",
-    "aten.*",
-    "aten::*_backward*",
-    why="the library's backward kernels compute the derivative for you",
+    *KERNEL_NAMES, why="the library's backward kernels compute the derivative for you"
 )
 
 rules("prelu", Forbid(*RELU_FAMILY, why="build pReLU from elementwise operations"), NoLoops())
@@ -77,6 +61,7 @@ def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
     gen = torch.Generator().manual_seed(5103)
     X = torch.randn(6, 7, generator=gen) * 4
     extreme = torch.tensor([-1000.0, -200.0, -100.0, -30.0, 30.0, 100.0, 1000.0])
+    both = (sigmoid_grad, tanh_grad)
 
     def finite(derivative):
         return bool(torch.isfinite(derivative(extreme)).all())
@@ -88,34 +73,19 @@ def sigmoid_tanh_grad_cases(sigmoid_grad, tanh_grad):
     return {
         "sigmoid, random input": attempt(sigmoid_grad, X),
         "tanh, random input": attempt(tanh_grad, X),
-        "float64": [attempt(sigmoid_grad, X.double()), attempt(tanh_grad, X.double())],
-        "large inputs stay finite": [attempt(finite, sigmoid_grad), attempt(finite, tanh_grad)],
-        "large inputs": [attempt(sigmoid_grad, extreme), attempt(tanh_grad, extreme)],
-        "0-dim input": [
-            attempt(sigmoid_grad, torch.tensor(0.7)),
-            attempt(tanh_grad, torch.tensor(-0.7)),
-        ],
+        "float64": [attempt(f, X.double()) for f in both],
+        "large inputs stay finite": [attempt(finite, f) for f in both],
+        "large inputs": [attempt(f, extreme) for f in both],
+        "0-dim input": [attempt(f, torch.tensor(x)) for f, x in zip(both, (0.7, -0.7))],
         "empty input": attempt(
-            lambda: [
-                list(sigmoid_grad(torch.zeros(2, 0, 3)).shape),
-                list(tanh_grad(torch.zeros(0)).shape),
-            ]
+            lambda: [list(f(torch.zeros(s)).shape) for f, s in zip(both, ((2, 0, 3), (0,)))]
         ),
-        "under torch.no_grad()": [
-            attempt(without_grad, sigmoid_grad),
-            attempt(without_grad, tanh_grad),
-        ],
-        "input not modified": keeps_inputs(sigmoid_grad, X) and keeps_inputs(tanh_grad, X),
+        "under torch.no_grad()": [attempt(without_grad, f) for f in both],
+        "input not modified": all(keeps_inputs(f, X) for f in both),
     }
 
 
-concept(
-    "sigmoid_chain",
-    "answer_sigmoid_chain",
-    case="largest product",
-    rtol=0.02,
-    atol=0.0,
-)
+concept("sigmoid_chain", "answer_sigmoid_chain", case="largest product", rtol=0.02, atol=0.0)
 
 
 # "By hand" means a closed form, which float64 gives to rounding (errors near 1e-16); a
@@ -126,8 +96,7 @@ def sigmoid_tanh_grad_exact(sigmoid_grad, tanh_grad):
     X = torch.randn(4, 6, generator=torch.Generator().manual_seed(5131), dtype=torch.float64)
     return {
         "float64, exact to rounding (a closed form)": [
-            attempt(sigmoid_grad, X),
-            attempt(tanh_grad, X),
+            attempt(f, X) for f in (sigmoid_grad, tanh_grad)
         ]
     }
 
@@ -144,9 +113,9 @@ def gelu_grad_cases(gelu_grad):
     X = torch.randn(5, 8, generator=gen) * 3
     far = torch.tensor([-1e30, -1e4, -40.0, -9.0, 9.0, 40.0, 1e4, 1e30])
 
-    def without_grad():
+    def without_grad(x):
         with torch.no_grad():
-            return gelu_grad(X)
+            return gelu_grad(x)
 
     return {
         "random input": attempt(gelu_grad, X),
@@ -154,7 +123,7 @@ def gelu_grad_cases(gelu_grad):
         "large inputs": attempt(gelu_grad, far),
         "0-dim input": attempt(gelu_grad, torch.tensor(-0.4)),
         "empty input": attempt(lambda: list(gelu_grad(torch.zeros(3, 0)).shape)),
-        "under torch.no_grad()": attempt(without_grad),
+        "under torch.no_grad()": attempt(without_grad, X),
         "input not modified": keeps_inputs(gelu_grad, X),
     }
 
@@ -162,18 +131,9 @@ def gelu_grad_cases(gelu_grad):
 @probe("merge_linear")
 def merge_linear_cases(merge_linear):
     gen = torch.Generator().manual_seed(5104)
-    layers = (
-        torch.randn(5, 7, generator=gen),
-        torch.randn(7, generator=gen),
-        torch.randn(7, 3, generator=gen),
-        torch.randn(3, generator=gen),
-    )
-    narrow = (
-        torch.randn(4, 1, generator=gen),
-        torch.randn(1, generator=gen),
-        torch.randn(1, 6, generator=gen),
-        torch.randn(6, generator=gen),
-    )
+    # W1, b1, W2, b2 of two layers, then of two with a hidden width of 1
+    layers = [torch.randn(*s, generator=gen) for s in ((5, 7), (7,), (7, 3), (3,))]
+    narrow = [torch.randn(*s, generator=gen) for s in ((4, 1), (1,), (1, 6), (6,))]
     return {
         "random layers": attempt(lambda: list(merge_linear(*layers))),
         "hidden width 1": attempt(lambda: list(merge_linear(*narrow))),
@@ -186,20 +146,49 @@ _SIGMOID_TANH = (
     "def sigmoid_grad(x):\n{sigmoid}\n\n\ndef tanh_grad(x):\n    return 1 - torch.tanh(x) ** 2\n"
 )
 
+
+def _prelu_example(body: str) -> str:
+    return "def prelu(x, alpha):\n    return " + body
+
+
+def _autograd_example(f: str, grad: str) -> str:
+    """The derivative of ``f`` from ``grad`` (torch.autograd.grad, reached somehow)."""
+    return (
+        "    z = x.detach().clone().requires_grad_(True)\n"
+        f"    with torch.enable_grad():\n        return {grad}({f}(z).sum(), z)[0]"
+    )
+
+
+# A helper that differentiates by backward(), written in another cell.
+_BACKWARD_HELPER = (
+    "def {helper}(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
+    "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad"
+)
+
 RULE_EXAMPLES = {
     "prelu": {
         "breaks": {
-            "torch.relu": "def prelu(x, alpha):\n    return torch.relu(x) - alpha * torch.relu(-x)",
-            "F.leaky_relu": "def prelu(x, alpha):\n    return F.leaky_relu(x, alpha)",
-            "tensor method": "def prelu(x, alpha):\n    return x.relu() - alpha * (-x).relu()",
-            "clamp_min method": "def prelu(x, alpha):\n    return x.clamp_min(0) + alpha * x.clamp(max=0)",
+            # F.relu bound and torch.threshold in a helper below are this task's own
+            # versions of those two routes
+            **evasions(
+                "torch.relu",
+                _prelu_example("{name}(x) - alpha * {name}(-x)"),
+                skip=("bound to another name in another cell", "in a helper in another cell"),
+            ),
+            **evasions(
+                "torch.nn.functional.leaky_relu",
+                _prelu_example("{name}(x, alpha)"),
+                skip=(
+                    "bound to another name in another cell",
+                    "in a helper in another cell",
+                    "by a name built at run time",
+                ),
+            ),
+            "tensor method": _prelu_example("x.relu() - alpha * (-x).relu()"),
+            "clamp_min method": _prelu_example("x.clamp_min(0) + alpha * x.clamp(max=0)"),
             "alias in another cell": (
                 "positive_part = F.relu",
-                "def prelu(x, alpha):\n    return positive_part(x) - alpha * positive_part(-x)",
-            ),
-            "from-import under another name": (
-                "from torch.nn.functional import leaky_relu as leaky",
-                "def prelu(x, alpha):\n    return leaky(x, negative_slope=alpha)",
+                _prelu_example("positive_part(x) - alpha * positive_part(-x)"),
             ),
             "nn.PReLU module": (
                 "from torch import nn",
@@ -208,11 +197,7 @@ RULE_EXAMPLES = {
             ),
             "helper in another cell": (
                 "def positive(t):\n    return torch.threshold(t, 0.0, 0.0)",
-                "def prelu(x, alpha):\n    return positive(x) - alpha * positive(-x)",
-            ),
-            "name built at run time": (
-                "def prelu(x, alpha):\n    r = getattr(torch, 're' + 'lu')\n"
-                "    return r(x) - alpha * r(-x)"
+                _prelu_example("positive(x) - alpha * positive(-x)"),
             ),
             "loop over entries": (
                 "def prelu(x, alpha):\n    out = x.clone()\n    flat = out.view(-1)\n"
@@ -231,7 +216,7 @@ RULE_EXAMPLES = {
             ),
             "helper in another cell": (
                 "def negative_part(t):\n    return t.clamp(max=0)",
-                "def prelu(x, alpha):\n    return x - negative_part(x) + alpha * negative_part(x)",
+                _prelu_example("x - negative_part(x) + alpha * negative_part(x)"),
             ),
         },
     },
@@ -244,15 +229,11 @@ RULE_EXAMPLES = {
                     "    return z.grad"
                 )
             ),
-            "torch.autograd.grad imported under another name": (
-                "from torch.autograd import grad as derivative_of",
-                _SIGMOID_TANH.format(
-                    sigmoid=(
-                        "    z = x.detach().clone().requires_grad_(True)\n"
-                        "    with torch.enable_grad():\n"
-                        "        return derivative_of(torch.sigmoid(z).sum(), z)[0]"
-                    )
-                ),
+            # the helper below, which calls backward(), is this task's own helper route
+            **evasions(
+                "torch.autograd.grad",
+                _SIGMOID_TANH.format(sigmoid=_autograd_example("torch.sigmoid", "{name}")),
+                skip=("in a helper in another cell",),
             ),
             "torch.func": _SIGMOID_TANH.format(
                 sigmoid=(
@@ -261,25 +242,12 @@ RULE_EXAMPLES = {
                 )
             ),
             "helper in another cell": (
-                "def slope(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad",
+                _BACKWARD_HELPER.format(helper="slope"),
                 _SIGMOID_TANH.format(sigmoid="    return slope(torch.sigmoid, x)"),
             ),
             "alias of torch.autograd in another cell": (
                 "ag = torch.autograd",
-                _SIGMOID_TANH.format(
-                    sigmoid=(
-                        "    z = x.detach().clone().requires_grad_(True)\n"
-                        "    with torch.enable_grad():\n        return ag.grad(torch.sigmoid(z).sum(), z)[0]"
-                    )
-                ),
-            ),
-            "name built at run time": _SIGMOID_TANH.format(
-                sigmoid=(
-                    "    z = x.detach().clone().requires_grad_(True)\n"
-                    "    with getattr(torch, 'enable' + '_grad')():\n"
-                    "        return getattr(torch, 'auto' + 'grad').grad(torch.sigmoid(z).sum(), z)[0]"
-                )
+                _SIGMOID_TANH.format(sigmoid=_autograd_example("torch.sigmoid", "ag.grad")),
             ),
             "backward kernel": _SIGMOID_TANH.format(
                 sigmoid=(
@@ -311,22 +279,17 @@ RULE_EXAMPLES = {
                 "from torch.func import grad as slope, vmap",
                 "def gelu_grad(x):\n    return vmap(slope(F.gelu))(x.reshape(-1)).reshape(x.shape)",
             ),
-            "name built at run time": (
-                "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with getattr(torch, 'set_grad_' + 'enabled')(True):\n"
-                "        y = F.gelu(z).sum()\n    return getattr(torch, 'auto' + 'grad').grad(y, z)[0]"
+            # the helper below, which calls backward(), is this task's own helper route
+            **evasions(
+                "torch.autograd.grad",
+                "def gelu_grad(x):\n" + _autograd_example("F.gelu", "{name}"),
+                skip=("in a helper in another cell",),
             ),
             "backward kernel": (
                 "def gelu_grad(x):\n    return torch.ops.aten.gelu_backward(torch.ones_like(x), x)"
             ),
-            "alias in another cell": (
-                "differentiate = torch.autograd.grad",
-                "def gelu_grad(x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        return differentiate(F.gelu(z).sum(), z)[0]",
-            ),
             "helper in another cell": (
-                "def elementwise_slope(f, x):\n    z = x.detach().clone().requires_grad_(True)\n"
-                "    with torch.enable_grad():\n        f(z).sum().backward()\n    return z.grad",
+                _BACKWARD_HELPER.format(helper="elementwise_slope"),
                 "def gelu_grad(x):\n    return elementwise_slope(F.gelu, x)",
             ),
         },

@@ -1,35 +1,24 @@
 """Hidden checks for exercises 5.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, probe, rules
+from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.rules import Forbid, NoAutograd
 
 # The kernels autograd itself calls (torch.ops.aten.threshold_backward, mm_backward, ...);
 # at run time they are recorded as aten.<name> when called by name, and at the
 # dispatcher as aten::<name> whatever the route.
+BACKWARD_KERNELS = ("torch.ops", "torch.ops.*", "aten.*", "aten::*_backward*")
 rules(
     "backward",
     NoAutograd(),
-    Forbid(
-        "torch.ops",
-        "torch.ops.*",
-        "aten.*",
-        "aten::*_backward*",
-        why="the library's backward kernels do the chain rule for you",
-    ),
+    Forbid(*BACKWARD_KERNELS, why="the library's backward kernels do the chain rule for you"),
 )
 
 
 @probe("forward")
 def forward_cases(forward):
     gen = torch.Generator().manual_seed(5301)
-    X = torch.randn(7, 5, generator=gen)
-    W1 = torch.randn(5, 4, generator=gen)
-    W2 = torch.randn(4, 3, generator=gen)
-    single = [
-        torch.randn(1, 2, generator=gen, dtype=torch.float64),
-        torch.randn(2, 6, generator=gen, dtype=torch.float64),
-        torch.randn(6, 1, generator=gen, dtype=torch.float64),
-    ]
+    X, W1, W2 = (torch.randn(*s, generator=gen) for s in ((7, 5), (5, 4), (4, 3)))
+    single = [torch.randn(*s, generator=gen, dtype=torch.float64) for s in ((1, 2), (2, 6), (6, 1))]
     X_zero = X.clone()
     X_zero[3] = 0.0
     return {
@@ -43,16 +32,13 @@ def forward_cases(forward):
 @probe("objective")
 def objective_cases(l2_penalty, objective):
     gen = torch.Generator().manual_seed(5302)
-    X = torch.randn(9, 4, generator=gen)
-    Y = torch.randn(9, 3, generator=gen)
-    W1 = torch.randn(4, 6, generator=gen)
-    W2 = torch.randn(6, 3, generator=gen)
+    X, Y = torch.randn(9, 4, generator=gen), torch.randn(9, 3, generator=gen)
+    W1, W2 = torch.randn(4, 6, generator=gen), torch.randn(6, 3, generator=gen)
 
     def gradient():
-        W1_leaf = W1.clone().requires_grad_(True)
-        W2_leaf = W2.clone().requires_grad_(True)
-        objective(X, Y, W1_leaf, W2_leaf, 0.3).backward()
-        return [W1_leaf.grad, W2_leaf.grad]
+        leaves = [W.clone().requires_grad_(True) for W in (W1, W2)]
+        objective(X, Y, *leaves, 0.3).backward()
+        return [W.grad for W in leaves]
 
     return {
         "penalty": attempt(l2_penalty, W1, W2, 0.3),
@@ -77,41 +63,34 @@ def objective_cases(l2_penalty, objective):
 @probe("backward", rtol=1e-4, atol=1e-5)
 def backward_cases(backward):
     gen = torch.Generator().manual_seed(5303)
-    X = torch.randn(10, 6, generator=gen)
-    Y = torch.randn(10, 3, generator=gen)
-    W1 = torch.randn(6, 8, generator=gen)
-    W2 = torch.randn(8, 3, generator=gen)
+    X, Y = torch.randn(10, 6, generator=gen), torch.randn(10, 3, generator=gen)
+    W1, W2 = torch.randn(6, 8, generator=gen), torch.randn(8, 3, generator=gen)
     # a zero input row and a zero column of W1 give entries of Z that are exactly 0
     X_zero = X.clone()
     X_zero[2] = 0.0
     V1 = W1.clone()
     V1[:, 1] = 0.0
-    X64 = torch.randn(20, 7, generator=gen, dtype=torch.float64)
-    Y64 = torch.randn(20, 5, generator=gen, dtype=torch.float64)
-    A64 = torch.randn(7, 9, generator=gen, dtype=torch.float64)
-    B64 = torch.randn(9, 5, generator=gen, dtype=torch.float64)
+    float64 = [
+        torch.randn(*s, generator=gen, dtype=torch.float64)
+        for s in ((20, 7), (20, 5), (7, 9), (9, 5))
+    ]
 
-    def gradients(*args):
-        return list(backward(*args))
-
-    def without_grad():
-        with torch.no_grad():
-            return list(backward(X, Y, W1, W2, 0.05))
+    def gradients(*args, grad_enabled=True):
+        with torch.set_grad_enabled(grad_enabled):
+            return list(backward(*args))
 
     return {
         "random inputs": attempt(gradients, X, Y, W1, W2, 0.05),
         "no weight decay": attempt(gradients, X, Y, W1, W2, 0.0),
         "batch of one": attempt(gradients, X[:1], Y[:1], W1, W2, 0.5),
         "zero pre-activations": attempt(gradients, X_zero, Y, V1, W2, 0.1),
-        "float64": attempt(gradients, X64, Y64, A64, B64, 0.01),
-        "under torch.no_grad()": attempt(without_grad),
+        "float64": attempt(gradients, *float64, 0.01),
+        "under torch.no_grad()": attempt(gradients, X, Y, W1, W2, 0.05, grad_enabled=False),
         "inputs not modified": keeps_inputs(backward, X, Y, W1, W2, 0.05),
     }
 
 
 concept("per_example_shape", "answer_per_example_shape", as_="shape", case="shape")
-
-
 concept("train_memory", "answer_train_memory", as_="choice", question="train_memory")
 
 
@@ -139,54 +118,48 @@ def _backward_example(body: str) -> str:
     return "def backward(X, Y, W1, W2, lambd):\n" + body
 
 
-_BY_AUTOGRAD = (
-    "    W1 = W1.detach().clone().requires_grad_(True)\n"
-    "    W2 = W2.detach().clone().requires_grad_(True)\n"
+# Leaves to differentiate, made in a block that turns gradients back on.
+_LEAVES = (
+    "        W1 = W1.detach().clone().requires_grad_(True)\n"
+    "        W2 = W2.detach().clone().requires_grad_(True)\n"
 )
+_BY_BACKWARD = (
+    _LEAVES + "        objective(X, Y, W1, W2, lambd).backward()\n    return W1.grad, W2.grad"
+)
+
+
+def _autograd_example(grad: str) -> str:
+    """An answer that asks ``grad`` (torch.autograd.grad, reached somehow) for the gradients."""
+    return _backward_example(
+        "    with torch.set_grad_enabled(True):\n"
+        + _LEAVES
+        + f"        return {grad}(objective(X, Y, W1, W2, lambd), (W1, W2))"
+    )
+
 
 RULE_EXAMPLES = {
     "backward": {
         "breaks": {
             "enable_grad escapes no_grad, then backward()": _backward_example(
-                "    with torch.enable_grad():\n"
-                + _BY_AUTOGRAD.replace("    ", "        ")
-                + "        objective(X, Y, W1, W2, lambd).backward()\n    return W1.grad, W2.grad"
+                "    with torch.enable_grad():\n" + _BY_BACKWARD
             ),
-            "set_grad_enabled with torch.autograd.grad": _backward_example(
-                "    with torch.set_grad_enabled(True):\n"
-                + _BY_AUTOGRAD.replace("    ", "        ")
-                + "        return torch.autograd.grad(objective(X, Y, W1, W2, lambd), (W1, W2))"
-            ),
-            "torch.autograd.grad imported under another name": (
-                "from torch.autograd import grad as gradients_of",
-                _backward_example(
-                    "    with torch.enable_grad():\n"
-                    + _BY_AUTOGRAD.replace("    ", "        ")
-                    + "        return gradients_of(objective(X, Y, W1, W2, lambd), (W1, W2))"
-                ),
+            # the helper below, which calls backward(), is this task's own helper route
+            **evasions(
+                "torch.autograd.grad",
+                _autograd_example("{name}"),
+                skip=("in a helper in another cell",),
             ),
             "alias of torch.autograd in another cell": (
                 "engine = torch.autograd",
-                _backward_example(
-                    "    with torch.enable_grad():\n"
-                    + _BY_AUTOGRAD.replace("    ", "        ")
-                    + "        return engine.grad(objective(X, Y, W1, W2, lambd), (W1, W2))"
-                ),
+                _autograd_example("engine.grad"),
             ),
             "helper in another cell": (
                 "def autograd_of_objective(X, Y, W1, W2, lambd):\n    with torch.enable_grad():\n"
-                + _BY_AUTOGRAD.replace("    ", "        ")
-                + "        objective(X, Y, W1, W2, lambd).backward()\n    return W1.grad, W2.grad",
+                + _BY_BACKWARD,
                 _backward_example("    return autograd_of_objective(X, Y, W1, W2, lambd)"),
             ),
             "torch.func": _backward_example(
                 "    return torch.func.grad(objective, argnums=(2, 3))(X, Y, W1, W2, lambd)"
-            ),
-            "name built at run time": _backward_example(
-                "    with getattr(torch, 'enable' + '_grad')():\n"
-                + _BY_AUTOGRAD.replace("    ", "        ")
-                + "        J = objective(X, Y, W1, W2, lambd)\n"
-                "        return getattr(torch, 'auto' + 'grad').grad(J, (W1, W2))"
             ),
             "backward kernel for ReLU": _backward_example(
                 "    n = X.shape[0]\n    Z = X @ W1\n    H = torch.clamp(Z, min=0)\n"
