@@ -246,11 +246,11 @@ MUTATIONS = [
         ("tests/test_models.py",),
     ),
     Mutation(
-        "the call record's wrappers go in only when the probes start (after the cells)",
-        "grader/d2lgrade/inside/runner.py",
-        "    install_watch(job.watch)\n",
-        "",
-        ("tests/instructor/test_exercise_design.py::test_every_rule_example_behaves_as_declared",),
+        "the call record watches no function or class written in Python",
+        "grader/d2lgrade/inside/monitor.py",
+        "        sys.setprofile(hook)\n",
+        "        del hook\n",
+        ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
         "a probe may read a global of its hidden-checks file (missing in the sandbox)",

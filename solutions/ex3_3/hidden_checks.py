@@ -251,9 +251,6 @@ RULE_EXAMPLES = {
                         "drop_last=drop_last, generator=generator)"
                     )
                 ),
-                # getattr(torch.utils.data, "DataL" + "oader") fails the visible check but
-                # breaks no rule (a hole reported to the lead): skipped until a rule catches it
-                skip=("by a name built at run time",),
             ),
             "d2l.tensor_loader": _BATCHES.format(
                 body=_LOADER.format(make="d2l.tensor_loader((X, y), batch_size, shuffle=True)")

@@ -332,9 +332,6 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.nn.Parameter",
                 _MODEL.format(init=_PARAMETER.format(make="{name}"), forward=_PLAIN_FORWARD),
-                # getattr(torch.nn, "Para" + "meter") loses the points to a hidden case but
-                # breaks no rule (a hole reported to the lead): skipped until a rule catches it
-                skip=("by a name built at run time",),
             ),
             **evasions(
                 "torch.nn.Linear",

@@ -224,14 +224,9 @@ RULE_EXAMPLES = {
             **evasions(
                 "d2lutils.LinearRegression",
                 _CONCISE.format(base="{name}", init=_READY_INIT),
-                # a function cannot be a base class; a subclass of getattr(d2lutils,
-                # "LinearR" + "egression") passes the grader (a hole reported to the lead);
-                # the import route is the hand-written one below, from d2lutils.models
-                skip=(
-                    "in a helper in another cell",
-                    "by a name built at run time",
-                    "imported under another name in another cell",
-                ),
+                # a function cannot be a base class; the import route is the hand-written
+                # one below, from d2lutils.models
+                skip=("in a helper in another cell", "imported under another name in another cell"),
             ),
             "alias in another cell": (
                 "from d2lutils.models import LinearRegression as Ready",

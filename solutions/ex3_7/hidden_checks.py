@@ -227,9 +227,7 @@ RULE_EXAMPLES = {
                     "    {name}([w, b], lr=lr, weight_decay=0.0).step()\n"
                     "    return (1 - lr * lambd) * (w + lr * grad_w) - lr * grad_w, b"
                 ),
-                # getattr(torch.optim, "S" + "GD") passes the grader (a hole reported
-                # to the lead): skipped until the rule catches it
-                skip=("in a helper in another cell", "by a name built at run time"),
+                skip=("in a helper in another cell",),
             ),
             "autograd for the data gradient": _step_example(
                 _CHECKS + "    with torch.enable_grad():\n"

@@ -16,7 +16,6 @@ crosses to the grader as plain data, which applies the task's rules to it.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import functools
 import importlib
@@ -82,6 +81,16 @@ def _seen_by_the_torch_function_mode(func: Any) -> bool:
         return False
 
 
+def _defined_under(value: Any, owner: Any) -> bool:
+    """Whether ``value`` belongs to ``owner``: for a module, defined in it or in one of
+    its submodules (not imported from elsewhere, as ``d2lutils.board`` imports
+    ``HyperParameters``); for a class, a function it defines."""
+    if not isinstance(owner, ModuleType):
+        return inspect.isfunction(value)
+    module = str(getattr(value, "__module__", ""))
+    return module == owner.__name__ or module.startswith(owner.__name__ + ".")
+
+
 def watched_callables(name: str) -> list[tuple[str, Any, str]]:
     """``(recorded name, owner, attribute)`` for each callable that ``name`` watches.
 
@@ -90,7 +99,8 @@ def watched_callables(name: str) -> list[tuple[str, Any, str]]:
     name: constructing it, or a subclass that calls up to it) and the functions it
     defines (``name.method``). A pattern in the last part (``numpy.broadcast*``,
     ``torch.optim.*``, ``d2lutils.ProgressBoard.*``) watches each public function and
-    class of the module, or each function of the class, whose name matches.
+    class that the module (or a submodule) defines, or each function of the class,
+    whose name matches.
     """
     prefix, _, last = name.rpartition(".")
     if not prefix:
@@ -105,10 +115,8 @@ def watched_callables(name: str) -> list[tuple[str, Any, str]]:
             if fnmatch.fnmatchcase(attribute, last)
             and not attribute.startswith("__")
             and (last.startswith("_") or not attribute.startswith("_"))
-            and (
-                inspect.isfunction(value)
-                or (inspect.isclass(value) and isinstance(owner, ModuleType))
-            )
+            and (inspect.isfunction(value) or inspect.isclass(value))
+            and _defined_under(value, owner)
             for target in watched_callables(f"{prefix}.{attribute}")
         ]
     found = _resolve(name)
@@ -139,75 +147,39 @@ def watched_callables(name: str) -> list[tuple[str, Any, str]]:
     return []
 
 
-# (owner, attribute, what it held before the recording wrapper)
-Replaced = tuple[Any, str, Any]
-# The wrappers in place, by owner and attribute, and the monitor recording now (the
-# innermost; the wrappers record nothing while it is empty).
-_INSTALLED: dict[tuple[int, str], Replaced] = {}
-_RECORDING: list[CallMonitor] = []
+@functools.lru_cache(maxsize=8)
+def watched_code(names: tuple[str, ...]) -> tuple[dict[Any, str], dict[int, str]]:
+    """What the profile hook of :class:`CallMonitor` looks for: the code object of each
+    Python callable ``names`` watch (:func:`watched_callables`; the innermost function
+    under its decorators) and the id of each one written in C, with the names to record.
 
-
-def _recording_wrapper(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        if _RECORDING and _RECORDING[-1].from_student(sys._getframe(1)):
-            _RECORDING[-1].count(name)
-        return original(*args, **kwargs)
-
-    # No way back to the original through the wrapper (functools.wraps leaves one).
-    del recorded.__wrapped__
-    with contextlib.suppress(TypeError, ValueError):  # no signature to show
-        recorded.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
-    return recorded
-
-
-def install_watch(names: list[str]) -> list[Replaced]:
-    """Put a recording wrapper in place of each callable ``names`` watch
-    (:func:`watched_callables`) not yet wrapped; returns what it replaced.
-
-    The runner installs them before the notebook's cells run, so that a reference taken
-    in a cell (``f = getattr(torch, "broadcast_" + "shapes")``) is the wrapper too; they
-    record only while a :class:`CallMonitor` is active.
+    A call is recognized by the code that runs, not by the name that reached it: an
+    alias bound in an earlier cell, a name built at run time or a subclass all run it.
     """
-    installed = []
+    code: dict[Any, str] = {}
+    builtin: dict[int, str] = {}
     for name in names:
         for recorded_as, owner, attribute in watched_callables(name):
-            if (id(owner), attribute) in _INSTALLED:
-                continue
-            # A class's own entry, as stored: __new__ is a staticmethod there.
-            original = vars(owner)[attribute]
-            wrapper: Any = _recording_wrapper(recorded_as, _function_of(original))
-            try:
-                setattr(
-                    owner,
-                    attribute,
-                    staticmethod(wrapper) if original is not _function_of(original) else wrapper,
-                )
-            except (TypeError, AttributeError):  # a type written in C keeps its own
-                continue
-            _INSTALLED[(id(owner), attribute)] = (owner, attribute, original)
-            installed.append((owner, attribute, original))
-    return installed
-
-
-def remove_watch(installed: list[Replaced]) -> None:
-    """Put back what :func:`install_watch` replaced."""
-    for owner, attribute, original in reversed(installed):
-        setattr(owner, attribute, original)
-        del _INSTALLED[(id(owner), attribute)]
+            func = inspect.unwrap(_function_of(vars(owner)[attribute]))
+            if hasattr(func, "__code__"):
+                code.setdefault(func.__code__, recorded_as)
+            elif inspect.isbuiltin(func):
+                builtin.setdefault(id(func), recorded_as)
+    return code, builtin
 
 
 class CallMonitor:
     """Records calls made from the student's cells while it is active (a context manager).
 
-    ``watch`` names functions and classes to record too (qualified names or
-    ``module.*`` patterns, as task rules name them): code written in Python or outside
-    torch, which the torch function mode does not see (``torch.broadcast_shapes``,
+    ``watch`` names functions and classes to record too (qualified names, with patterns
+    in the last part, as task rules name them): code written in Python or outside torch,
+    which the torch function mode does not see (``torch.broadcast_shapes``,
     ``numpy.linalg.inv``, ``torch.func.jacrev``, ``torch.optim.SGD``,
-    ``torch.nn.Parameter``). While the monitor is active, each is replaced where it is
-    defined by a wrapper that records the call (:func:`watched_callables`), so that a
-    name built at run time (``getattr(torch, "broadcast_" + "shapes")``) or a subclass
-    reaches the wrapper.
+    ``torch.nn.Parameter``). While the monitor is active, a profile hook
+    (``sys.setprofile``) recognizes their code when it runs (:func:`watched_code`),
+    whatever name reached it: an alias bound in an earlier cell, a name built at run
+    time (``getattr(torch, "broadcast_" + "shapes")``), a subclass. Nothing is replaced,
+    so the code sees the same objects and frames as without the monitor.
     """
 
     def __init__(
@@ -224,7 +196,23 @@ class CallMonitor:
         self.autograd_runs = 0
         self._mode: Any = None
         self._engine: Callable[..., Any] | None = None
-        self._installed: list[Replaced] = []
+        self._previous_profile: Any = None
+
+    def _watch_calls(self) -> None:
+        code, builtin = watched_code(tuple(self.watch))
+        self._previous_profile = sys.getprofile()
+        if not (code or builtin):
+            return
+
+        def hook(frame: FrameType, event: str, arg: Any) -> None:
+            if event == "call":
+                name = code.get(frame.f_code)
+                if name is not None and self.from_student(frame.f_back):
+                    self.count(name)
+            elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
+                self.count(builtin[id(arg)])
+
+        sys.setprofile(hook)
 
     def from_student(self, frame: FrameType | None) -> bool:
         """Whether the innermost frame of notebook or probe code around ``frame`` is the
@@ -285,8 +273,7 @@ class CallMonitor:
 
         self._engine = engine
         setattr(torch.autograd, "_engine_run_backward", counting_engine)  # noqa: B010
-        self._installed = install_watch(self.watch)
-        _RECORDING.append(self)
+        self._watch_calls()
         self._mode = Recorder()
         self._mode.__enter__()
         if self.operators:
@@ -309,8 +296,7 @@ class CallMonitor:
             self._mode.__exit__(kind, error, trace)
         finally:
             setattr(torch.autograd, "_engine_run_backward", self._engine)  # noqa: B010
-            _RECORDING.remove(self)
-            remove_watch(self._installed)
+            sys.setprofile(self._previous_profile)
 
     def record(self) -> dict[str, Any]:
         """What crosses to the grader: call counts by name, and backward passes."""

@@ -18,7 +18,7 @@ import time
 from typing import Any, BinaryIO
 
 from ..protocol import Job, ProbeJob, encode
-from .monitor import CallMonitor, cell_file, install_watch
+from .monitor import CallMonitor, cell_file
 from .plain import to_plain
 from .probekit import probe_namespace
 
@@ -176,7 +176,6 @@ def run_job(job: Job, channel: BinaryIO) -> None:
     os.environ[STUDENT_ID_VARIABLE] = job.student
     runner = Runner(channel, int(job.limits["output_chars"]), job.student_cells, job.watch)
     runner.emit({"event": "start"})
-    install_watch(job.watch)
     for index, source in enumerate(job.cells):
         runner.run_cell(index, source, job.limits["cell_seconds"])
     for index, probe in enumerate(job.probes):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import torch
 
-from d2lgrade.inside.monitor import CallMonitor, cell_file, install_watch, remove_watch
+from d2lgrade.inside.monitor import CallMonitor, cell_file
 
 
 def compiled(source: str, filename: str) -> dict:
@@ -122,26 +124,45 @@ def test_watched_classes_are_recorded_when_built_subclassed_or_used_by_any_name(
 
 
 def test_a_reference_taken_in_a_cell_before_the_probes_is_recorded_too():
-    """The runner installs the wrappers before the cells run: a cell that binds the
-    function by a name built at run time holds the wrapper, whose way back to the
-    original is gone."""
-    original = torch.broadcast_shapes
-    installed = install_watch(["torch.broadcast_shapes", "torch.Generator", "torch.Tensor.*"])
-    try:
-        student = compiled(
-            "shapes = getattr(torch, 'broadcast_' + 'shapes')\n"
-            "unwrapped = getattr(shapes, '__wrapped__', None)\n"
-            "def shape_of(a, b):\n    return shapes(a, b)",
-            cell_file(2),
-        )
-        with CallMonitor([2], watch=["torch.broadcast_shapes"]) as monitor:
-            student["shape_of"]((2, 1), (1, 3))
-        assert monitor.record()["calls"].get("torch.broadcast_shapes") == 1
-        assert student["unwrapped"] is None
-        assert torch.broadcast_shapes is not original  # kept until remove_watch
-    finally:
-        remove_watch(installed)
-    assert torch.broadcast_shapes is original
+    """The record knows a watched callable by the code that runs: a reference bound in a
+    cell by a name built at run time, before the monitor started, is seen; and nothing
+    is replaced, so a class keeps its own __init__ and what it does with its frames."""
+    import numpy as np
+
+    import d2lutils
+
+    student = compiled(
+        "import numpy\n"
+        "shapes = getattr(numpy, 'broadcast_' + 'shapes')\n"
+        "import d2lutils\n"
+        "class Settings(d2lutils.HyperParameters):\n"
+        "    def __init__(self, lr, epochs=3):\n"
+        "        self.save_hyperparameters()\n"
+        "def shape_of(a, b):\n    return shapes(a, b)\n"
+        "def settings():\n    return Settings(0.1).hparams",
+        cell_file(2),
+    )
+    init = vars(d2lutils.HyperParameters).get("__init__")
+    watch = ["numpy.broadcast*", "d2lutils.HyperParameters", "sys.setprofile", "torch.Tensor.*"]
+    with CallMonitor([2], watch=watch) as monitor:
+        assert student["shape_of"]((2, 1), (1, 3)) == (2, 3)
+        assert student["settings"]() == {"lr": 0.1, "epochs": 3}
+        assert (torch.ones(2) * 2).sum().item() == 4.0
+    calls = monitor.record()["calls"]
+    assert calls.get("numpy.broadcast_shapes") == 1, calls
+    assert calls.get("d2lutils.HyperParameters.save_hyperparameters") == 1, calls
+    assert np.broadcast_shapes.__name__ == "broadcast_shapes"
+    assert vars(d2lutils.HyperParameters).get("__init__") is init
+    assert sys.getprofile() is None
+
+
+def test_switching_the_record_off_is_itself_recorded():
+    student = compiled(
+        "import sys\ndef quiet():\n    getattr(sys, 'setpro' + 'file')(None)", cell_file(1)
+    )
+    with CallMonitor([1], watch=["sys.setprofile"]) as monitor:
+        student["quiet"]()
+    assert monitor.record()["calls"].get("sys.setprofile") == 1
 
 
 def test_operators_are_recorded_whatever_route_reached_them():
