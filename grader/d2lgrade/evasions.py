@@ -26,6 +26,13 @@ from .errors import AssignmentError
 Example = str | tuple[str, str]
 
 PLACEHOLDER = "{name}"
+# The routes, as ``skip=`` and ``only=`` name them (and labels end).
+DIRECT = ""
+BOUND = "bound to another name in another cell"
+IMPORTED = "imported under another name in another cell"
+HELPER = "in a helper in another cell"
+BUILT = "by a name built at run time"
+BUILT_ELSEWHERE = "bound by a name built at run time in another cell"
 
 
 def _is_module_path(path: str) -> bool:
@@ -34,7 +41,9 @@ def _is_module_path(path: str) -> bool:
     return all(part[:1].islower() or part[:1] == "_" for part in path.split("."))
 
 
-def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[str, Example]:
+def evasions(
+    name: str, template: str, *, skip: tuple[str, ...] = (), only: tuple[str, ...] = ()
+) -> dict[str, Example]:
     """Breaking examples that reach the callable ``name`` (``"torch.linalg.inv"``) by
     every standard route, from ``template``: the answer cell with ``{name}`` where
     the answer calls it.
@@ -52,8 +61,9 @@ def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[st
 
     A cell that names the callable by its package imports the package first (every
     notebook's setup imports torch), so it runs whatever the notebook imported.
-    ``skip`` leaves out routes by the words after the name (``"in a helper in another
-    cell"``) where a task lists its own version of one.
+    ``skip`` leaves out routes (``HELPER``, or the words after the name) where a task
+    lists its own version of one; ``only`` keeps just the routes it names (``DIRECT``
+    is the call as written).
     """
     if PLACEHOLDER not in template:
         raise AssignmentError(f"evasions({name!r}): the template has no {PLACEHOLDER}")
@@ -70,30 +80,31 @@ def evasions(name: str, template: str, *, skip: tuple[str, ...] = ()) -> dict[st
     half = max(1, len(attr) // 2)
     built = f'"{attr[:half]}" + "{attr[half:]}"'
     routes: dict[str, Example] = {
-        "": answer(name, by_package=True),
-        "bound to another name in another cell": (
+        DIRECT: answer(name, by_package=True),
+        BOUND: (
             f"{imported}my_{attr} = {name}",
             answer(f"my_{attr}"),
         ),
-        "imported under another name in another cell": (
+        IMPORTED: (
             f"from {owner} import {attr} as imported_{attr}",
             answer(f"imported_{attr}"),
         ),
-        "in a helper in another cell": (
+        HELPER: (
             f"{imported}def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
             answer(f"call_{attr}"),
         ),
-        "by a name built at run time": answer(f"getattr({owner}, {built})", by_package=True),
-        "bound by a name built at run time in another cell": (
+        BUILT: answer(f"getattr({owner}, {built})", by_package=True),
+        BUILT_ELSEWHERE: (
             f"{imported}found_{attr} = getattr({owner}, {built})",
             answer(f"found_{attr}"),
         ),
     }
-    if not _is_module_path(owner):
-        del routes["imported under another name in another cell"]
-    unknown = set(skip) - set(routes)
+    unknown = (set(skip) | set(only)) - set(routes)
     if unknown:
         raise AssignmentError(
             f"evasions({name!r}): no route {sorted(unknown)}; routes: {sorted(routes)}"
         )
-    return {f"{name} {route}".strip(): ex for route, ex in routes.items() if route not in skip}
+    if not _is_module_path(owner):
+        del routes[IMPORTED]
+    wanted = set(only or routes) - set(skip)
+    return {f"{name} {route}".strip(): ex for route, ex in routes.items() if route in wanted}

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 2.1 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, HELPER
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
 # Patterns ending in "*" stay out of the rule's description in the feedback, which
@@ -211,7 +212,7 @@ _NUMPY_ROUNDTRIP = (
     "def broadcast_shape(a, b):\n    return tuple(int(n) for n in {name}(tuple(a), tuple(b)))"
 )
 # Binding and wrapping in another cell are tried on torch.broadcast_shapes already.
-_FROM_ANOTHER_CELL = ("bound to another name in another cell", "in a helper in another cell")
+_FROM_ANOTHER_CELL = (BOUND, HELPER)
 _CAT_BY_HAND = (
     "def add_totals(X):\n"
     "    m, n = X.shape\n"
@@ -227,9 +228,7 @@ RULE_EXAMPLES = {
     "broadcast": {
         "breaks": {
             # the task's own helper example (a tensor method) stands for that route
-            **evasions(
-                "torch.broadcast_shapes", _TORCH_ROUNDTRIP, skip=("in a helper in another cell",)
-            ),
+            **evasions("torch.broadcast_shapes", _TORCH_ROUNDTRIP, skip=(HELPER,)),
             **evasions("numpy.broadcast_shapes", _NUMPY_ROUNDTRIP, skip=_FROM_ANOTHER_CELL),
             "helper in another cell, tensor method": (
                 "def stretched(shape):\n    return torch.zeros(()).expand(shape)",

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, HELPER
 from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
@@ -183,7 +184,7 @@ def _frobenius(norm_of_rescaled: str, *before: str) -> str:
 
 # The task's own alias (torch.matmul) and helper (torch.tensordot) examples stand for
 # those routes of torch.mv.
-_MV_ROUTES_LISTED = ("bound to another name in another cell", "in a helper in another cell")
+_MV_ROUTES_LISTED = (BOUND, HELPER)
 
 RULE_EXAMPLES = {
     "matvec": {

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 3.1 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import HELPER
 from d2lgrade.rules import Forbid, NoAutograd
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
@@ -161,13 +162,12 @@ def _autograd_step(grads: str) -> str:
 
 # The hand-written helper of each task reaches another forbidden name (torch.inverse,
 # backward()), so the generated helper route would add a run and no new route.
-_HELPER = ("in a helper in another cell",)
 
 RULE_EXAMPLES = {
     "closed_form": {
         "breaks": {
             **evasions(
-                "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=_HELPER
+                "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=(HELPER,)
             ),
             "torch.inverse": _fit("theta = torch.inverse(X1.T @ X1) @ X1.T @ y"),
             "method .inverse()": _fit("theta = (X1.T @ X1).inverse() @ (X1.T @ y)"),
@@ -206,7 +206,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.autograd.grad",
                 _autograd_step("gw, gb = {name}(loss, [w_, b_])"),
-                skip=_HELPER,
+                skip=(HELPER,),
             ),
             "torch.func": (
                 "def sgd_step(w, b, X, y, lr):\n"

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 3.2 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, HELPER, IMPORTED
 from d2lgrade.rules import Forbid, MustCall
 from d2lgrade.variants import per_student, student_draw
 
@@ -349,15 +350,12 @@ RULE_EXAMPLES = {
             **evasions(
                 "d2lutils.ProgressBoard",
                 _SUBCLASS,
-                skip=("in a helper in another cell",),  # a function cannot be a base class
+                skip=(HELPER,),  # a function cannot be a base class
             ),
             **evasions(
                 "d2lutils.board.ProgressBoard",
                 _WRAPPED,
-                skip=(
-                    "bound to another name in another cell",
-                    "imported under another name in another cell",
-                ),
+                skip=(BOUND, IMPORTED),
             ),
             "its draw borrowed": (
                 "import collections\n"

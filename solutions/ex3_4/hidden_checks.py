@@ -1,6 +1,7 @@
 """Hidden checks for exercises 3.4 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, experiment, probe, rules
+from d2lgrade.evasions import BOUND, HELPER, IMPORTED
 from d2lgrade.rules import Forbid
 
 # d2lutils ships the finished model of Section 3.4; only the source can tell its
@@ -336,11 +337,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.nn.Linear",
                 _MODEL.format(init=_LINEAR.format(make="{name}"), forward="self.net(X)"),
-                skip=(
-                    "bound to another name in another cell",
-                    "imported under another name in another cell",
-                    "in a helper in another cell",
-                ),
+                skip=(BOUND, IMPORTED, HELPER),
             ),
             "d2lutils' finished model": "LinearRegressionScratch = d2l.LinearRegressionScratch",
             "subclass of d2lutils' model": (

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 3.7 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, experiment, probe, rules
+from d2lgrade.evasions import HELPER
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules(
@@ -227,7 +228,7 @@ RULE_EXAMPLES = {
                     "    {name}([w, b], lr=lr, weight_decay=0.0).step()\n"
                     "    return (1 - lr * lambd) * (w + lr * grad_w) - lr * grad_w, b"
                 ),
-                skip=("in a helper in another cell",),
+                skip=(HELPER,),
             ),
             "autograd for the data gradient": _step_example(
                 _CHECKS + "    with torch.enable_grad():\n"

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 4.1 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, HELPER
 from d2lgrade.rules import Forbid, NoAutograd, NoLoops
 
 rules("ce_grad", NoAutograd(why="derive the gradient by hand"))
@@ -156,7 +157,7 @@ RULE_EXAMPLES = {
                 "    return O.grad"
             ),
             # the helper route is the hand-written one below, which calls backward()
-            **evasions("torch.autograd.grad", _CE_GRAD, skip=("in a helper in another cell",)),
+            **evasions("torch.autograd.grad", _CE_GRAD, skip=(HELPER,)),
             "helper in another cell": (
                 "def autograd_of_loss(O, y):\n"
                 "    leaf = O.detach().requires_grad_(True)\n"
@@ -192,7 +193,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.autograd.functional.jacobian",
                 _JACOBIAN,
-                skip=("bound to another name in another cell", "in a helper in another cell"),
+                skip=(BOUND, HELPER),
             ),
             "torch.func.jacrev under vmap, imported under another name": (
                 "from torch.func import jacrev as jacobian_of, vmap",

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 4.4 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, BUILT, DIRECT, IMPORTED
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
@@ -158,11 +159,6 @@ def scratch_class_source(
     )
 
 
-# evasions() routes for skip=: a task generates only the routes it had examples of.
-BOUND = "bound to another name in another cell"
-IMPORTED = "imported under another name in another cell"
-HELPER = "in a helper in another cell"
-BUILT = "by a name built at run time"
 SOFTMAX_ANSWER = "def softmax(X):\n    return {name}(X, dim=1)"
 CE_ANSWER = "def cross_entropy(Y_hat, y):\n    return {name}(torch.log(Y_hat), y)"
 
@@ -178,8 +174,8 @@ def _ce_logits_example(body: str) -> str:
 RULE_EXAMPLES = {
     "softmax": {
         "breaks": {
-            **evasions("torch.softmax", SOFTMAX_ANSWER, skip=(BOUND, IMPORTED, HELPER)),
-            **evasions("torch.nn.functional.softmax", SOFTMAX_ANSWER, skip=("", HELPER, BUILT)),
+            **evasions("torch.softmax", SOFTMAX_ANSWER, only=(DIRECT, BUILT)),
+            **evasions("torch.nn.functional.softmax", SOFTMAX_ANSWER, only=(BOUND, IMPORTED)),
             "tensor method": "def softmax(X):\n    return X.softmax(1)",
             "log_softmax in a helper in another cell": (
                 "def log_probabilities(X):\n    return torch.log_softmax(X, dim=1)",
@@ -260,7 +256,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.special.logsumexp",
                 _ce_logits_example("    losses = {name}(O, dim=1) - O[torch.arange(len(y)), y]"),
-                skip=("", BOUND, HELPER, BUILT),
+                only=(IMPORTED,),
             ),
             "loop over rows": _ce_logits_example(
                 "    losses = []\n"
@@ -290,12 +286,12 @@ RULE_EXAMPLES = {
                 scratch_class_source(
                     forward="{name}(X.reshape(-1, self.W.shape[0]) @ self.W + self.b, dim=1)"
                 ),
-                skip=(BOUND, IMPORTED, HELPER),
+                only=(DIRECT, BUILT),
             ),
             **evasions(
                 "torch.nn.functional.nll_loss",
                 scratch_class_source(loss="{name}(torch.log(y_hat), y)"),
-                skip=("", BOUND, HELPER, BUILT),
+                only=(IMPORTED,),
             ),
         },
         "keeps": {

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 4.5 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, experiment, probe, rules
+from d2lgrade.evasions import BOUND, BUILT, DIRECT, IMPORTED
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 
 rules(
@@ -151,31 +152,25 @@ def _smoothed_example(body: str) -> str:
     )
 
 
-# evasions() routes for skip=: a task generates only the routes it had examples of.
-BOUND = "bound to another name in another cell"
-IMPORTED = "imported under another name in another cell"
-HELPER = "in a helper in another cell"
-BUILT = "by a name built at run time"
-
 RULE_EXAMPLES = {
     "log_softmax": {
         "breaks": {
             **evasions(
                 "torch.log_softmax",
                 "def log_softmax(O):\n    return {name}(O, dim=1)",
-                skip=(BOUND, IMPORTED, HELPER),
+                only=(DIRECT, BUILT),
             ),
             "tensor method": "def log_softmax(O):\n    return O.log_softmax(1)",
             "torch.logsumexp": "def log_softmax(O):\n    return O - torch.logsumexp(O, dim=1, keepdim=True)",
             **evasions(
                 "torch.nn.functional.softmax",
                 "def log_softmax(O):\n    return torch.log({name}(O, dim=1))",
-                skip=("", IMPORTED, HELPER, BUILT),
+                only=(BOUND,),
             ),
             **evasions(
                 "torch.special.logsumexp",
                 "def log_softmax(O):\n    return O - {name}(O, dim=1, keepdim=True)",
-                skip=("", BOUND, HELPER, BUILT),
+                only=(IMPORTED,),
             ),
             "loop over rows": (
                 "def log_softmax(O):\n"
@@ -206,7 +201,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.nn.CrossEntropyLoss",
                 _smoothed_example("    return {name}(label_smoothing=epsilon)(O, y)"),
-                skip=("", IMPORTED, HELPER, BUILT),
+                only=(BOUND,),
             ),
             "torch.log_softmax instead of your own": _smoothed_example(
                 "    P = torch.log_softmax(O, dim=1)\n"

@@ -5,6 +5,7 @@ probes build their own synthetic inputs.
 """
 
 from d2lgrade import concept, evasions, experiment, probe, rules
+from d2lgrade.evasions import IMPORTED
 from d2lgrade.rules import INVERSE, Forbid, NoLoops
 
 rules(
@@ -134,10 +135,6 @@ experiment(
 )
 
 
-# evasions() routes for skip=: a task generates only the routes it had examples of.
-BOUND = "bound to another name in another cell"
-HELPER = "in a helper in another cell"
-BUILT = "by a name built at run time"
 _TARGET_SHARES = (
     "    mu = torch.bincount(target_pred, minlength=num_classes).float() / len(target_pred)\n"
 )
@@ -173,9 +170,7 @@ RULE_EXAMPLES = {
         "breaks": {
             "torch.linalg.inv": _by_inverse("torch.linalg.inv(C)"),
             "tensor method inverse": _by_inverse("C.inverse()"),
-            **evasions(
-                "torch.linalg.pinv", _by_inverse("{name}(C)"), skip=("", BOUND, HELPER, BUILT)
-            ),
+            **evasions("torch.linalg.pinv", _by_inverse("{name}(C)"), only=(IMPORTED,)),
             "loop over the examples": _label_shift_example(
                 "    C = torch.zeros(num_classes, num_classes)\n"
                 "    for p, t in zip(val_pred.tolist(), val_labels.tolist()):\n"

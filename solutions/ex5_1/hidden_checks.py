@@ -1,6 +1,7 @@
 """Hidden checks for exercises 5.1 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import BOUND, BUILT, HELPER
 from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
@@ -173,16 +174,12 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.relu",
                 _prelu_example("{name}(x) - alpha * {name}(-x)"),
-                skip=("bound to another name in another cell", "in a helper in another cell"),
+                skip=(BOUND, HELPER),
             ),
             **evasions(
                 "torch.nn.functional.leaky_relu",
                 _prelu_example("{name}(x, alpha)"),
-                skip=(
-                    "bound to another name in another cell",
-                    "in a helper in another cell",
-                    "by a name built at run time",
-                ),
+                skip=(BOUND, HELPER, BUILT),
             ),
             "tensor method": _prelu_example("x.relu() - alpha * (-x).relu()"),
             "clamp_min method": _prelu_example("x.clamp_min(0) + alpha * x.clamp(max=0)"),
@@ -233,7 +230,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.autograd.grad",
                 _SIGMOID_TANH.format(sigmoid=_autograd_example("torch.sigmoid", "{name}")),
-                skip=("in a helper in another cell",),
+                skip=(HELPER,),
             ),
             "torch.func": _SIGMOID_TANH.format(
                 sigmoid=(
@@ -283,7 +280,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.autograd.grad",
                 "def gelu_grad(x):\n" + _autograd_example("F.gelu", "{name}"),
-                skip=("in a helper in another cell",),
+                skip=(HELPER,),
             ),
             "backward kernel": (
                 "def gelu_grad(x):\n    return torch.ops.aten.gelu_backward(torch.ones_like(x), x)"

@@ -1,6 +1,7 @@
 """Hidden checks for exercises 5.3 (instructor only; never shipped to students)."""
 
 from d2lgrade import concept, evasions, probe, rules
+from d2lgrade.evasions import HELPER
 from d2lgrade.rules import Forbid, NoAutograd
 
 # The kernels autograd itself calls (torch.ops.aten.threshold_backward, mm_backward, ...);
@@ -147,7 +148,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.autograd.grad",
                 _autograd_example("{name}"),
-                skip=("in a helper in another cell",),
+                skip=(HELPER,),
             ),
             "alias of torch.autograd in another cell": (
                 "engine = torch.autograd",

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from d2lgrade.errors import AssignmentError
-from d2lgrade.evasions import evasions
+from d2lgrade.evasions import BOUND, BUILT, DIRECT, HELPER, IMPORTED, evasions
 from d2lgrade.hidden import Probe, load_hidden_checks
 from d2lgrade.inside.probekit import PROBE_GLOBALS, RAISED, probe_namespace
 
@@ -197,6 +197,16 @@ def test_evasions_of_another_package_import_it_where_they_name_it():
         assert np.allclose(namespace["answer"](A), np.linalg.inv(A)), label
 
 
+def test_evasions_only_the_routes_asked_for():
+    examples = evasions(
+        "torch.logsumexp", "def f(X):\n    return {name}(X, 1)", only=(DIRECT, BUILT)
+    )
+    assert list(examples) == ["torch.logsumexp", "torch.logsumexp by a name built at run time"]
+    assert list(evasions("torch.Tensor.inverse", "{name}(A)", only=(IMPORTED, BOUND))) == [
+        "torch.Tensor.inverse bound to another name in another cell"
+    ]
+
+
 def test_evasions_of_a_method_skip_the_import_and_honour_skip():
     examples = evasions(
         "torch.Tensor.inverse",
@@ -217,6 +227,7 @@ def test_evasions_of_a_method_skip_the_import_and_honour_skip():
         ("torch.softmax", "def answer(X):\n    return X", (), "has no {name}"),
         ("softmax", "{name}(X)", (), "dotted name"),
         ("torch.softmax", "{name}(X)", ("aliased",), "no route"),
+        ("torch.softmax", "{name}(X)", (HELPER, "in a loop"), "no route"),
     ],
 )
 def test_evasions_refuse_what_they_cannot_generate(name, template, skip, complaint):
