@@ -76,7 +76,7 @@ MUTATIONS = [
     ),
     Mutation(
         "edited test cells run as the student left them",
-        "grader/d2lgrade/notebook.py",
+        "grader/d2lgrade/planning.py",
         "            plan.sources.append(task.source)",
         "            plan.sources.append(source)",
         ("tests/grader/test_notebook.py",),

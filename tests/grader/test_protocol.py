@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from d2lgrade.protocol import Job, LineDecoder, ProbeJob, RunRecord, encode
+from d2lgrade.protocol import Job, Limits, LineDecoder, ProbeJob, RunRecord, encode
 
 
 def test_a_job_survives_the_trip_through_json():
     job = Job(
         ["x = 1"],
         [ProbeJob("t", "p", ["x"], "def p(x):\n    return x", 3.0)],
-        {"cell_seconds": 5.0},
+        Limits(cell_seconds=5.0),
         "7",
         61007,
     )

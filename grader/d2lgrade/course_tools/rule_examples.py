@@ -32,6 +32,7 @@ from ..batch import Submission, grade_class
 from ..config import GradingConfig
 from ..errors import AssignmentError
 from ..notebook import nbgrader_meta
+from ..results import FailureCode
 
 Example = str | tuple[str, str]
 
@@ -92,11 +93,12 @@ class ExampleOutcome:
     points: float
     max_points: float
     message: str
+    code: FailureCode | None = None
 
     @property
     def ok(self) -> bool:
         if self.breaks:
-            return self.points == 0 and "rule broken" in self.message
+            return self.points == 0 and self.code is FailureCode.RULE_BROKEN
         return self.points == self.max_points
 
 
@@ -141,6 +143,7 @@ def check_rule_examples(
                 verdict.points,
                 verdict.max_points,
                 verdict.message,
+                verdict.code,
             )
         )
     return sorted(outcomes, key=lambda o: (o.assignment, o.task, not o.breaks, o.label))
