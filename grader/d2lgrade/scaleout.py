@@ -22,8 +22,8 @@ from dataclasses import replace
 from typing import Any
 
 from .assignment import Assignment
-from .batch import Batch, Graded, GradingTask, internal_error
 from .config import GradingConfig, default_data_dir
+from .engines import Batch, Graded, GradingTask, internal_error
 from .errors import GradingError
 from .grade import PreparedAssignment, grade_submission
 from .protocol import Limits
