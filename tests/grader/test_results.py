@@ -7,9 +7,10 @@ import pytest
 
 from d2lgrade import protocol
 from d2lgrade.assignment import Assignment, Task
+from d2lgrade.grade import PreparedAssignment, grade_submission
 from d2lgrade.hidden import Probe
 from d2lgrade.inside import probekit
-from d2lgrade.protocol import CellEvent, ProbeEvent, RunRecord
+from d2lgrade.protocol import CellEvent, Limits, ProbeEvent, RunRecord
 from d2lgrade.results import (
     FailureCode,
     RunOutcome,
@@ -104,3 +105,27 @@ def test_the_probe_value_markers_are_the_ones_probekit_writes():
         protocol.MULTIPLE_CHOICE,
         protocol.CURVE,
     )
+
+
+class NoSandbox:
+    """A sandbox for notebooks that must never run."""
+
+    def run(self, job):
+        raise AssertionError("a notebook that is not graded must not run")
+
+    def close(self):
+        pass
+
+
+def test_a_file_that_is_no_notebook_and_another_assignments_notebook_get_their_codes():
+    prepared = PreparedAssignment(assignment(), [2.0])
+
+    def graded(data: bytes):
+        return grade_submission("ann", data, prepared, NoSandbox(), Limits())
+
+    assert graded(b"").code is FailureCode.UNREADABLE
+    other = b'{"nbformat": 4, "metadata": {"d2lcourse": {"assignment": "other"}}, "cells": []}'
+    wrong = graded(other)
+    assert wrong.code is FailureCode.WRONG_ASSIGNMENT
+    assert wrong.tasks["double"].code is FailureCode.WRONG_ASSIGNMENT
+    assert wrong.notes[0].startswith("not graded: this is the notebook of assignment 'other'")
