@@ -229,6 +229,20 @@ MUTATIONS = [
         ),
     ),
     Mutation(
+        "the runner sends no exception type, so a stub reads as a failed visible check",
+        "grader/d2lgrade/inside/runner.py",
+        '"error_type": None if error is None else type(error).__name__,',
+        '"error_type": None,',
+        ("tests/grader/test_cli.py::test_grade_nbgrader_layout_writes_reports_and_caches",),
+    ),
+    Mutation(
+        "the term gradebook counts a notebook never handed in as on time",
+        "grader/d2lgrade/term/gradebook.py",
+        "    if result.code is FailureCode.NOT_SUBMITTED:",
+        "    if False:",
+        ("tests/grader/term/test_term_grading.py",),
+    ),
+    Mutation(
         "a lazy LinearRegression keeps PyTorch's default initialization",
         "d2lutils/models.py",
         (
