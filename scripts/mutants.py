@@ -236,7 +236,7 @@ MUTATIONS = [
         ("tests/grader/test_cli.py::test_grade_nbgrader_layout_writes_reports_and_caches",),
     ),
     Mutation(
-        "the term gradebook counts a notebook never handed in as on time",
+        "the term gradebook judges the lateness of a notebook never handed in",
         "grader/d2lgrade/term/gradebook.py",
         "    if result.code is FailureCode.NOT_SUBMITTED:",
         "    if False:",
