@@ -43,7 +43,14 @@ def course_root(start: Path) -> Path:
     )
 
 
-def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingConfig:
+def _config(
+    args: argparse.Namespace,
+    cache_dir: Path | None = None,
+    scheduler: str | None = None,
+    worker_wait: float = WORKER_WAIT_SECONDS,
+) -> GradingConfig:
+    """The run's configuration from the run options; ``scheduler`` and ``worker_wait``
+    come from ``grade``'s scale-out options (the other commands grade here)."""
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout)
     return GradingConfig(
         limits=limits,
@@ -51,8 +58,8 @@ def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingC
         jobs=args.jobs,
         cache_dir=cache_dir,
         warm_sandboxes=args.warm_sandbox,
-        scheduler=getattr(args, "scheduler", None),
-        worker_wait=getattr(args, "worker_wait", WORKER_WAIT_SECONDS),
+        scheduler=scheduler,
+        worker_wait=worker_wait,
     )
 
 
@@ -75,7 +82,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     submissions = term.submissions
     if not submissions:
         raise SubmissionsNotFoundError(f"no submissions found in {args.submissions}")
-    config = _config(args, None if args.no_cache else out / ".cache")
+    cache_dir = None if args.no_cache else out / ".cache"
+    config = _config(args, cache_dir, args.scheduler, args.worker_wait)
     results, assignments = grade_class(submissions, root / "solutions", config)
     changed = write_gradebook_and_changes(term, results, assignments, out)
     write_feedback(results, out / "feedback")
