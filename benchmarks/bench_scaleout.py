@@ -4,7 +4,7 @@ Both sides grade the same generated submissions of one exercise (solved / partia
 untouched, from bench_grading.py) with the sandbox on and no cache:
 
 * local: ``grade_class`` with ``jobs`` threads over a local sandbox pool;
-* Dask: ``grade_class(..., engine=dask_engine(address))`` on a
+* Dask: ``grade_class`` with ``GradingConfig(scheduler=address)`` on a
   ``distributed.LocalCluster`` of ``jobs`` worker processes, one thread and one
   sandbox each.
 
@@ -49,7 +49,6 @@ def main() -> None:
     from d2lgrade.batch import Submission, grade_class
     from d2lgrade.config import GradingConfig
     from d2lgrade.sandbox import sandbox_description
-    from d2lgrade.scaleout import dask_engine
 
     print_machine_info("grading: Dask LocalCluster vs local threads")
     if sandbox_description() != "bubblewrap":
@@ -82,7 +81,9 @@ def main() -> None:
             path.write_text(json.dumps(notebook))
             submissions.append(Submission(name, assignment, path))
         local_config = GradingConfig(jobs=args.jobs, data_dir=DATA_DIR)
-        worker_config = GradingConfig(jobs=1, data_dir=DATA_DIR)
+        worker_config = GradingConfig(
+            jobs=1, data_dir=DATA_DIR, scheduler=cluster.scheduler_address
+        )
         times: dict[str, list[float]] = {"local": [], "dask": []}
         points: dict[str, dict[str, float]] = {}
         for r in range(args.rounds):
@@ -98,7 +99,6 @@ def main() -> None:
                         solutions,
                         worker_config,
                         progress=lambda _: None,
-                        engine=dask_engine(cluster.scheduler_address),
                     )
                 times[side].append(time.perf_counter() - started)
                 points.setdefault(side, {}).update({res.student: res.total for res in results})

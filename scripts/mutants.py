@@ -76,7 +76,7 @@ MUTATIONS = [
     ),
     Mutation(
         "edited test cells run as the student left them",
-        "grader/d2lgrade/notebook.py",
+        "grader/d2lgrade/planning.py",
         "            plan.sources.append(task.source)",
         "            plan.sources.append(source)",
         ("tests/grader/test_notebook.py",),
@@ -227,6 +227,20 @@ MUTATIONS = [
         (
             "tests/grader/test_scaleout.py::test_a_cluster_left_without_workers_reports_the_waiting_notebooks",
         ),
+    ),
+    Mutation(
+        "the runner sends no exception type, so a stub reads as a failed visible check",
+        "grader/d2lgrade/inside/runner.py",
+        '"error_type": None if error is None else type(error).__name__,',
+        '"error_type": None,',
+        ("tests/grader/test_cli.py::test_grade_nbgrader_layout_writes_reports_and_caches",),
+    ),
+    Mutation(
+        "the term gradebook judges the lateness of a notebook never handed in",
+        "grader/d2lgrade/term/gradebook.py",
+        "    if result.code is FailureCode.NOT_SUBMITTED:",
+        "    if False:",
+        ("tests/grader/term/test_term_grading.py",),
     ),
     Mutation(
         "a lazy LinearRegression keeps PyTorch's default initialization",

@@ -1,9 +1,10 @@
 """Grading a class: find the submissions, grade them in parallel, cache what is unchanged.
 
-``grade_class`` prepares a run (assignments, reference values, cache look-ups) and
-hands the submissions still to grade to an engine: threads over a local
-``SandboxPool`` by default, or a Dask cluster (``d2lgrade.scaleout``). Either way the
-results are the same plain records, and one failure never stops or changes the others.
+``grade_class`` prepares a run (assignments with their reference values, cache
+look-ups) and hands the submissions still to grade to the engine its configuration
+asks for: threads over a local ``SandboxPool``, or a Dask cluster
+(``d2lgrade.scaleout``) when it names a scheduler. Either way the results are the same
+plain records, and one failure never stops or changes the others.
 """
 
 from __future__ import annotations
@@ -11,21 +12,22 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .assignment import Assignment, load_assignment
 from .cache import GradingCache, cache_key, folder_fingerprint, submission_key
 from .config import GradingConfig
+from .engines import Batch, Engine, EngineFactory, GradingTask, LocalEngine
 from .errors import SubmissionsNotFoundError
-from .execution import REFERENCE_STUDENT, reference_values
-from .grade import grade_submission
-from .results import SubmissionResult, zero_result
+from .execution import reference_values
+from .grade import PreparedAssignment
+from .protocol import REFERENCE_STUDENT
+from .results import FailureCode, SubmissionResult, not_graded
 from .sandbox import SandboxPool, sandbox_description
-from .variants import expected_for, with_student_values
+from .variants import with_student_values
 
 Progress = Callable[[str], None]
 
@@ -43,6 +45,7 @@ class Submission:
     assignment: str
     path: Path | None
     missing_reason: str = ""
+    missing_code: FailureCode = FailureCode.NOT_SUBMITTED
 
 
 def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
@@ -72,14 +75,19 @@ def find_submissions(root: Path, assignment_ids: list[str]) -> list[Submission]:
                 submissions.append(Submission(student.name, assignment_id, preferred))
             elif len(notebooks) == 1:
                 submissions.append(Submission(student.name, assignment_id, notebooks[0]))
+            elif not notebooks:
+                why = f"no notebook submitted (expected {assignment_id}/{assignment_id}.ipynb)"
+                submissions.append(Submission(student.name, assignment_id, None, why))
             else:
                 why = (
-                    f"no notebook submitted (expected {assignment_id}/{assignment_id}.ipynb)"
-                    if not notebooks
-                    else f"{len(notebooks)} notebooks in {assignment_id}/ and none named "
+                    f"{len(notebooks)} notebooks in {assignment_id}/ and none named "
                     f"{assignment_id}.ipynb"
                 )
-                submissions.append(Submission(student.name, assignment_id, None, why))
+                submissions.append(
+                    Submission(
+                        student.name, assignment_id, None, why, FailureCode.SEVERAL_NOTEBOOKS
+                    )
+                )
     return submissions
 
 
@@ -100,74 +108,28 @@ def selfcheck_submissions(root: Path, assignment_id: str) -> list[Submission]:
     ]
 
 
-@dataclass(frozen=True)
-class GradingTask:
-    """One notebook still to grade, with everything an engine needs to grade it anywhere."""
+def make_engine(config: GradingConfig, pool: SandboxPool) -> Engine:
+    """The engine ``config`` asks for: the Dask cluster it names, else threads over ``pool``."""
+    if config.scheduler is not None:
+        from .scaleout import DaskEngine
 
-    index: int
-    student: str
-    assignment_id: str
-    data: bytes
-
-
-Graded = tuple[GradingTask, SubmissionResult, bool]
+        return DaskEngine(config)
+    return LocalEngine(config, pool)
 
 
 @dataclass(frozen=True)
-class Batch:
-    """The notebooks still to grade, with the assignments and reference values they need."""
+class RunKeys:
+    """What every cache key of a run includes besides its own parts: the data folder's
+    fingerprint and the limits."""
 
-    tasks: list[GradingTask]
-    assignments: dict[str, Assignment]
-    expected: dict[str, list[Any]]
+    data_folder: str
+    limits: str
 
-
-class Engine(Protocol):
-    """Grades tasks and yields each result as soon as it is known, in any order."""
-
-    def grade(self, batch: Batch) -> Iterator[Graded]:
-        """``(task, result, final)`` per task. A task the grader failed on yields a zero
-        result that says why, with ``final`` False: it is not cached, so a re-run tries again."""
-
-
-def internal_error(task: GradingTask, assignment: Assignment, err: Exception) -> SubmissionResult:
-    """The zero result of a notebook the grader itself failed on (a bug: please report it)."""
-    what = f"internal grader error ({type(err).__name__}: {err})"
-    return zero_result(
-        task.student, assignment, f"not graded: {what}; please report it", sandbox_description()
-    )
-
-
-class LocalEngine:
-    """Threads on this machine, each borrowing a sandbox from the pool for one notebook."""
-
-    def __init__(self, pool: SandboxPool) -> None:
-        self.pool = pool
-
-    def grade(self, batch: Batch) -> Iterator[Graded]:
-        def grade_one(task: GradingTask) -> SubmissionResult:
-            with self.pool.sandbox() as sandbox:
-                return grade_submission(
-                    task.student,
-                    task.data,
-                    batch.assignments[task.assignment_id],
-                    batch.expected[task.assignment_id],
-                    sandbox,
-                    self.pool.config.limits,
-                )
-
-        with ThreadPoolExecutor(max_workers=self.pool.size) as threads:
-            futures = {threads.submit(grade_one, task): task for task in batch.tasks}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield task, future.result(), True
-                except Exception as err:  # a grader bug must not cost the rest of the class
-                    yield (
-                        task,
-                        internal_error(task, batch.assignments[task.assignment_id], err),
-                        False,
-                    )
+    @classmethod
+    def of(cls, config: GradingConfig) -> RunKeys:
+        return cls(
+            folder_fingerprint(config.data_dir), json.dumps(asdict(config.limits), sort_keys=True)
+        )
 
 
 def _reference(
@@ -176,12 +138,11 @@ def _reference(
     cache: GradingCache,
     config: GradingConfig,
     progress: Progress,
-    data_folder: str,
-    limits_key: str,
+    run_keys: RunKeys,
 ) -> dict[str, list[Any]]:
     expected: dict[str, list[Any]] = {}
     for assignment_id, assignment in assignments.items():
-        key = cache_key("reference", assignment.fingerprint, data_folder, limits_key)
+        key = cache_key("reference", assignment.fingerprint, run_keys.data_folder, run_keys.limits)
         values = cache.get(key)
         if values is None:
             progress(f"running the reference solution of {assignment_id} ...")
@@ -192,84 +153,119 @@ def _reference(
     return expected
 
 
+def prepare(
+    assignments: dict[str, Assignment],
+    reference: dict[str, list[Any]],
+    submissions: list[Submission],
+    solutions_dir: Path,
+) -> dict[str, PreparedAssignment]:
+    """Each assignment with its reference values, where a probe has per-student values
+    replaced by a table of the students of ``submissions``."""
+    prepared = {}
+    for assignment_id, assignment in assignments.items():
+        expected = reference[assignment_id]
+        hidden = solutions_dir / assignment_id / "hidden_checks.py"
+        if hidden.is_file():
+            students = [s.student for s in submissions if s.assignment == assignment_id]
+            expected = with_student_values(
+                assignment, hidden, expected, students, REFERENCE_STUDENT
+            )
+        prepared[assignment_id] = PreparedAssignment(assignment, expected)
+    return prepared
+
+
+class Tally:
+    """The results of a run as they come, with one progress line each."""
+
+    def __init__(self, total: int, progress: Progress) -> None:
+        self.total = total
+        self.progress = progress
+        self.results: list[SubmissionResult] = []
+
+    def report(self, result: SubmissionResult, note: str) -> None:
+        self.results.append(result)
+        self.progress(
+            f"[{len(self.results)}/{self.total}] {result.student} {result.assignment}: "
+            f"{result.total:g}/{result.max_total:g} ({note})"
+        )
+
+
+def _still_to_grade(
+    submissions: list[Submission],
+    prepared: dict[str, PreparedAssignment],
+    cache: GradingCache,
+    run_keys: RunKeys,
+    tally: Tally,
+) -> tuple[list[GradingTask], dict[int, str]]:
+    """The notebooks to grade, with their cache keys; missing and cached ones are reported."""
+    tasks: list[GradingTask] = []
+    keys: dict[int, str] = {}
+    for index, sub in enumerate(submissions):
+        spec = prepared[sub.assignment]
+        if sub.path is None:
+            result = not_graded(
+                sub.student,
+                spec.assignment,
+                sub.missing_code,
+                sub.missing_reason,
+                sandbox_description(),
+            )
+            tally.report(result, "missing")
+            continue
+        data = sub.path.read_bytes()
+        # The values this student's notebook is compared with: with per-student
+        # values, only their own, so a classmate added to the class changes no key.
+        keys[index] = submission_key(
+            data,
+            sub.student,
+            spec.assignment.fingerprint,
+            spec.expected_for(sub.student),
+            run_keys.data_folder,
+            run_keys.limits,
+        )
+        cached = cache.get(keys[index])
+        if cached is not None:
+            tally.report(SubmissionResult.from_json(cached), "cached")
+            continue
+        tasks.append(GradingTask(index, sub.student, sub.assignment, data))
+    return tasks, keys
+
+
+# Every submission's result (by student, then assignment) and the assignments, by id.
+ClassResults = tuple[list[SubmissionResult], dict[str, Assignment]]
+
+
 def grade_class(
     submissions: list[Submission],
     solutions_dir: Path,
     config: GradingConfig,
+    *,
     progress: Progress = print_progress,
-    engine: Callable[[SandboxPool], Engine] = LocalEngine,
-) -> tuple[list[SubmissionResult], dict[str, Assignment]]:
+    engine: EngineFactory = make_engine,
+) -> ClassResults:
     """Grade every submission; one failure never stops or changes the others.
 
-    ``engine`` makes the engine from this run's sandbox pool (which also runs the
-    reference solutions); the default grades on local threads.
+    ``engine`` makes the engine from the configuration and this run's sandbox pool
+    (which also runs the reference solutions); the default is :func:`make_engine`.
     """
     cache = GradingCache(config.cache_dir)
-    limits_key = json.dumps(asdict(config.limits), sort_keys=True)
     assignments = {
         a: load_assignment(solutions_dir, a) for a in sorted({s.assignment for s in submissions})
     }
     started = time.perf_counter()
-    results: list[SubmissionResult] = []
-    done = 0
-
-    def report(result: SubmissionResult, note: str) -> None:
-        nonlocal done
-        done += 1
-        results.append(result)
-        progress(
-            f"[{done}/{len(submissions)}] {result.student} {result.assignment}: "
-            f"{result.total:g}/{result.max_total:g} ({note})"
-        )
-
-    data_folder = folder_fingerprint(config.data_dir)
+    tally = Tally(len(submissions), progress)
+    run_keys = RunKeys.of(config)
     with SandboxPool(config) as pool:
-        expected = _reference(assignments, pool, cache, config, progress, data_folder, limits_key)
-        for assignment_id, assignment in assignments.items():
-            hidden = solutions_dir / assignment_id / "hidden_checks.py"
-            if hidden.is_file():
-                students = [s.student for s in submissions if s.assignment == assignment_id]
-                expected[assignment_id] = with_student_values(
-                    assignment, hidden, expected[assignment_id], students, REFERENCE_STUDENT
-                )
-        tasks: list[GradingTask] = []
-        keys: dict[int, str] = {}
-        for index, sub in enumerate(submissions):
-            assignment = assignments[sub.assignment]
-            if sub.path is None:
-                report(
-                    zero_result(
-                        sub.student,
-                        assignment,
-                        f"not graded: {sub.missing_reason}",
-                        sandbox_description(),
-                    ),
-                    "missing",
-                )
-                continue
-            data = sub.path.read_bytes()
-            # The values this student's notebook is compared with: with per-student
-            # values, only their own, so a classmate added to the class changes no key.
-            keys[index] = submission_key(
-                data,
-                sub.student,
-                assignment.fingerprint,
-                expected_for(expected[sub.assignment], sub.student),
-                data_folder,
-                limits_key,
-            )
-            cached = cache.get(keys[index])
-            if cached is not None:
-                report(SubmissionResult.from_json(cached), "cached")
-                continue
-            tasks.append(GradingTask(index, sub.student, sub.assignment, data))
-        for task, result, final in engine(pool).grade(Batch(tasks, assignments, expected)):
+        reference = _reference(assignments, pool, cache, config, progress, run_keys)
+        prepared = prepare(assignments, reference, submissions, solutions_dir)
+        tasks, keys = _still_to_grade(submissions, prepared, cache, run_keys, tally)
+        for task, result, final in engine(config, pool).grade(Batch(tasks, prepared)):
             if final:
                 cache.put(keys[task.index], result.to_json())
-            report(result, f"{result.seconds:.1f} s")
+            tally.report(result, f"{result.seconds:.1f} s")
     progress(
         f"graded {len(submissions)} submission(s) in {time.perf_counter() - started:.1f} s "
         f"with {config.jobs} job(s)"
     )
-    results.sort(key=lambda r: (r.student, r.assignment))
+    results = sorted(tally.results, key=lambda r: (r.student, r.assignment))
     return results, assignments

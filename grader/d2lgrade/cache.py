@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .sandbox.bwrap import package_folder
+from .packages import package_folder
 
 
 def package_version(distribution: str, package: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .assignment import known_assignments
 from .batch import grade_class, selfcheck_submissions
 from .config import (
+    DATA_DIR_VARIABLE,
     NO_WARM_VARIABLE,
     WORKER_WAIT_SECONDS,
     GradingConfig,
@@ -42,7 +43,14 @@ def course_root(start: Path) -> Path:
     )
 
 
-def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingConfig:
+def _config(
+    args: argparse.Namespace,
+    cache_dir: Path | None = None,
+    scheduler: str | None = None,
+    worker_wait: float = WORKER_WAIT_SECONDS,
+) -> GradingConfig:
+    """The run's configuration from the run options; ``scheduler`` and ``worker_wait``
+    come from ``grade``'s scale-out options (the other commands grade here)."""
     limits = Limits(cell_seconds=args.cell_timeout, notebook_seconds=args.notebook_timeout)
     return GradingConfig(
         limits=limits,
@@ -50,6 +58,8 @@ def _config(args: argparse.Namespace, cache_dir: Path | None = None) -> GradingC
         jobs=args.jobs,
         cache_dir=cache_dir,
         warm_sandboxes=args.warm_sandbox,
+        scheduler=scheduler,
+        worker_wait=worker_wait,
     )
 
 
@@ -72,18 +82,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     submissions = term.submissions
     if not submissions:
         raise SubmissionsNotFoundError(f"no submissions found in {args.submissions}")
-    config = _config(args, None if args.no_cache else out / ".cache")
-    if args.scheduler:
-        from .scaleout import dask_engine
-
-        results, assignments = grade_class(
-            submissions,
-            root / "solutions",
-            config,
-            engine=dask_engine(args.scheduler, worker_wait=args.worker_wait),
-        )
-    else:
-        results, assignments = grade_class(submissions, root / "solutions", config)
+    cache_dir = None if args.no_cache else out / ".cache"
+    config = _config(args, cache_dir, args.scheduler, args.worker_wait)
+    results, assignments = grade_class(submissions, root / "solutions", config)
     changed = write_gradebook_and_changes(term, results, assignments, out)
     write_feedback(results, out / "feedback")
     write_summary(results, assignments, out)
@@ -119,7 +120,7 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     failed = False
     for result in results:
         want = result.max_total if result.student == "reference" else 0.0
-        ok = result.total == want and not any(n.startswith("not graded") for n in result.notes)
+        ok = result.total == want and result.code is None
         failed |= not ok
         print(
             f"{'ok  ' if ok else 'FAIL'} {result.assignment} {result.student}: "
@@ -131,47 +132,44 @@ def cmd_selfcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="d2l-grade", description="Grade exercise notebooks.")
-    parser.add_argument("--course", type=Path, help="course root (default: found from here)")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that grades: parallelism, limits, data, sandbox kind."""
     defaults = Limits()
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="notebooks graded at once (default: the cores this process may use)",
+    )
+    p.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=defaults.cell_seconds,
+        help=f"seconds per cell (default {defaults.cell_seconds:g})",
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=defaults.notebook_seconds,
+        help=f"seconds per notebook (default {defaults.notebook_seconds:g})",
+    )
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="folder holding FashionMNIST/raw for the notebooks (default: "
+        f"${DATA_DIR_VARIABLE}, else d2lutils' cache folder)",
+    )
+    p.add_argument(
+        "--no-warm-sandbox",
+        dest="warm_sandbox",
+        action="store_false",
+        default=warm_by_default(),
+        help=f"a new sandbox per notebook even as root (default when ${NO_WARM_VARIABLE} is set)",
+    )
 
-    def run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--jobs",
-            type=int,
-            default=default_jobs(),
-            help="notebooks graded at once (default: the cores this process may use)",
-        )
-        p.add_argument(
-            "--cell-timeout",
-            type=float,
-            default=defaults.cell_seconds,
-            help=f"seconds per cell (default {defaults.cell_seconds:g})",
-        )
-        p.add_argument(
-            "--notebook-timeout",
-            type=float,
-            default=defaults.notebook_seconds,
-            help=f"seconds per notebook (default {defaults.notebook_seconds:g})",
-        )
-        p.add_argument(
-            "--data-dir",
-            type=Path,
-            default=default_data_dir(),
-            help="folder holding FashionMNIST/raw for the notebooks (default: "
-            "$D2L_DATA_DIR, else d2lutils' cache folder)",
-        )
-        p.add_argument(
-            "--no-warm-sandbox",
-            dest="warm_sandbox",
-            action="store_false",
-            default=warm_by_default(),
-            help=f"a new sandbox per notebook even as root (default when "
-            f"${NO_WARM_VARIABLE} is set)",
-        )
 
+def _add_grade(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     grade = sub.add_parser("grade", help="grade a folder of submissions")
     grade.add_argument(
         "submissions",
@@ -205,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="submission times (columns student_id,submitted_at) for a flat folder or zip",
     )
+    _add_scale_out_options(grade)
+    _add_run_options(grade)
+    grade.set_defaults(func=cmd_grade)
+
+
+def _add_scale_out_options(grade: argparse.ArgumentParser) -> None:
     grade.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -219,9 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --scheduler: after this long without any worker, report the notebooks "
         f"still waiting as not graded (default {WORKER_WAIT_SECONDS:.0f})",
     )
-    run_options(grade)
-    grade.set_defaults(func=cmd_grade)
 
+
+def _add_export(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = sub.add_parser("export", help="final points as an LMS grade import CSV")
     lms = export.add_mutually_exclusive_group(required=True)
     lms.add_argument("--canvas", action="store_true", help="Canvas gradebook import")
@@ -242,9 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=cmd_export)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="d2l-grade", description="Grade exercise notebooks.")
+    parser.add_argument("--course", type=Path, help="course root (default: found from here)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_grade(sub)
+    _add_export(sub)
     selfcheck = sub.add_parser("selfcheck", help="reference earns full marks, untouched exercise 0")
     selfcheck.add_argument("assignment", nargs="*")
-    run_options(selfcheck)
+    _add_run_options(selfcheck)
     selfcheck.set_defaults(func=cmd_selfcheck)
     return parser
 

@@ -6,40 +6,18 @@ whole instead of a trail of positional arguments.
 
 from __future__ import annotations
 
+import importlib.util
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import GradingError
+from .protocol import Limits as Limits  # the configuration holds the run's limits
 
 # Where d2lutils looks for data sets, and the environment variable that moves it:
 # notebooks in the sandbox must find the very files the instructor has.
 DATA_DIR_VARIABLE = "D2L_DATA_DIR"
 NO_WARM_VARIABLE = "D2L_GRADE_NO_WARM_SANDBOX"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits for one notebook run."""
-
-    cell_seconds: float = 60.0
-    notebook_seconds: float = 240.0
-    memory_bytes: int = 4 * 1024**3
-    processes: int = 64
-    output_chars: int = 1_000_000
-    file_bytes: int = 64 * 1024**2
-    scratch_bytes: int = 256 * 1024**2
-    core_bytes: int = 0
-
-    def for_runner(self, process_base: int = 0) -> dict[str, float]:
-        """The limits the runner applies to itself.
-
-        ``RLIMIT_NPROC`` counts every task of the user id, so a sandbox that shares
-        its user id with processes already running adds their count (``process_base``).
-        """
-        values: dict[str, float] = asdict(self)
-        values["processes"] = process_base + self.processes
-        return values
 
 
 def default_jobs() -> int:
@@ -74,10 +52,14 @@ def warm_by_default() -> bool:
 
 @dataclass(frozen=True)
 class GradingConfig:
-    """How to grade: limits, where data is, how many at once, the cache and the sandbox kind.
+    """How to grade: limits, where data is, how many at once, the cache, the sandbox kind
+    and the engine.
 
     ``warm_sandboxes`` asks for warm sandboxes; they are used only where they can be
     made (root and bubblewrap), otherwise each notebook gets a fresh sandbox.
+    ``scheduler`` is the address of a Dask scheduler to grade on (None: this machine);
+    after ``worker_wait`` seconds without any worker there, the notebooks still
+    waiting are reported as not graded.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -85,7 +67,19 @@ class GradingConfig:
     jobs: int = field(default_factory=default_jobs)
     cache_dir: Path | None = None
     warm_sandboxes: bool = field(default_factory=warm_by_default)
+    scheduler: str | None = None
+    worker_wait: float = WORKER_WAIT_SECONDS
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
             raise GradingError(f"--jobs must be at least 1, got {self.jobs}")
+        if self.scheduler is None:
+            return
+        if not self.worker_wait > 0:
+            raise GradingError(
+                f"--worker-wait must be a positive number of seconds, got {self.worker_wait}"
+            )
+        if importlib.util.find_spec("distributed") is None:
+            raise GradingError(
+                "--scheduler needs Dask's distributed package: pip install 'd2l-grade[dask]'"
+            )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from .assignment import Assignment
-from .config import Limits
 from .errors import AssignmentError
-from .notebook import CellPlan, plan_cells
-from .protocol import Job, RunRecord
+from .planning import CellPlan, plan_cells
+from .protocol import REFERENCE_STUDENT, Job, Limits, RunRecord
+from .results import FailureCode, RunOutcome
 from .rules import Forbid, ForbidInSource, is_operator
 from .sandbox import Sandbox
-
-REFERENCE_STUDENT = "reference"
 
 INTERFERED = (
     "the notebook wrote into the grader's result channel, so nothing it reported "
@@ -21,31 +19,25 @@ INTERFERED = (
 )
 
 
-@dataclass
-class RunOutcome:
-    """The checked events of one run and, if it did not end cleanly, why (for the student)."""
-
-    record: RunRecord
-    crash: str | None
-
-
-def status_text(status: str | int, limits: Limits) -> str | None:
-    """What a runner's exit status means for the student; None for a clean exit."""
+def status_text(status: str | int, limits: Limits) -> tuple[FailureCode, str] | None:
+    """What a runner's exit status means: its code, and the sentence for the student;
+    None for a clean exit."""
     if status == 0:
         return None
     if status == "timeout":
         return (
-            f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped"
+            FailureCode.TIME_LIMIT,
+            f"the notebook ran past its {limits.notebook_seconds:.0f} s time limit and was stopped",
         )
     if isinstance(status, int):
         # bwrap reports a child killed by signal N as exit status 128 + N.
         signum = -status if status < 0 else status - 128 if status > 128 else 0
-        return (
+        return FailureCode.RUN_STOPPED, (
             f"the notebook's process died (signal {signum})"
             if signum
             else f"the notebook's process exited with status {status}"
         )
-    return str(status)
+    return FailureCode.RUN_STOPPED, str(status)
 
 
 def watched_names(assignment: Assignment) -> list[str]:
@@ -77,23 +69,26 @@ def run_notebook(
     job = Job(
         plan.sources,
         [replace(p.job(), operators=bool(assignment.rules.get(p.task))) for p in assignment.probes],
-        asdict(limits),
+        limits,
         student=student,
         student_cells=plan.student_cells,
         watch=watched_names(assignment),
     )
     raw = sandbox.run(job)
     record = RunRecord.from_events(raw.events, len(plan.sources), len(assignment.probes))
-    crash = status_text(raw.status, limits)
+    failure = status_text(raw.status, limits)
     if record.interfered:
-        crash = INTERFERED
-    elif crash is None and not record.ended:
-        crash = "the notebook's process stopped before finishing"
-    if crash and not raw.events:
+        failure = FailureCode.INTERFERED, INTERFERED
+    elif failure is None and not record.ended:
+        failure = FailureCode.RUN_STOPPED, "the notebook's process stopped before finishing"
+    if failure is None:
+        return RunOutcome(record, None)
+    code, crash = failure
+    if not raw.events:
         detail = raw.stderr.strip().splitlines()
         if detail:
             crash += f" ({detail[-1][:200]})"
-    return RunOutcome(record, crash)
+    return RunOutcome(record, crash, code)
 
 
 def reference_values(assignment: Assignment, sandbox: Sandbox, limits: Limits) -> list[Any]:

@@ -1,30 +1,50 @@
 """Grading one notebook: the pipeline, composed in one place.
 
     bytes --parse_notebook--> notebook --check_assignment--> (right assignment)
-          --plan_cells--> sources, test and answer cells, tampered tasks
+          --plan_cells (planning)--> sources, test and answer cells, tampered tasks
           --scan_answer--> what each answer refers to (rules, on the source)
           --run_notebook (sandbox)--> checked events, with each probe's call record
           --judge_task--> points per task
 
-Each stage lives in a module of its own (``notebook``, ``static_check``, ``execution``,
-``scoring``); this function is the only place that strings them together. It is a
-pure function of the bytes, the assignment and the reference values, given a sandbox.
+Each stage lives in a module of its own (``notebook``, ``planning``, ``static_check``,
+``execution``, ``scoring``); this function is the only place that strings them
+together. It is a pure function of the bytes and the prepared assignment (the
+assignment with its reference values), given a sandbox.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from .assignment import Assignment
-from .config import Limits
 from .execution import run_notebook
-from .notebook import CellPlan, SubmissionError, check_assignment, parse_notebook, plan_cells
-from .results import SubmissionResult, TaskResult, zero_result
+from .notebook import SubmissionError, parse_notebook
+from .planning import CellPlan, check_assignment, plan_cells
+from .protocol import Limits
+from .results import FailureCode, SubmissionResult, TaskResult, not_graded
 from .sandbox import Sandbox, sandbox_description
 from .scoring import judge_task
 from .static_check import AnswerScan, scan_answer
 from .variants import expected_for
+
+
+@dataclass(frozen=True)
+class PreparedAssignment:
+    """An assignment with the reference value of each of its probes: what grading one
+    of its notebooks needs, made once per run and shipped whole to every engine.
+
+    ``expected`` holds, for a probe with per-student values, a table of the run's
+    students (``variants.py``); :meth:`expected_for` picks one student's values.
+    """
+
+    assignment: Assignment
+    expected: list[Any]
+
+    def expected_for(self, student: str) -> list[Any]:
+        """The reference values ``student``'s notebook is compared with."""
+        return expected_for(self.expected, student)
 
 
 def scan_answers(plan: CellPlan, assignment: Assignment) -> dict[str, AnswerScan]:
@@ -43,25 +63,24 @@ def scan_answers(plan: CellPlan, assignment: Assignment) -> dict[str, AnswerScan
 
 
 def grade_submission(
-    student: str,
-    data: bytes,
-    assignment: Assignment,
-    expected: list[Any],
-    sandbox: Sandbox,
-    limits: Limits,
+    student: str, data: bytes, prepared: PreparedAssignment, sandbox: Sandbox, limits: Limits
 ) -> SubmissionResult:
     """Grade one notebook's bytes against an assignment and its reference values."""
     started = time.perf_counter()
+    assignment = prepared.assignment
+    code = FailureCode.UNREADABLE  # until the file has been read as a notebook
     try:
         notebook = parse_notebook(data)
+        code = FailureCode.WRONG_ASSIGNMENT
         check_assignment(notebook, assignment)
     except SubmissionError as err:
-        result = zero_result(student, assignment, f"not graded: {err}", sandbox_description())
+        result = not_graded(student, assignment, code, str(err), sandbox_description())
         result.seconds = round(time.perf_counter() - started, 3)
         return result
     plan = plan_cells(notebook, assignment)
     scans = scan_answers(plan, assignment)
     outcome = run_notebook(plan, assignment, sandbox, limits, student)
+    expected = prepared.expected_for(student)
     tasks = {}
     for task_id, task in assignment.tasks.items():
         verdict = judge_task(
@@ -71,7 +90,7 @@ def grade_submission(
             plan.task_cell.get(task_id),
             plan.tampered.get(task_id),
             scans.get(task_id),
-            expected_for(expected, student),
+            expected,
             student,
         )
         tasks[task_id] = TaskResult(
@@ -80,6 +99,7 @@ def grade_submission(
             verdict.points == task.points,
             verdict.message,
             verdict.failures,
+            verdict.code,
         )
     notes = sorted({f"task {tid}: {why}" for tid, why in plan.tampered.items()})
     if outcome.crash:

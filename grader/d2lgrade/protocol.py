@@ -11,7 +11,7 @@ loaded inside the sandbox before any student code runs.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # Everything one run may send back, events and values together. Past it the reader
@@ -19,6 +19,50 @@ from typing import Any
 MAX_STREAM_BYTES = 16 * 1024**2
 # The key that marks an encoded array in plain data (see inside/plain.py).
 ARRAY_KEY = "__array__"
+# The keys that mark what hidden checks return through ``inside/probekit.py``: a call that
+# raised, a multiple-choice answer, the data of one plotted line.
+RAISED = "__raised__"
+MULTIPLE_CHOICE = "__multiple_choice__"
+CURVE = "__curve__"
+# The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).
+REFERENCE_STUDENT = "reference"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one notebook run: the one place that names them.
+
+    The grader's configuration holds them, a :class:`Job` carries them into the
+    sandbox, and the runner applies them to itself (:meth:`resource_limits`).
+    """
+
+    cell_seconds: float = 60.0
+    notebook_seconds: float = 240.0
+    memory_bytes: int = 4 * 1024**3
+    processes: int = 64
+    output_chars: int = 1_000_000
+    file_bytes: int = 64 * 1024**2
+    scratch_bytes: int = 256 * 1024**2
+    core_bytes: int = 0
+
+    def with_process_base(self, process_base: int) -> Limits:
+        """These limits for a runner whose user id already runs ``process_base`` tasks.
+
+        ``RLIMIT_NPROC`` counts every task of the user id, so a sandbox that shares its
+        user id with processes already running adds their count to ``processes``.
+        """
+        return replace(self, processes=process_base + self.processes)
+
+    def resource_limits(self) -> dict[str, int]:
+        """The ``resource`` module's limits the runner sets, by name, with their values."""
+        # RLIMIT_DATA rather than RLIMIT_AS: a CUDA build of torch maps over 3 GB of address
+        # space for its libraries alone, while the data limit counts what code allocates.
+        return {
+            "RLIMIT_DATA": self.memory_bytes,
+            "RLIMIT_FSIZE": self.file_bytes,
+            "RLIMIT_NPROC": self.processes,
+            "RLIMIT_CORE": self.core_bytes,
+        }
 
 
 @dataclass(frozen=True)
@@ -41,7 +85,7 @@ class Job:
 
     cells: list[str]
     probes: list[ProbeJob]
-    limits: dict[str, float]
+    limits: Limits
     # Whose notebook it is (notebooks may read it, e.g. to order quiz choices), and
     # which cells hold the student's own code (the call record attributes to them).
     student: str = ""
@@ -59,6 +103,7 @@ class Job:
     def from_json(cls, text: str | bytes) -> Job:
         data = json.loads(text)
         data["probes"] = [ProbeJob(**p) for p in data["probes"]]
+        data["limits"] = Limits(**data["limits"])
         return cls(**data)
 
 
@@ -109,12 +154,14 @@ def _decode_line(line: bytes) -> dict[str, Any] | None:
 
 @dataclass(frozen=True)
 class CellEvent:
-    """How one cell ran: ``error`` is ``"ExceptionType: message"`` or None."""
+    """How one cell ran: ``error`` is ``"ExceptionType: message"`` or None, and
+    ``error_type`` that exception's type name alone."""
 
     index: int
     ok: bool
     error: str | None
     seconds: float
+    error_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,10 +218,13 @@ class RunRecord:
             return False
         if kind == "cell" and not self.probes and index == len(self.cells) < n_cells:
             error, seconds = event.get("error"), event.get("seconds")
-            if not (error is None or type(error) is str) or type(seconds) not in (int, float):
+            error_type = event.get("error_type")
+            if not all(text is None or type(text) is str for text in (error, error_type)) or type(
+                seconds
+            ) not in (int, float):
                 return False
             assert isinstance(seconds, (int, float))  # as just checked, for the type checker
-            self.cells[index] = CellEvent(index, event["ok"], error, float(seconds))
+            self.cells[index] = CellEvent(index, event["ok"], error, float(seconds), error_type)
             return True
         if kind == "probe" and len(self.cells) == n_cells and index == len(self.probes) < n_probes:
             error, calls, autograd = (

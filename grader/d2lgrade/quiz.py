@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from .inside.probekit import MULTIPLE_CHOICE
-from .sandbox.bwrap import package_folder
+from .packages import package_folder
+from .protocol import MULTIPLE_CHOICE
 
 
 @functools.lru_cache(maxsize=1)

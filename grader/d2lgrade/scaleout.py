@@ -22,11 +22,12 @@ from dataclasses import replace
 from typing import Any
 
 from .assignment import Assignment
-from .batch import Batch, Engine, Graded, GradingTask, internal_error
-from .config import WORKER_WAIT_SECONDS, GradingConfig, Limits, default_data_dir
+from .config import GradingConfig, default_data_dir
+from .engines import Batch, Graded, GradingTask, internal_error
 from .errors import GradingError
-from .grade import grade_submission
-from .results import SubmissionResult, zero_result
+from .grade import PreparedAssignment, grade_submission
+from .protocol import Limits
+from .results import FailureCode, SubmissionResult, not_graded
 from .sandbox import SandboxPool, sandbox_description
 
 PLUGIN_NAME = "d2lgrade-sandboxes"
@@ -40,11 +41,11 @@ NO_WORKERS = (
     "the Dask cluster at {address} had no workers for {seconds:.0f} s; start workers and "
     "grade again (the notebooks graded so far are cached)"
 )
-WorkerGrade = Callable[[str, bytes, Assignment, list[Any], Limits], dict[str, Any]]
+WorkerGrade = Callable[[str, bytes, PreparedAssignment, Limits], dict[str, Any]]
 
 try:
     from distributed import WorkerPlugin
-except ImportError:  # the engine says what to install when it is asked for
+except ImportError:  # GradingConfig says what to install when a scheduler is asked for
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
 
@@ -70,7 +71,7 @@ class WorkerSandboxes(WorkerPlugin):
 
 
 def grade_on_worker(
-    student: str, data: bytes, assignment: Assignment, expected: list[Any], limits: Limits
+    student: str, data: bytes, prepared: PreparedAssignment, limits: Limits
 ) -> dict[str, Any]:
     """Grade one notebook in a sandbox of this worker's pool; the result as plain data."""
     from distributed import get_worker
@@ -79,7 +80,7 @@ def grade_on_worker(
     if not isinstance(plugin, WorkerSandboxes) or plugin.pool is None:
         raise RuntimeError("this worker has no grading sandboxes (the plugin was not registered)")
     with plugin.pool.sandbox() as sandbox:
-        return grade_submission(student, data, assignment, expected, sandbox, limits).to_json()
+        return grade_submission(student, data, prepared, sandbox, limits).to_json()
 
 
 def _shared(value: Any) -> Any:
@@ -87,22 +88,22 @@ def _shared(value: Any) -> Any:
 
 
 class DaskEngine:
-    """Grades on the workers of the Dask scheduler at ``address``."""
+    """Grades on the workers of the Dask scheduler that ``config`` names.
 
-    def __init__(
-        self,
-        address: str,
-        config: GradingConfig,
-        worker_grade: WorkerGrade = grade_on_worker,
-        worker_wait: float = WORKER_WAIT_SECONDS,
-    ) -> None:
-        self.address = address
+    ``config.worker_wait``: seconds without any worker after which the notebooks still
+    waiting are reported as not graded.
+    """
+
+    def __init__(self, config: GradingConfig, worker_grade: WorkerGrade = grade_on_worker) -> None:
+        if config.scheduler is None:
+            raise GradingError("the Dask engine needs a scheduler address (--scheduler)")
+        self.address = config.scheduler
         self.config = config
         self.worker_grade = worker_grade
-        self.worker_wait = worker_wait
+        self.worker_wait = config.worker_wait
 
     def grade(self, batch: Batch) -> Iterator[Graded]:
-        tasks, assignments, expected = batch.tasks, batch.assignments, batch.expected
+        tasks = batch.tasks
         if not tasks:
             return
         from distributed import Client
@@ -129,25 +130,23 @@ class DaskEngine:
             # scheduler can recompute a task whose result died with every worker that
             # held it, while scattered data would be lost for good.
             ids = sorted({t.assignment_id for t in tasks})
-            shared_assignments = {
-                a: client.submit(_shared, assignments[a], key=f"assignment-{run}-{a}") for a in ids
-            }
-            shared_expected = {
-                a: client.submit(_shared, expected[a], key=f"expected-{run}-{a}") for a in ids
+            shared = {
+                a: client.submit(_shared, batch.prepared[a], key=f"assignment-{run}-{a}")
+                for a in ids
             }
             futures = {
                 client.submit(
                     self.worker_grade,
                     t.student,
                     t.data,
-                    shared_assignments[t.assignment_id],
-                    shared_expected[t.assignment_id],
+                    shared[t.assignment_id],
                     self.config.limits,
                     key=f"grade-{run}-{t.index}",
                     pure=False,
                 ): t
                 for t in tasks
             }
+            assignments = {a: batch.prepared[a].assignment for a in ids}
             yield from self._collect(client, futures, assignments)
         finally:
             try:
@@ -177,7 +176,7 @@ class DaskEngine:
                 try:
                     yield task, SubmissionResult.from_json(future.result()), True
                 except KilledWorker:
-                    yield task, not_graded(task, assignment, KILLED_WORKERS), False
+                    yield task, self._not_graded(task, assignment, FailureCode.WORKERS_DIED), False
                 except Exception as err:  # a grader bug must not cost the rest of the class
                     yield task, internal_error(task, assignment, err), False
             if done or client.nthreads():
@@ -186,36 +185,19 @@ class DaskEngine:
             idle_since = idle_since if idle_since is not None else time.monotonic()
             if time.monotonic() - idle_since >= self.worker_wait:
                 client.cancel(list(pending))
-                reason = NO_WORKERS.format(address=self.address, seconds=self.worker_wait)
                 for future in sorted(pending, key=lambda f: futures[f].index):
                     task = futures[future]
-                    yield task, not_graded(task, assignments[task.assignment_id], reason), False
+                    assignment = assignments[task.assignment_id]
+                    yield task, self._not_graded(task, assignment, FailureCode.NO_WORKERS), False
                 return
 
-
-def not_graded(task: GradingTask, assignment: Assignment, reason: str) -> SubmissionResult:
-    return zero_result(task.student, assignment, f"not graded: {reason}", sandbox_description())
-
-
-def dask_engine(
-    address: str,
-    worker_grade: WorkerGrade = grade_on_worker,
-    worker_wait: float = WORKER_WAIT_SECONDS,
-) -> Callable[[SandboxPool], Engine]:
-    """An engine factory for ``batch.grade_class`` that grades on the cluster at ``address``.
-
-    ``worker_wait``: seconds without any worker after which the notebooks still waiting
-    are reported as not graded."""
-    if not worker_wait > 0:
-        raise GradingError(f"--worker-wait must be a positive number of seconds, got {worker_wait}")
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise GradingError(
-            "--scheduler needs Dask's distributed package: pip install 'd2l-grade[dask]'"
-        ) from None
-
-    def make(pool: SandboxPool) -> Engine:
-        return DaskEngine(address, pool.config, worker_grade, worker_wait)
-
-    return make
+    def _not_graded(
+        self, task: GradingTask, assignment: Assignment, code: FailureCode
+    ) -> SubmissionResult:
+        """The zero result of a notebook the cluster could not grade (``code`` says why)."""
+        why = (
+            KILLED_WORKERS
+            if code is FailureCode.WORKERS_DIED
+            else NO_WORKERS.format(address=self.address, seconds=self.worker_wait)
+        )
+        return not_graded(task.student, assignment, code, why, sandbox_description())

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .assignment import Assignment, Task
-from .execution import REFERENCE_STUDENT, RunOutcome
-from .inside.probekit import CURVE, RAISED
-from .protocol import ARRAY_KEY, ProbeEvent
+from .protocol import ARRAY_KEY, CURVE, RAISED, REFERENCE_STUDENT, CellEvent, ProbeEvent, RunRecord
 from .quiz import choice_difference, is_multiple_choice
+from .results import FailureCode, RunOutcome
 from .rules import Rule
 from .static_check import AnswerScan
 
@@ -217,11 +216,13 @@ def rule_breaks(
 
 @dataclass
 class TaskVerdict:
-    """What one task earned, with the message and failure labels for the reports."""
+    """What one task earned, with the message and failure labels for the reports, and
+    the kind of failure (None: passed)."""
 
     points: float
     message: str
     failures: list[str]
+    code: FailureCode | None = None
 
 
 def _share(task: Task, outcomes: list[CaseOutcome]) -> float:
@@ -244,6 +245,75 @@ def _share(task: Task, outcomes: list[CaseOutcome]) -> float:
     )
 
 
+def _unchecked_verdict(
+    outcome: RunOutcome, event: CellEvent | None, tampered: str | None
+) -> TaskVerdict | None:
+    """The verdict on a task whose checks cannot be trusted or did not run, else None."""
+    if tampered:
+        return TaskVerdict(0.0, tampered, ["test cell tampered with"], FailureCode.TAMPERED)
+    if outcome.record.interfered:
+        return TaskVerdict(
+            0.0, str(outcome.crash), ["result channel written to"], FailureCode.INTERFERED
+        )
+    if event is None:
+        why = outcome.crash or "the run stopped early"
+        code = (
+            FailureCode.TIME_LIMIT
+            if outcome.crash_code is FailureCode.TIME_LIMIT
+            else FailureCode.RUN_STOPPED
+        )
+        label = "time limit" if code is FailureCode.TIME_LIMIT else "run stopped"
+        return TaskVerdict(0.0, f"its checks never ran: {why}", [label], code)
+    if event.error_type == "NotImplementedError":
+        return TaskVerdict(
+            0.0,
+            "not answered yet: the code still raises NotImplementedError",
+            ["not answered"],
+            FailureCode.NOT_ANSWERED,
+        )
+    return None
+
+
+def _calls_of(record: RunRecord, probe_indices: list[int]) -> tuple[dict[str, int], int]:
+    """The torch calls and backward passes of the student's code while the probes ran."""
+    calls: dict[str, int] = {}
+    autograd_runs = 0
+    for i in probe_indices:
+        got = record.probes.get(i)
+        if got is not None:
+            for name, count in got.calls.items():
+                calls[name] = calls.get(name, 0) + count
+            autograd_runs += got.autograd
+    return calls, autograd_runs
+
+
+def _failed_check_verdict(event: CellEvent) -> TaskVerdict:
+    code = FailureCode.TIME_LIMIT if event.error_type == "CellTimeout" else FailureCode.CHECK_FAILED
+    label = "time limit" if code is FailureCode.TIME_LIMIT else "visible check failed"
+    return TaskVerdict(0.0, f"visible check failed: {event.error}", [label], code)
+
+
+def _cases_verdict(task: Task, outcomes: list[CaseOutcome]) -> TaskVerdict:
+    """The verdict on a task whose visible check passed, from its hidden cases."""
+    failed = [o for o in outcomes if o.kind is not None]
+    share = _share(task, outcomes)
+    if not failed:
+        return TaskVerdict(task.points, "passed", [])
+    listed = ", ".join(f"'{o.name}' ({o.kind})" for o in failed)
+    message = (
+        f"visible check passed, but {len(failed)} of {len(outcomes)} hidden cases differ from "
+        f"the reference: {listed}"
+    )
+    if 0 < share < 1:
+        message += f"; partial credit for the cases that pass ({share:.0%})"
+    return TaskVerdict(
+        round(task.points * share, 4),
+        message,
+        [f"case: {o.name} ({o.kind})" for o in failed],
+        FailureCode.CASE_DIFFERS,
+    )
+
+
 def judge_task(
     task: Task,
     assignment: Assignment,
@@ -256,37 +326,21 @@ def judge_task(
 ) -> TaskVerdict:
     """The verdict on one task (of ``student``'s notebook); see the module's docstring."""
     record = outcome.record
-    if tampered:
-        return TaskVerdict(0.0, tampered, ["test cell tampered with"])
-    if record.interfered:
-        return TaskVerdict(0.0, str(outcome.crash), ["result channel written to"])
     event = record.cells.get(test_cell) if test_cell is not None else None
-    if event is None:
-        why = outcome.crash or "the run stopped early"
-        label = "time limit" if "time limit" in why else "run stopped"
-        return TaskVerdict(0.0, f"its checks never ran: {why}", [label])
-    if str(event.error).startswith("NotImplementedError"):
-        return TaskVerdict(
-            0.0, "not answered yet: the code still raises NotImplementedError", ["not answered"]
-        )
+    unchecked = _unchecked_verdict(outcome, event, tampered)
+    if unchecked is not None:
+        return unchecked
+    assert event is not None  # a test cell that never ran has its verdict above
     probe_indices = assignment.probes_of(task.task_id)
-    calls: dict[str, int] = {}
-    autograd_runs = 0
-    for i in probe_indices:
-        got = record.probes.get(i)
-        if got is not None:
-            for name, count in got.calls.items():
-                calls[name] = calls.get(name, 0) + count
-            autograd_runs += got.autograd
+    calls, autograd_runs = _calls_of(record, probe_indices)
     breaks = rule_breaks(assignment.rules.get(task.task_id, []), scan, calls, autograd_runs)
     if breaks:
         text = "; ".join(f"rule broken: {rule.describe()} ({found})" for rule, found in breaks)
-        return TaskVerdict(0.0, text, [f"rule: {rule.describe()}" for rule, _ in breaks])
-    if not event.ok:
-        label = (
-            "time limit" if str(event.error).startswith("CellTimeout") else "visible check failed"
+        return TaskVerdict(
+            0.0, text, [f"rule: {rule.describe()}" for rule, _ in breaks], FailureCode.RULE_BROKEN
         )
-        return TaskVerdict(0.0, f"visible check failed: {event.error}", [label])
+    if not event.ok:
+        return _failed_check_verdict(event)
     # A figure's lines show the runs whose numbers the task records: they are compared
     # within the loosest tolerance of the task's probes, that of those numbers.
     curves = (
@@ -306,17 +360,4 @@ def judge_task(
             curves,
         )
     ]
-    failed = [o for o in outcomes if o.kind is not None]
-    share = _share(task, outcomes)
-    if not failed:
-        return TaskVerdict(task.points, "passed", [])
-    listed = ", ".join(f"'{o.name}' ({o.kind})" for o in failed)
-    message = (
-        f"visible check passed, but {len(failed)} of {len(outcomes)} hidden cases differ from "
-        f"the reference: {listed}"
-    )
-    if 0 < share < 1:
-        message += f"; partial credit for the cases that pass ({share:.0%})"
-    return TaskVerdict(
-        round(task.points * share, 4), message, [f"case: {o.name} ({o.kind})" for o in failed]
-    )
+    return _cases_verdict(task, outcomes)

@@ -16,8 +16,8 @@ from typing import Any
 
 import psutil
 
-from d2lgrade.assignment import Assignment
 from d2lgrade.config import Limits
+from d2lgrade.grade import PreparedAssignment
 from d2lgrade.scaleout import grade_on_worker
 
 # A notebook can kill its worker only once its sandbox runs, seconds into the worker's
@@ -29,7 +29,7 @@ AFTER_THE_TASK_SECONDS = 2.0
 
 
 def grade_or_die(
-    student: str, data: bytes, assignment: Assignment, expected: list[Any], limits: Limits
+    student: str, data: bytes, prepared: PreparedAssignment, limits: Limits
 ) -> dict[str, Any]:
     marker = Path(os.environ["D2L_TEST_FAULT_DIR"]) / student
     if student.startswith("poison") or (student.startswith("dies_once") and not marker.exists()):
@@ -37,4 +37,4 @@ def grade_or_die(
         age = time.time() - psutil.Process().create_time()
         time.sleep(max(AFTER_THE_TASK_SECONDS, WORKER_AGE_SECONDS - age))
         os.kill(os.getpid(), signal.SIGKILL)
-    return grade_on_worker(student, data, assignment, expected, limits)
+    return grade_on_worker(student, data, prepared, limits)

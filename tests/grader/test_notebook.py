@@ -8,7 +8,8 @@ import pytest
 import toy_course as toy
 
 from d2lgrade.assignment import load_assignment
-from d2lgrade.notebook import SubmissionError, parse_notebook, plan_cells
+from d2lgrade.notebook import SubmissionError, parse_notebook
+from d2lgrade.planning import plan_cells
 
 
 @pytest.mark.parametrize(

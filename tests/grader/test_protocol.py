@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from d2lgrade.protocol import Job, LineDecoder, ProbeJob, RunRecord, encode
+from d2lgrade.protocol import Job, Limits, LineDecoder, ProbeJob, RunRecord, encode
 
 
 def test_a_job_survives_the_trip_through_json():
     job = Job(
         ["x = 1"],
         [ProbeJob("t", "p", ["x"], "def p(x):\n    return x", 3.0)],
-        {"cell_seconds": 5.0},
+        Limits(cell_seconds=5.0),
         "7",
         61007,
     )
@@ -73,3 +73,21 @@ def test_any_break_of_the_order_marks_the_run_as_interfered_with():
         record = RunRecord.from_events(json.loads(json.dumps(events)), 3, 2)
         assert record.interfered, name
         assert not record.cells and not record.probes, name
+
+
+def test_a_cell_event_carries_its_exception_type_and_a_malformed_one_is_interference():
+    def run(cell_event):
+        events = [{"event": "start"}, cell_event, {"event": "end"}]
+        return RunRecord.from_events(events, 1, 0)
+
+    cell = {"event": "cell", "index": 0, "ok": False, "error": "ValueError: x", "seconds": 0.1}
+    assert run({**cell, "error_type": "ValueError"}).cells[0].error_type == "ValueError"
+    assert run(cell).cells[0].error_type is None
+    assert run({**cell, "error_type": ["ValueError"]}).interfered
+
+
+def test_limits_name_the_runners_resource_limits_and_add_a_process_base_explicitly():
+    limits = Limits(memory_bytes=1024, processes=10)
+    assert limits.with_process_base(5).processes == 15 and limits.processes == 10
+    assert limits.resource_limits()["RLIMIT_DATA"] == 1024
+    assert limits.resource_limits()["RLIMIT_NPROC"] == 10

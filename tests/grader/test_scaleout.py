@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import toy_course as toy
 from d2lgrade.batch import Submission, grade_class
 from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.report import write_gradebook, write_summary
-from d2lgrade.scaleout import dask_engine
+from d2lgrade.scaleout import DaskEngine
 
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402  (installed with distributed)
@@ -122,9 +123,13 @@ def test_the_cluster_grades_a_class_exactly_as_a_local_run_and_reuses_the_cache(
     on_dask, _ = grade_class(
         submissions,
         course / "solutions",
-        GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
+        GradingConfig(
+            limits=CONFIG.limits,
+            jobs=1,
+            cache_dir=tmp_path / "cache",
+            scheduler=cluster.scheduler_address,
+        ),
         progress=lines.append,
-        engine=dask_engine(cluster.scheduler_address),
     )
     assert reports(local, assignments, tmp_path / "local") == reports(
         on_dask, assignments, tmp_path / "dask"
@@ -139,9 +144,13 @@ def test_the_cluster_grades_a_class_exactly_as_a_local_run_and_reuses_the_cache(
     grade_class(
         submissions,
         course / "solutions",
-        GradingConfig(limits=CONFIG.limits, jobs=1, cache_dir=tmp_path / "cache"),
+        GradingConfig(
+            limits=CONFIG.limits,
+            jobs=1,
+            cache_dir=tmp_path / "cache",
+            scheduler=cluster.scheduler_address,
+        ),
         progress=again.append,
-        engine=dask_engine(cluster.scheduler_address),
     )
     graded = [line for line in again if line.startswith("[")]
     assert len(graded) == len(submissions) and all("(cached)" in line for line in graded)
@@ -166,9 +175,9 @@ def test_a_dying_worker_loses_nothing_and_a_poisonous_notebook_is_reported(
     on_dask, _ = grade_class(
         submissions,
         course / "solutions",
-        CONFIG,
+        replace(CONFIG, scheduler=cluster.scheduler_address),
         progress=lambda _: None,
-        engine=dask_engine(cluster.scheduler_address, worker_grade=grade_or_die),
+        engine=lambda config, pool: DaskEngine(config, worker_grade=grade_or_die),
     )
     expected = {r.student: r for r in local}
     got = {r.student: r for r in on_dask}
@@ -197,9 +206,8 @@ def test_a_cluster_left_without_workers_reports_the_waiting_notebooks(course, tm
                 grade_class,
                 submissions,
                 course / "solutions",
-                CONFIG,
+                replace(CONFIG, scheduler=lonely.scheduler_address, worker_wait=3),
                 progress=retire_all_workers_after_the_first,
-                engine=dask_engine(lonely.scheduler_address, worker_wait=3),
             )
             results, _ = run.result(timeout=120)
         finally:

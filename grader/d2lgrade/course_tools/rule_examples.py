@@ -33,6 +33,7 @@ from ..config import GradingConfig
 from ..errors import AssignmentError
 from ..evasions import Example
 from ..notebook import nbgrader_meta
+from ..results import FailureCode
 
 
 def rule_examples(hidden_checks: Path) -> dict[str, dict[str, dict[str, Example]]]:
@@ -91,11 +92,12 @@ class ExampleOutcome:
     points: float
     max_points: float
     message: str
+    code: FailureCode | None = None
 
     @property
     def ok(self) -> bool:
         if self.breaks:
-            return self.points == 0 and "rule broken" in self.message
+            return self.points == 0 and self.code is FailureCode.RULE_BROKEN
         return self.points == self.max_points
 
 
@@ -140,6 +142,7 @@ def check_rule_examples(
                 verdict.points,
                 verdict.max_points,
                 verdict.message,
+                verdict.code,
             )
         )
     return sorted(outcomes, key=lambda o: (o.assignment, o.task, not o.breaks, o.label))

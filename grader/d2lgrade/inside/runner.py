@@ -17,7 +17,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-from ..protocol import Job, ProbeJob, encode
+from ..protocol import Job, Limits, ProbeJob, encode
 from .monitor import CallMonitor, cell_file
 from .plain import to_plain
 from .probekit import probe_namespace
@@ -59,19 +59,10 @@ class CappedOutput(io.TextIOBase):
         return len(text)
 
 
-def apply_limits(limits: dict[str, float]) -> None:
+def apply_limits(limits: Limits) -> None:
     """Lower this process's resource limits (soft and hard, so they cannot be raised)."""
-    # RLIMIT_DATA rather than RLIMIT_AS: a CUDA build of torch maps over 3 GB of address
-    # space for its libraries alone, while the data limit counts what code allocates.
-    for name, key in (
-        ("RLIMIT_DATA", "memory_bytes"),
-        ("RLIMIT_FSIZE", "file_bytes"),
-        ("RLIMIT_NPROC", "processes"),
-        ("RLIMIT_CORE", "core_bytes"),
-    ):
-        value = limits.get(key)
-        if value is not None:
-            resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+    for name, value in limits.resource_limits().items():
+        resource.setrlimit(getattr(resource, name), (int(value), int(value)))
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -143,6 +134,7 @@ class Runner:
                 "index": index,
                 "ok": error is None,
                 "error": None if error is None else _error_text(error),
+                "error_type": None if error is None else type(error).__name__,
                 "seconds": round(time.perf_counter() - started, 3),
             }
         )
@@ -174,10 +166,10 @@ def run_job(job: Job, channel: BinaryIO) -> None:
     apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ[STUDENT_ID_VARIABLE] = job.student
-    runner = Runner(channel, int(job.limits["output_chars"]), job.student_cells, job.watch)
+    runner = Runner(channel, job.limits.output_chars, job.student_cells, job.watch)
     runner.emit({"event": "start"})
     for index, source in enumerate(job.cells):
-        runner.run_cell(index, source, job.limits["cell_seconds"])
+        runner.run_cell(index, source, job.limits.cell_seconds)
     for index, probe in enumerate(job.probes):
         runner.run_probe(index, probe)
     runner.emit({"event": "end"})

@@ -126,12 +126,12 @@ class Zygote:
         if pid == 0:
             try:
                 os.close(read_fd)
-                enter_child_sandbox(uid, int(limits["scratch_bytes"]), self.font_files, write_fd)
+                enter_child_sandbox(uid, limits.scratch_bytes, self.font_files, write_fd)
                 run_job(job, os.fdopen(write_fd, "wb"))
             finally:
                 os._exit(70)
         os.close(write_fd)
-        status = self._relay(job_id, pid, read_fd, time.monotonic() + limits["notebook_seconds"])
+        status = self._relay(job_id, pid, read_fd, time.monotonic() + limits.notebook_seconds)
         kill_uid(uid, child=pid)
         os.close(read_fd)
         self.send({"job": job_id, "done": True, "status": status})

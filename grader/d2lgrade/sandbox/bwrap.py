@@ -10,14 +10,15 @@ the gradebook, not other submissions.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from ..config import Limits
+from ..config import DATA_DIR_VARIABLE
+from ..packages import package_folder
+from ..protocol import Limits
 
 SANDBOX_UID_BASE = 61000  # sandbox user ids start here when grading as root
 
@@ -34,14 +35,6 @@ def bubblewrap() -> str | None:
         timeout=30,
     )
     return path if probe.returncode == 0 else None
-
-
-def package_folder(name: str) -> Path:
-    """The folder of an importable package, found without importing it (d2lutils imports torch)."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"package {name} is not installed")
-    return Path(next(iter(spec.submodule_search_locations))).resolve()
 
 
 def exposed_packages() -> list[Path]:
@@ -126,7 +119,7 @@ def environment(home: str, data_dir: Path | None) -> dict[str, str]:
         "MPLCONFIGDIR": "/tmp/matplotlib",
     }
     if data_dir is not None:
-        env["D2L_DATA_DIR"] = str(data_dir.resolve())
+        env[DATA_DIR_VARIABLE] = str(data_dir.resolve())
     return env
 
 

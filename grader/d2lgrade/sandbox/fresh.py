@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import GradingConfig
 from ..inside.processes import tasks_of
-from ..protocol import Job, LineDecoder
+from ..protocol import Job, Limits, LineDecoder
 from .base import RawRun
 from .bwrap import SANDBOX_UID_BASE, bubblewrap, bwrap_args, environment, python_command, start
 
@@ -24,14 +24,14 @@ STDERR_KEEP_BYTES = 4096
 
 
 def runner_command(
-    result_fd: int, slot: int, config: GradingConfig
-) -> tuple[list[str], dict[str, str], dict[str, float]]:
-    """The command, environment and runner limits for one sandboxed notebook run."""
+    result_fd: int, slot: int, config: GradingConfig, limits: Limits
+) -> tuple[list[str], dict[str, str], int]:
+    """The command and environment for one sandboxed notebook run under ``limits``, and
+    the user id the runner runs as."""
     python = python_command("d2lgrade.inside.runner", str(result_fd))
     env = environment("/tmp", config.data_dir)
-    limits = config.limits
     if bubblewrap() is None:
-        return python, env, limits.for_runner(tasks_of(os.getuid()))
+        return python, env, os.getuid()
     command = [*bwrap_args("1777", limits, config.data_dir), "--chdir", "/tmp"]
     if os.getuid() == 0:
         uid = SANDBOX_UID_BASE + slot
@@ -47,7 +47,7 @@ def runner_command(
     else:
         uid = os.getuid()
         command += ["--unshare-user"]
-    return command + python, env, limits.for_runner(tasks_of(uid))
+    return command + python, env, uid
 
 
 class FreshSandbox:
@@ -59,8 +59,9 @@ class FreshSandbox:
 
     def run(self, job: Job) -> RawRun:
         read_fd, write_fd = os.pipe()
-        command, env, runner_limits = runner_command(write_fd, self.slot, self.config)
-        job = replace(job, limits=runner_limits)
+        command, env, uid = runner_command(write_fd, self.slot, self.config, job.limits)
+        # The one margin a sandbox adds: the runner's user id may already run tasks.
+        job = replace(job, limits=job.limits.with_process_base(tasks_of(uid)))
         process = start(
             command, env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write_fd,)
         )
@@ -93,7 +94,7 @@ class FreshSandbox:
         except BrokenPipeError:
             pass
         try:
-            status: str | int = process.wait(timeout=self.config.limits.notebook_seconds)
+            status: str | int = process.wait(timeout=job.limits.notebook_seconds)
         except subprocess.TimeoutExpired:
             status = "timeout"
         finally:

@@ -15,13 +15,17 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from ..config import GradingConfig
 from ..protocol import Job, LineDecoder
 from .base import RawRun
 from .bwrap import SANDBOX_UID_BASE, bwrap_args, environment, python_command, start
+
+# How long past a job's notebook limit the grader waits for the zygote, which enforces
+# that limit itself, to report the job's end.
+ZYGOTE_GRACE_SECONDS = 60.0
 
 
 def zygote_command(config: GradingConfig) -> tuple[list[str], dict[str, str]]:
@@ -74,7 +78,7 @@ class WarmSandbox:
         job_id = str(self.jobs_run)
         # Each job gets a user id no live process has, so the process limit needs no base.
         uid = SANDBOX_UID_BASE + 1000 + 100 * self.slot + self.jobs_run % 100
-        job = replace(job, limits=asdict(self.config.limits), job_id=job_id, uid=uid)
+        job = replace(job, job_id=job_id, uid=uid)
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(job.to_json().encode() + b"\n")
@@ -83,7 +87,7 @@ class WarmSandbox:
             self.close()
             return RawRun([], "the warm sandbox stopped")
         events: list[dict[str, Any]] = []
-        deadline = time.monotonic() + self.config.limits.notebook_seconds + 60
+        deadline = time.monotonic() + job.limits.notebook_seconds + ZYGOTE_GRACE_SECONDS
         while True:
             try:
                 message = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from ..assignment import Assignment
-from ..results import SubmissionResult
+from ..results import FailureCode, SubmissionResult
 from .course_file import CourseFile
 from .lateness import MISSING, Lateness, judge_lateness
 from .roster import Roster, Student
@@ -46,6 +46,26 @@ class TermRow:
         return sum(e.final for e in self.entries.values())
 
 
+def _lateness(
+    result: SubmissionResult, course: CourseFile, times: Times, on_roster: bool
+) -> Lateness:
+    """How late ``result``'s notebook came, under the course's deadlines and policy
+    (extensions apply to students on the roster only)."""
+    dates = course.assignments.get(result.assignment)
+    if result.code is FailureCode.NOT_SUBMITTED:
+        return Lateness(MISSING)
+    if dates is None:
+        return Lateness(NO_DUE_DATE)
+    when = times.get((result.student, result.assignment))
+    return judge_lateness(
+        when.time if when else None,
+        dates.due,
+        course.extension(result.student, result.assignment) if on_roster else timedelta(0),
+        course.late_policy,
+        marked_late=when.marked_late if when else None,
+    )
+
+
 def term_rows(
     results: list[SubmissionResult],
     assignments: dict[str, Assignment],
@@ -75,23 +95,7 @@ def term_rows(
                 "in the gradebook with on_roster = no"
             )
         row = rows[result.student]
-        dates = course.assignments.get(result.assignment)
-        handed_in = not any(n.startswith("not graded: no notebook") for n in result.notes)
-        if not handed_in:
-            lateness = Lateness(MISSING)
-        elif dates is None:
-            lateness = Lateness(NO_DUE_DATE)
-        else:
-            when = times.get((result.student, result.assignment))
-            lateness = judge_lateness(
-                when.time if when else None,
-                dates.due,
-                course.extension(result.student, result.assignment)
-                if result.student in known
-                else timedelta(0),
-                course.late_policy,
-                marked_late=when.marked_late if when else None,
-            )
+        lateness = _lateness(result, course, times, result.student in known)
         row.entries[result.assignment] = TermEntry(
             {t: r.points for t, r in result.tasks.items()},
             result.total,

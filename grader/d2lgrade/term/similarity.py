@@ -123,11 +123,10 @@ def write_similarity_report(
     submissions: list[Submission],
     student_version: Path,
     out: Path,
-    threshold: float = THRESHOLD,
-    top: int = TOP_PAIRS,
 ) -> list[SimilarPair]:
-    """Write ``similarity/index.html`` (ranked pairs) and one side-by-side page per pair
-    under ``out``, for one assignment's ``submissions``; the pairs shown."""
+    """Write ``similarity/index.html`` (pairs above ``THRESHOLD``, the first ``TOP_PAIRS``
+    ranked) and one side-by-side page per pair under ``out``, for one assignment's
+    ``submissions``; the pairs shown."""
     from copydetect import compare_files
 
     codes = {}
@@ -139,11 +138,11 @@ def write_similarity_report(
         except (OSError, SubmissionError, KeyError, TypeError):
             continue  # grading already reports an unreadable notebook
     assignment = submissions[0].assignment if submissions else ""
-    found, prints = similar_pairs(codes, given_code(student_version), threshold)
+    found, prints = similar_pairs(codes, given_code(student_version), THRESHOLD)
     folder = out / SIMILARITY_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     pairs = []
-    for rank, (first, second, share, overlap) in enumerate(found[:top], start=1):
+    for rank, (first, second, share, overlap) in enumerate(found[:TOP_PAIRS], start=1):
         page = f"{assignment}-{rank:03d}.html"
         _, _, (left, right) = compare_files(prints[first], prints[second])
         (folder / page).write_text(
@@ -168,8 +167,8 @@ def write_similarity_report(
         f"<!doctype html><meta charset='utf-8'><title>Similar submissions</title>{_STYLE}"
         f"<h1>Similar submissions: {html.escape(assignment)}</h1><p>{len(codes)} notebooks "
         f"compared on their answer cells, the given code left out; {len(found)} pair(s) "
-        f"share at least {threshold:.0%} of one notebook's answer code"
-        f"{f', the first {top} shown' if len(found) > top else ''}. Similar code is a "
+        f"share at least {THRESHOLD:.0%} of one notebook's answer code"
+        f"{f', the first {TOP_PAIRS} shown' if len(found) > TOP_PAIRS else ''}. Similar code is a "
         "reason to look, never a grade change: short tasks have few ways to be answered."
         "</p><table><tr><th>rank</th><th>student</th><th>student</th><th>share</th>"
         f"<th>characters</th><th></th></tr>{rows}</table>",

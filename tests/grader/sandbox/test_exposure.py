@@ -20,7 +20,7 @@ from test_corpus import config_for
 
 from d2lgrade.assignment import load_assignment
 from d2lgrade.execution import run_notebook
-from d2lgrade.notebook import plan_cells
+from d2lgrade.planning import plan_cells
 from d2lgrade.sandbox import SandboxPool, sandbox_description
 from d2lgrade.sandbox.bwrap import exposed_packages
 

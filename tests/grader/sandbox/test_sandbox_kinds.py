@@ -7,7 +7,7 @@ import os
 import pytest
 
 from d2lgrade import cli
-from d2lgrade.config import GradingConfig
+from d2lgrade.config import GradingConfig, Limits
 from d2lgrade.sandbox import (
     SandboxPool,
     bwrap,
@@ -30,7 +30,7 @@ def test_without_bubblewrap_grading_says_so_loudly(monkeypatch, capsys):
     assert not warm_sandboxes_available(GradingConfig(warm_sandboxes=True))
     cli._warn_if_unsandboxed()
     assert "WARNING: no sandbox" in capsys.readouterr().err
-    command, _, _ = fresh.runner_command(3, 0, GradingConfig())
+    command, _, _ = fresh.runner_command(3, 0, GradingConfig(), Limits())
     assert "bwrap" not in " ".join(command)
 
 

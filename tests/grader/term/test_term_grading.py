@@ -67,6 +67,7 @@ def test_a_term_gradebook_with_lateness_missing_students_strangers_and_changes(t
     submit(submitted / "bob" / "toy", toy.solved("double", "softmax"), "2026-09-19 13:00:00 UTC")
     submit(submitted / "cyd" / "toy", toy.reference_notebook(), "2026-09-19 11:00:00 UTC")
     submit(submitted / "eve" / "toy", toy.solved("double"), None)
+    (submitted / "dan" / "toy").mkdir(parents=True)  # a folder, but no notebook in it
     out = tmp_path / "grades"
     argv = ["--course", str(course), "grade", str(submitted), "--out", str(out), "--jobs", "2"]
     assert main(argv) == 0
@@ -82,6 +83,7 @@ def test_a_term_gradebook_with_lateness_missing_students_strangers_and_changes(t
     assert "late 1 d 1 h (-50%): 2.5 of the 5 points count" in feedback
     assert cyd["toy:lateness"] == "on time"  # inside the extension
     assert (dan["toy:final"], dan["toy:lateness"], dan["on_roster"]) == ("0", "missing", "yes")
+    assert "no notebook submitted" in dan["notes"]
     assert (eve["on_roster"], eve["toy:raw"], eve["toy:lateness"]) == ("no", "2", "no time")
     assert (ann["section"], ann["email"], bob["total"]) == ("A", "ann@uni.edu", "2.5")
     problems = (out / "problems.txt").read_text()
