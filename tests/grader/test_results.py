@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from d2lgrade import protocol
 from d2lgrade.assignment import Assignment, Task
 from d2lgrade.grade import PreparedAssignment, grade_submission
 from d2lgrade.hidden import Probe
-from d2lgrade.inside import probekit
 from d2lgrade.protocol import CellEvent, Limits, ProbeEvent, RunRecord
 from d2lgrade.results import (
     FailureCode,
@@ -97,14 +95,6 @@ def test_codes_survive_json_and_results_written_without_codes_still_load(code):
     del data["code"], data["tasks"]["double"]["code"]
     old = SubmissionResult.from_json(data)
     assert old.code is None and old.tasks["double"].code is None
-
-
-def test_the_probe_value_markers_are_the_ones_probekit_writes():
-    assert (probekit.RAISED, probekit.MULTIPLE_CHOICE, probekit.CURVE) == (
-        protocol.RAISED,
-        protocol.MULTIPLE_CHOICE,
-        protocol.CURVE,
-    )
 
 
 class NoSandbox:

@@ -21,13 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# A case whose call raised: the grader compares the exception type only.
-RAISED = "__raised__"
-# A multiple-choice answer, which the grader reads in its own process.
-MULTIPLE_CHOICE = "__multiple_choice__"
-# The data of one plotted line, which the grader compares with the reference run's
-# within the loosest tolerance of the task's probes (that of its recorded numbers).
-CURVE = "__curve__"
+from ..protocol import CURVE, MULTIPLE_CHOICE, RAISED
 
 
 def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
