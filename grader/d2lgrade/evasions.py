@@ -41,6 +41,36 @@ def _is_module_path(path: str) -> bool:
     return all(part[:1].islower() or part[:1] == "_" for part in path.split("."))
 
 
+def _routes(owner: str, attr: str, template: str) -> dict[str, Example]:
+    """Every route to ``owner.attr``, by its route constant."""
+    name = f"{owner}.{attr}"
+    package = name.split(".")[0]
+    imported = "" if package == "torch" else f"import {package}\n"
+
+    def answer(expression: str, by_package: bool = False) -> str:
+        return (imported if by_package else "") + template.replace(PLACEHOLDER, expression)
+
+    half = max(1, len(attr) // 2)
+    built = f'"{attr[:half]}" + "{attr[half:]}"'
+    return {
+        DIRECT: answer(name, by_package=True),
+        BOUND: (f"{imported}my_{attr} = {name}", answer(f"my_{attr}")),
+        IMPORTED: (
+            f"from {owner} import {attr} as imported_{attr}",
+            answer(f"imported_{attr}"),
+        ),
+        HELPER: (
+            f"{imported}def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
+            answer(f"call_{attr}"),
+        ),
+        BUILT: answer(f"getattr({owner}, {built})", by_package=True),
+        BUILT_ELSEWHERE: (
+            f"{imported}found_{attr} = getattr({owner}, {built})",
+            answer(f"found_{attr}"),
+        ),
+    }
+
+
 def evasions(
     name: str, template: str, *, skip: tuple[str, ...] = (), only: tuple[str, ...] = ()
 ) -> dict[str, Example]:
@@ -70,35 +100,7 @@ def evasions(
     owner, _, attr = name.rpartition(".")
     if not owner or not attr.isidentifier():
         raise AssignmentError(f"evasions({name!r}): give a dotted name such as torch.softmax")
-
-    package = name.split(".")[0]
-    imported = "" if package == "torch" else f"import {package}\n"
-
-    def answer(expression: str, by_package: bool = False) -> str:
-        return (imported if by_package else "") + template.replace(PLACEHOLDER, expression)
-
-    half = max(1, len(attr) // 2)
-    built = f'"{attr[:half]}" + "{attr[half:]}"'
-    routes: dict[str, Example] = {
-        DIRECT: answer(name, by_package=True),
-        BOUND: (
-            f"{imported}my_{attr} = {name}",
-            answer(f"my_{attr}"),
-        ),
-        IMPORTED: (
-            f"from {owner} import {attr} as imported_{attr}",
-            answer(f"imported_{attr}"),
-        ),
-        HELPER: (
-            f"{imported}def call_{attr}(*args, **kwargs):\n    return {name}(*args, **kwargs)",
-            answer(f"call_{attr}"),
-        ),
-        BUILT: answer(f"getattr({owner}, {built})", by_package=True),
-        BUILT_ELSEWHERE: (
-            f"{imported}found_{attr} = getattr({owner}, {built})",
-            answer(f"found_{attr}"),
-        ),
-    }
+    routes = _routes(owner, attr, template)
     unknown = (set(skip) | set(only)) - set(routes)
     if unknown:
         raise AssignmentError(

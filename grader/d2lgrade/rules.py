@@ -244,6 +244,31 @@ RANDOM_ORDER = (
     "torch.argsort",
     "torch.Tensor.argsort",
 )
+# Every draw of random numbers from torch's generator: a MustCall of "shuffle" or
+# "sample" accepts any of them.
+RANDOM_DRAWS = (
+    "torch.randperm",
+    "torch.rand",
+    "torch.randn",
+    "torch.randint",
+    "torch.multinomial",
+    "torch.Tensor.random_",
+    "torch.Tensor.uniform_",
+    "torch.Tensor.normal_",
+)
+# Ready-made regression losses (squared, absolute, Huber, Gaussian likelihood).
+REGRESSION_LOSSES = (
+    "torch.nn.functional.mse_loss",
+    "torch.nn.MSELoss",
+    "torch.nn.functional.l1_loss",
+    "torch.nn.functional.huber_loss",
+    "torch.nn.functional.smooth_l1_loss",
+    "torch.nn.functional.gaussian_nll_loss",
+)
+# The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward,
+# mm_backward...): at run time they are recorded as aten.<name> when called by name,
+# and at the dispatcher as aten::<name> whatever the route.
+BACKWARD_KERNELS = ("torch.ops", "torch.ops.*", "aten.*", "aten::*_backward*")
 
 # The ATen operators (as the dispatcher names them) that each named set's functions
 # run, whatever route reaches them; patterns allowed. Operators that several sets'

@@ -2,7 +2,7 @@
 
 from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.evasions import BOUND, HELPER, IMPORTED
-from d2lgrade.rules import Forbid, MustCall
+from d2lgrade.rules import RANDOM_DRAWS, Forbid, MustCall
 from d2lgrade.variants import per_student, student_draw
 
 rules(
@@ -17,17 +17,7 @@ rules(
 )
 rules(
     "split_data",
-    MustCall(
-        "torch.randperm",
-        "torch.rand",
-        "torch.randn",
-        "torch.randint",
-        "torch.multinomial",
-        "torch.Tensor.random_",
-        "torch.Tensor.uniform_",
-        "torch.Tensor.normal_",
-        what="shuffle the rows with a random permutation (torch.randperm)",
-    ),
+    MustCall(*RANDOM_DRAWS, what="shuffle the rows with a random permutation (torch.randperm)"),
 )
 
 

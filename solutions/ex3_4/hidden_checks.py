@@ -2,7 +2,7 @@
 
 from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.evasions import BOUND, HELPER, IMPORTED
-from d2lgrade.rules import Forbid
+from d2lgrade.rules import REGRESSION_LOSSES, Forbid
 
 # d2lutils ships the finished model of Section 3.4; only the source can tell its
 # tensor arithmetic from the student's own.
@@ -28,15 +28,7 @@ rules(
 rules(
     "linreg_loss",
     READY_MADE,
-    Forbid(
-        "torch.nn.functional.mse_loss",
-        "torch.nn.MSELoss",
-        "torch.nn.functional.l1_loss",
-        "torch.nn.functional.huber_loss",
-        "torch.nn.functional.smooth_l1_loss",
-        "torch.nn.functional.gaussian_nll_loss",
-        why="build the loss from tensor operations",
-    ),
+    Forbid(*REGRESSION_LOSSES, why="build the loss from tensor operations"),
 )
 
 

@@ -21,9 +21,7 @@ rules(
 @probe("ridge_loss")
 def ridge_loss_cases(ridge_loss):
     gen = torch.Generator().manual_seed(3701)
-    X = torch.randn(12, 5, generator=gen)
-    y = torch.randn(12, generator=gen)
-    w = torch.randn(5, generator=gen)
+    X, y, w = (torch.randn(*s, generator=gen) for s in ((12, 5), (12,), (5,)))
     b = torch.tensor(0.7)
     return {
         "random batch": attempt(ridge_loss, X, y, w, b, 0.3),
@@ -42,9 +40,7 @@ def ridge_loss_cases(ridge_loss):
 @probe("ridge_gradient", rtol=1e-5, atol=1e-6)
 def ridge_gradient_cases(ridge_gradient):
     gen = torch.Generator().manual_seed(3702)
-    X = torch.randn(16, 6, generator=gen)
-    y = torch.randn(16, generator=gen)
-    w = torch.randn(6, generator=gen)
+    X, y, w = (torch.randn(*s, generator=gen) for s in ((16, 6), (16,), (6,)))
     b = torch.tensor(-0.4)
 
     def gradients(*args):
@@ -75,9 +71,7 @@ def ridge_gradient_cases(ridge_gradient):
 @probe("decayed_step", rtol=1e-5, atol=1e-6)
 def decayed_step_cases(decayed_sgd_step):
     gen = torch.Generator().manual_seed(3704)
-    X = torch.randn(10, 4, generator=gen)
-    y = torch.randn(10, generator=gen)
-    w = torch.randn(4, generator=gen)
+    X, y, w = (torch.randn(*s, generator=gen) for s in ((10, 4), (10,), (4,)))
     b = torch.tensor(0.5)
 
     def step(*args, **kwargs):

@@ -2,7 +2,7 @@
 
 from d2lgrade import concept, evasions, probe, rules
 from d2lgrade.evasions import BOUND, BUILT, HELPER
-from d2lgrade.rules import RELU, Forbid, NoAutograd, NoLoops
+from d2lgrade.rules import BACKWARD_KERNELS, RELU, Forbid, NoAutograd, NoLoops
 from d2lgrade.variants import per_student, student_draw
 
 # The ReLU family: every library function that computes max(0, x) or a leaky variant of it,
@@ -17,17 +17,11 @@ RELU_FAMILY = RELU + (
     *("torch.nn.functional.hardtanh", "torch.nn.functional.hardtanh_", "torch.nn.Hardtanh"),
     *("torch.nn.functional.relu6", "torch.nn.ReLU6"),
 )
-# The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward, ...);
-# at run time they are recorded as aten.<name> when called by name, and at the
-# dispatcher as aten::<name> whatever the route.
-KERNEL_NAMES = ("torch.ops", "torch.ops.*", "aten.*", "aten::*_backward*")
-BACKWARD_KERNELS = Forbid(
-    *KERNEL_NAMES, why="the library's backward kernels compute the derivative for you"
-)
+NO_KERNELS = Forbid(*BACKWARD_KERNELS, why="the backward kernels compute the derivative for you")
 
 rules("prelu", Forbid(*RELU_FAMILY, why="build pReLU from elementwise operations"), NoLoops())
-rules("sigmoid_tanh_grad", NoAutograd(), BACKWARD_KERNELS)
-rules("gelu_grad", NoAutograd(), BACKWARD_KERNELS)
+rules("sigmoid_tanh_grad", NoAutograd(), NO_KERNELS)
+rules("gelu_grad", NoAutograd(), NO_KERNELS)
 
 
 @probe("prelu")

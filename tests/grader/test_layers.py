@@ -67,3 +67,19 @@ def test_the_low_layers_import_nothing_above_them():
             }, name
     for plain_data in ("d2lgrade.results", "d2lgrade.scoring", "d2lgrade.cache", "d2lgrade.quiz"):
         assert not {t for t in graph[plain_data] if "sandbox" in t or "execution" in t}, plain_data
+
+
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_function_of_the_grader_is_longer_than_a_screen():
+    """A function over 60 lines (from its def to its last line, docstring included) does
+    several things; split it where its steps are."""
+    long = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({lines} lines)"
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (lines := node.end_lineno - node.lineno + 1) > MAX_FUNCTION_LINES
+    ]
+    assert not long, long
