@@ -283,8 +283,8 @@ MUTATIONS = [
     Mutation(
         "the run-time route of evasions() spells the forbidden name whole",
         "grader/d2lgrade/evasions.py",
-        """f'getattr({owner}, "{attr[:half]}" + "{attr[half:]}")'""",
-        """f'getattr({owner}, "{attr}")'""",
+        """built = f'"{attr[:half]}" + "{attr[half:]}"'""",
+        """built = f'"{attr}"'""",
         ("tests/grader/test_hidden_declarations.py",),
     ),
 ]
