@@ -210,7 +210,7 @@ _QUADRATIC_HEAD = (
 )
 
 
-def _answer(head: str, *body: str) -> str:
+def _example_from(head: str, *body: str) -> str:
     """An answer cell: ``head`` (the definition and its input checks), then ``body``."""
     return head + "".join(f"\n    {line}" for line in body)
 
@@ -218,7 +218,7 @@ def _answer(head: str, *body: str) -> str:
 RULE_EXAMPLES = {
     "derivative": {
         "breaks": {
-            "backward() on the sum": _answer(
+            "backward() on the sum": _example_from(
                 _DERIVATIVE_HEAD,
                 "z = x.detach().clone().requires_grad_()",
                 "f(z).sum().backward()",
@@ -226,7 +226,7 @@ RULE_EXAMPLES = {
             ),
             **evasions(
                 "torch.func.grad",
-                _answer(
+                _example_from(
                     _DERIVATIVE_HEAD,
                     "slope = {name}(lambda t: f(t.reshape(1)).sum())",
                     "return torch.func.vmap(slope)(x.reshape(-1)).reshape(x.shape)",
@@ -244,7 +244,7 @@ RULE_EXAMPLES = {
                 "    h = scaled_step(x)\n"
                 "    return (f(x + h) - f(x - h)) / (h + h)",
             ),
-            "the step in a variable, two evaluations": _answer(
+            "the step in a variable, two evaluations": _example_from(
                 _DERIVATIVE_HEAD,
                 "h = torch.finfo(x.dtype).eps ** (1 / 3) * x.abs().clamp(min=1)",
                 "ahead, behind = f(x + h), f(x - h)",
@@ -257,7 +257,7 @@ RULE_EXAMPLES = {
             # the task's own alias example (torch.func.jacrev) stands for that route
             **evasions(
                 "torch.autograd.grad",
-                _answer(
+                _example_from(
                     _QUADRATIC_HEAD,
                     "Z = X.detach().clone().requires_grad_()",
                     "(G,) = {name}(((Z @ A) * Z).sum(), Z)",
@@ -267,11 +267,11 @@ RULE_EXAMPLES = {
             ),
             "jacrev bound in another cell": (
                 "from torch.func import jacrev\nrows = jacrev",
-                _answer(_QUADRATIC_HEAD, "return rows(lambda Z: ((Z @ A) * Z).sum())(X)"),
+                _example_from(_QUADRATIC_HEAD, "return rows(lambda Z: ((Z @ A) * Z).sum())(X)"),
             ),
         },
         "keeps": {
-            "einsum with both terms": _answer(
+            "einsum with both terms": _example_from(
                 _QUADRATIC_HEAD,
                 "# no autograd: the gradient A x + A^T x, by hand",
                 "return torch.einsum('ij,...j->...i', A, X) + torch.einsum('ji,...j->...i', A, X)",
