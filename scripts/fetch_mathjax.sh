@@ -19,19 +19,8 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$version" ] && [ -f "$dest/tex-mml-
     exit 0
 fi
 
-installed=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$pkg/package.json" 2>/dev/null | head -n1 || true)
-if [ "$installed" != "$version" ] || [ ! -f "$pkg/es5/tex-mml-chtml.js" ]; then
-    if ! command -v npm >/dev/null; then
-        echo "error: npm is needed once to fetch MathJax $version for the site" \
-             "(Debian: apt-get install npm); nothing is loaded from a CDN" >&2
-        exit 1
-    fi
-    echo "fetching MathJax $version with npm into $cache ..." >&2
-    mkdir -p "$cache"
-    npm install --prefix "$cache" --no-audit --no-fund --no-save --loglevel=error \
-        "mathjax@$version" >&2
-    [ -f "$pkg/es5/tex-mml-chtml.js" ] || { echo "error: npm did not install $pkg/es5/tex-mml-chtml.js" >&2; exit 1; }
-fi
+source scripts/npm_pinned.sh
+npm_pinned mathjax "$version" "$cache" es5/tex-mml-chtml.js "for the site; nothing is loaded from a CDN"
 
 # The combined file loads fonts (output/chtml/fonts), TeX extensions that \require or
 # autoload pulls in (input/tex/extensions) and the menu's accessibility tools (a11y,

@@ -18,6 +18,7 @@ probe finds them already defined, with ``torch``, ``nn``, ``F``, ``np`` and ``d2
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -193,6 +194,32 @@ def y_scales(fig: Any) -> list[str]:
     return [ax.get_yscale() for ax in fig.get_axes()]
 
 
+# The modules every probe finds imported, by the name it uses (imported in the sandbox
+# only: the host that loads the hidden checks need not import torch).
+PROBE_MODULES = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "np": "numpy",
+    "d2l": "d2lutils",
+}
+# The helpers every probe finds defined.
+PROBE_HELPERS: dict[str, Any] = {
+    "attempt": attempt,
+    "keeps_inputs": keeps_inputs,
+    "multiple_choice": multiple_choice,
+    "dtype_and_shape": dtype_and_shape,
+    "CallCounter": CallCounter,
+    "figure_summary": figure_summary,
+    "concept_value": concept_value,
+    "recorded": recorded,
+    "y_scales": y_scales,
+    "RAISED": RAISED,
+}
+# What probe_namespace provides (the host checks probes against it when it loads them).
+PROBE_GLOBALS = frozenset(PROBE_MODULES) | frozenset(PROBE_HELPERS)
+
+
 def probe_namespace() -> dict[str, Any]:
     """The globals every probe runs with: the modules and helpers all probes use.
 
@@ -201,36 +228,5 @@ def probe_namespace() -> dict[str, Any]:
     in it, so a probe need not import them. ``hidden.probe`` refuses at load time a
     probe that reads any other global.
     """
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
-
-    import d2lutils as d2l
-
-    return {
-        "torch": torch,
-        "nn": nn,
-        "F": F,
-        "np": np,
-        "d2l": d2l,
-        "attempt": attempt,
-        "keeps_inputs": keeps_inputs,
-        "multiple_choice": multiple_choice,
-        "dtype_and_shape": dtype_and_shape,
-        "CallCounter": CallCounter,
-        "figure_summary": figure_summary,
-        "concept_value": concept_value,
-        "recorded": recorded,
-        "y_scales": y_scales,
-        "RAISED": RAISED,
-    }
-
-
-# What probe_namespace provides, known without importing torch (the host checks probes
-# against it when it loads them).
-PROBE_GLOBALS = frozenset(
-    ("torch", "nn", "F", "np", "d2l", "attempt", "keeps_inputs", "multiple_choice")
-    + ("dtype_and_shape", "CallCounter", "figure_summary", "concept_value", "RAISED")
-    + ("recorded", "y_scales")
-)
+    modules = {name: importlib.import_module(module) for name, module in PROBE_MODULES.items()}
+    return {**modules, **PROBE_HELPERS}
