@@ -6,15 +6,16 @@ grades one notebook by parsing it (``notebook``), running it in a sandbox
 (``execution``, ``sandbox``) and scoring it (``scoring``); ``report`` writes the
 gradebook, feedback and summary. Code in ``inside/`` runs in the sandbox;
 ``protocol`` is what crosses. Hidden checks import :func:`probe`, :func:`concept`,
-:func:`experiment`, :func:`rules` and :func:`evasions` from here (the rule kinds are in ``rules``).
+:func:`experiment`, :func:`rules`, :func:`evasions` and :func:`out_of_sight` from here (the
+rule kinds are in ``rules``).
 
 This module imports nothing heavy: it is also loaded inside the sandbox.
 """
 
-from .evasions import evasions
+from .evasions import evasions, out_of_sight
 from .hidden import Probe, concept, experiment, probe
 from .rules import rules
 
 __version__ = "0.2.0"
 
-__all__ = ["Probe", "concept", "evasions", "experiment", "probe", "rules"]
+__all__ = ["Probe", "concept", "evasions", "experiment", "out_of_sight", "probe", "rules"]

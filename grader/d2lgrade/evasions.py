@@ -71,6 +71,16 @@ def _routes(owner: str, attr: str, template: str) -> dict[str, Example]:
     }
 
 
+def _dotted(name: str, template: str, generator: str) -> tuple[str, str]:
+    """``name`` split at its last dot, once it and ``template`` are known to be usable."""
+    if PLACEHOLDER not in template:
+        raise AssignmentError(f"{generator}({name!r}): the template has no {PLACEHOLDER}")
+    owner, _, attr = name.rpartition(".")
+    if not owner or not attr.isidentifier():
+        raise AssignmentError(f"{generator}({name!r}): give a dotted name such as torch.softmax")
+    return owner, attr
+
+
 def evasions(
     name: str, template: str, *, skip: tuple[str, ...] = (), only: tuple[str, ...] = ()
 ) -> dict[str, Example]:
@@ -95,11 +105,7 @@ def evasions(
     lists its own version of one; ``only`` keeps just the routes it names (``DIRECT``
     is the call as written).
     """
-    if PLACEHOLDER not in template:
-        raise AssignmentError(f"evasions({name!r}): the template has no {PLACEHOLDER}")
-    owner, _, attr = name.rpartition(".")
-    if not owner or not attr.isidentifier():
-        raise AssignmentError(f"evasions({name!r}): give a dotted name such as torch.softmax")
+    owner, attr = _dotted(name, template, "evasions")
     routes = _routes(owner, attr, template)
     unknown = (set(skip) | set(only)) - set(routes)
     if unknown:
@@ -110,3 +116,84 @@ def evasions(
         del routes[IMPORTED]
     wanted = set(only or routes) - set(skip)
     return {f"{name} {route}".strip(): ex for route, ex in routes.items() if route in wanted}
+
+
+# The routes that take the call out of the run-time record's sight, as ``out_of_sight``
+# names them: work done in another thread or process, which the grader's own rule for
+# every task with rules catches (``rules.WorkInSight``).
+IN_A_THREAD = "in a thread"
+IN_A_PROCESS = "in a forked process"
+BY_A_WORKER = "by a worker thread started in another cell"
+
+
+def _out_of_sight_routes(owner: str, attr: str, template: str) -> dict[str, Example]:
+    """Every route that runs ``owner.attr`` away from the probe's thread, by its constant.
+
+    Each helper reaches the callable and the modules that start threads and processes by
+    names built at run time, so only what the record sees while the probe runs (or
+    finds still running) can catch it, not the source. Errors travel back to the answer.
+    """
+    package = owner.split(".")[0]
+    imports = "import os, pickle, queue\n" + ("" if package == "torch" else f"import {package}\n")
+    half = max(1, len(attr) // 2)
+    target = f'getattr({owner}, "{attr[:half]}" + "{attr[half:]}")'
+    threads = 'getattr(queue, "thread" + "ing")'
+    run = (
+        "    try:\n"
+        f"        return True, {target}(*args, **kwargs)\n"
+        "    except Exception as error:\n"
+        "        return False, error\n"
+    )
+    settle = "    ok, value = {outcome}\n    if not ok:\n        raise value\n    return value\n"
+    in_a_thread = (
+        f"{imports}def run_{attr}(args, kwargs):\n{run}"
+        f"def threaded_{attr}(*args, **kwargs):\n"
+        "    box = []\n"
+        f"    thread = {threads}.Thread(target=lambda: box.append(run_{attr}(args, kwargs)))\n"
+        "    thread.start()\n"
+        "    thread.join()\n" + settle.format(outcome="box[0]")
+    )
+    in_a_process = (
+        f"{imports}def run_{attr}(args, kwargs):\n{run}"
+        f"def forked_{attr}(*args, **kwargs):\n"
+        "    read_end, write_end = os.pipe()\n"
+        '    child = getattr(os, "fo" + "rk")()\n'
+        "    if child == 0:\n"
+        "        try:\n"
+        f"            os.write(write_end, pickle.dumps(run_{attr}(args, kwargs)))\n"
+        "        finally:\n"
+        "            os._exit(0)\n"
+        "    os.close(write_end)\n"
+        '    with os.fdopen(read_end, "rb") as pipe:\n'
+        "        outcome = pickle.load(pipe)\n"
+        "    os.waitpid(child, 0)\n" + settle.format(outcome="outcome")
+    )
+    by_a_worker = (
+        f"{imports}def run_{attr}(args, kwargs):\n{run}"
+        f"jobs_{attr}, answers_{attr} = queue.Queue(), queue.Queue()\n"
+        f"def serve_{attr}():\n"
+        "    while True:\n"
+        f"        answers_{attr}.put(run_{attr}(*jobs_{attr}.get()))\n"
+        f"{threads}.Thread(target=serve_{attr}, daemon=True).start()\n"
+        f"def by_worker_{attr}(*args, **kwargs):\n"
+        f"    jobs_{attr}.put((args, kwargs))\n" + settle.format(outcome=f"answers_{attr}.get()")
+    )
+    return {
+        IN_A_THREAD: (in_a_thread, template.replace(PLACEHOLDER, f"threaded_{attr}")),
+        IN_A_PROCESS: (in_a_process, template.replace(PLACEHOLDER, f"forked_{attr}")),
+        BY_A_WORKER: (by_a_worker, template.replace(PLACEHOLDER, f"by_worker_{attr}")),
+    }
+
+
+def out_of_sight(name: str, template: str) -> dict[str, Example]:
+    """Breaking examples that call ``name`` where the run-time record does not look,
+    from the same ``template`` as :func:`evasions` (``{name}`` where the answer calls
+    it): in a thread the answer starts, in a process it forks, and by a worker thread
+    that another cell started before the probes, fed through queues by the answer.
+
+    Labels start with ``name``, then ``"in a thread"``, ``"in a forked process"`` or
+    ``"by a worker thread started in another cell"``.
+    """
+    owner, attr = _dotted(name, template, "out_of_sight")
+    routes = _out_of_sight_routes(owner, attr, template)
+    return {f"{name} {route}": example for route, example in routes.items()}

@@ -8,9 +8,9 @@ from typing import Any
 from .assignment import Assignment
 from .errors import AssignmentError
 from .planning import CellPlan, plan_cells
-from .protocol import REFERENCE_STUDENT, Job, Limits, RunRecord
+from .protocol import RECORD_MARKS, REFERENCE_STUDENT, Job, Limits, RunRecord
 from .results import FailureCode, RunOutcome
-from .rules import Forbid, ForbidInSource, is_operator
+from .rules import is_operator
 from .sandbox import Sandbox
 
 INTERFERED = (
@@ -41,19 +41,21 @@ def status_text(status: str | int, limits: Limits) -> tuple[FailureCode, str] | 
 
 
 def watched_names(assignment: Assignment) -> list[str]:
-    """The qualified names the assignment's ``Forbid`` rules list, with patterns in
-    their last part (``numpy.broadcast*``; no operators or methods of unknown objects):
-    the call record watches them at run time."""
+    """What the rules of the assignment's tasks watch at run time (``Rule.watched``):
+    qualified names, with patterns in their last part (``numpy.broadcast*``; no
+    operators or methods of unknown objects), and the record's marks."""
     names = {
         name
         for rules in assignment.rules.values()
         for rule in rules
-        if isinstance(rule, Forbid) and not isinstance(rule, ForbidInSource)
-        for name in rule.names
-        if name[0].isalpha()
-        and "*" not in name.rpartition(".")[0]
-        and "." in name
-        and not is_operator(name)
+        for name in rule.watched()
+        if name in RECORD_MARKS
+        or (
+            (name[0].isalpha() or name[0] == "_")
+            and "*" not in name.rpartition(".")[0]
+            and "." in name
+            and not is_operator(name)
+        )
     }
     return sorted(names)
 

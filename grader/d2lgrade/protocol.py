@@ -24,6 +24,18 @@ ARRAY_KEY = "__array__"
 RAISED = "__raised__"
 MULTIPLE_CHOICE = "__multiple_choice__"
 CURVE = "__curve__"
+# What the call record shows when a thread or child process that the notebook started is
+# alive as a probe starts or ends: work that may run where the record cannot see it.
+THREAD_LEFT_RUNNING = "<a thread left running>"
+PROCESS_LEFT_RUNNING = "<a child process left running>"
+# What it shows when the student's Python code ran again and again within one call: a
+# function that called itself (directly or through others), or one place in the code
+# that ran a function of the student's repeatedly (a builtin such as sorted, max, iter
+# or re.sub calling it back item by item, or a loop).
+RECURSION = "<a function that called itself>"
+REPEATED_CALLBACK = "<a function run again and again from one place>"
+# Every mark above: names the record uses that are no callable's.
+RECORD_MARKS = (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK)
 # The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).
 REFERENCE_STUDENT = "reference"
 

@@ -33,6 +33,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .protocol import PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK, THREAD_LEFT_RUNNING
 from .static_check import LOOPING_BUILTINS
 
 # Names that switch off or fool the run-time record, and ways to reach code by a name
@@ -58,6 +59,26 @@ TAMPERING = (
     "torch.compile",
     "torch._dynamo",
     "torch._dynamo.*",
+    # Modules that run code in another thread or process, out of the run-time record's
+    # sight (it also watches them at run time, by route-proof signs: ELSEWHERE).
+    "_thread",
+    "_thread.*",
+    "threading",
+    "threading.*",
+    "concurrent.futures",
+    "concurrent.futures.*",
+    "multiprocessing",
+    "multiprocessing.*",
+    "subprocess",
+    "subprocess.*",
+    "_posixsubprocess",
+    "_posixsubprocess.*",
+    "os.fork*",
+    "os.exec*",
+    "os.spawn*",
+    "os.posix_spawn*",
+    "os.system",
+    "os.popen",
     "sys._getframe",
     "sys.modules",
     "sys.settrace",
@@ -81,6 +102,30 @@ TAMPERING = (
     "?.__code__",
     "?.__builtins__",
     "?.__torch_function__",
+)
+
+# Ways to take work out of the run-time record's sight, which watches the probe's own
+# thread: another thread or process, or a profiler or tracer in place of the record's.
+# The record sees these whatever route reaches them (the interpreter's audit events and
+# the code of thread starts), and notes a thread or child process the notebook left
+# running when a probe starts or ends. Every task with rules forbids them too.
+ELSEWHERE = (
+    "threading.Thread.start",
+    "_thread.start_new_thread",
+    "_thread.start_joinable_thread",  # where Python 3.12 and later start threads
+    "_posixsubprocess.fork_exec",
+    "os.fork",
+    "os.forkpty",
+    "os.posix_spawn",
+    "os.posix_spawnp",
+    "os.spawn",
+    "os.exec",
+    "os.system",
+    "subprocess.Popen",
+    "sys.setprofile",
+    "sys.settrace",
+    THREAD_LEFT_RUNNING,
+    PROCESS_LEFT_RUNNING,
 )
 
 # Calls that run a Python function once per element or per step: loops in disguise.
@@ -382,6 +427,11 @@ class Rule(ABC):
         """A break found in the record of the probes' run; None when it keeps the rule."""
         return None
 
+    def watched(self) -> tuple[str, ...]:
+        """What the run-time record must watch for this rule: qualified names (with
+        patterns in the last part) and the record's marks (``protocol.RECORD_MARKS``)."""
+        return ()
+
 
 @dataclass(frozen=True, init=False)
 class NamesRule(Rule, ABC):
@@ -407,6 +457,9 @@ class Forbid(NamesRule):
     @property
     def why(self) -> str:
         return self.note
+
+    def watched(self) -> tuple[str, ...]:
+        return self.names
 
     def describe(self) -> str:
         named = [
@@ -498,12 +551,23 @@ class NoLoops(ExplainedRule):
             return "your answer loops in Python through " + ", ".join(helpers)
         return None
 
+    def watched(self) -> tuple[str, ...]:
+        return (RECURSION, REPEATED_CALLBACK)
+
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         if any(matches(name, TENSOR_ITERATION) for name in calls):
             return (
                 "your code iterated over a tensor in Python while it was checked (sum(), "
                 "max(), sorted(), list(), zip() or unpacking applied to a tensor step "
                 "through its rows one by one)"
+            )
+        if calls.get(RECURSION):
+            return "a function of yours called itself while it was checked (recursion loops)"
+        if calls.get(REPEATED_CALLBACK):
+            return (
+                "one place in your code ran a function of yours again and again while it "
+                "was checked (a builtin such as sorted, max, iter or re.sub calling it back "
+                "item by item is a loop)"
             )
         return None
 
@@ -534,21 +598,46 @@ class ForbidInSource(Forbid):
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         return None
 
+    def watched(self) -> tuple[str, ...]:
+        return ()
+
 
 NoTampering = ForbidInSource(
     *TAMPERING, why="these names can switch off or fool the grader's checks"
 )
 
 
+@dataclass(frozen=True, init=False)
+class WorkInSight(Forbid):
+    """The answer's work happens where the run-time record sees it: in the thread that
+    runs the probe, with the record's own profiler in place (``ELSEWHERE``)."""
+
+    def __init__(self) -> None:
+        super().__init__(*ELSEWHERE)
+
+    def describe(self) -> str:
+        return (
+            "work only where the grader checks it: start no thread or process, "
+            "and set no profiler or tracer"
+        )
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        found = self._found(calls)
+        if found in (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING):
+            kind = "thread" if found == THREAD_LEFT_RUNNING else "process"
+            return f"a {kind} that your notebook started was running while your answer was checked"
+        return super().runtime_violation(calls, autograd_runs)
+
+
 @dataclass
 class TaskRules:
-    """The rules of one task, plus the grader's own tampering rule when there are any."""
+    """The rules of one task, plus the grader's own rules when there are any."""
 
     task: str
     rules: list[Rule] = field(default_factory=list)
 
     def all(self) -> list[Rule]:
-        return [*self.rules, NoTampering] if self.rules else []
+        return [*self.rules, NoTampering, WorkInSight()] if self.rules else []
 
 
 _registry: dict[str, TaskRules] | None = None

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, evasions, probe, rules
+from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import BOUND, HELPER
 from d2lgrade.rules import Forbid, MustCall, NoLoops
 
@@ -230,6 +230,7 @@ RULE_EXAMPLES = {
             # the task's own helper example (a tensor method) stands for that route
             **evasions("torch.broadcast_shapes", _TORCH_ROUNDTRIP, skip=(HELPER,)),
             **evasions("numpy.broadcast_shapes", _NUMPY_ROUNDTRIP, skip=_FROM_ANOTHER_CELL),
+            **out_of_sight("numpy.broadcast_shapes", _NUMPY_ROUNDTRIP),
             "helper in another cell, tensor method": (
                 "def stretched(shape):\n    return torch.zeros(()).expand(shape)",
                 "def broadcast_shape(a, b):\n    try:\n"

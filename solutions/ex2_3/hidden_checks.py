@@ -1,6 +1,6 @@
 """Hidden checks for exercises 2.3 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, evasions, probe, rules
+from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import BOUND, HELPER
 from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
 
@@ -191,6 +191,7 @@ RULE_EXAMPLES = {
         "breaks": {
             "the @ operator": _matvec("return A @ x"),
             **evasions("torch.mv", _matvec("return {name}(A, x)"), skip=_MV_ROUTES_LISTED),
+            **out_of_sight("torch.mv", _matvec("return {name}(A, x)")),
             "F.linear": ("import torch.nn.functional as F", _matvec("return F.linear(x, A)")),
             "a tensor method": _matvec("return A.matmul(x)"),
             "alias bound in another cell": (

@@ -1,6 +1,6 @@
 """Hidden checks for exercises 3.1 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, evasions, probe, rules
+from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import HELPER
 from d2lgrade.rules import Forbid, NoAutograd
 
@@ -169,6 +169,7 @@ RULE_EXAMPLES = {
             **evasions(
                 "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=(HELPER,)
             ),
+            **out_of_sight("torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y")),
             "torch.inverse": _fit("theta = torch.inverse(X1.T @ X1) @ X1.T @ y"),
             "method .inverse()": _fit("theta = (X1.T @ X1).inverse() @ (X1.T @ y)"),
             "torch.linalg.pinv": _fit("theta = torch.linalg.pinv(X1) @ y"),

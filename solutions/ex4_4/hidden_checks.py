@@ -1,6 +1,6 @@
 """Hidden checks for exercises 4.4 (instructor only; never shipped to students)."""
 
-from d2lgrade import concept, evasions, probe, rules
+from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import BOUND, BUILT, DIRECT, IMPORTED
 from d2lgrade.rules import CROSS_ENTROPY, LOGSUMEXP, SOFTMAX, Forbid, NoLoops
 from d2lgrade.variants import per_student, student_draw
@@ -161,6 +161,11 @@ def scratch_class_source(
 
 SOFTMAX_ANSWER = "def softmax(X):\n    return {name}(X, dim=1)"
 CE_ANSWER = "def cross_entropy(Y_hat, y):\n    return {name}(torch.log(Y_hat), y)"
+# One row's softmax, for the loops that no for, while or comprehension spells out.
+_ROW = (
+    "def row_softmax(x):\n    e = torch.exp(x - x.max())\n    return e / e.sum()\n"
+    "def softmax(X):\n    out = torch.empty_like(X)\n"
+)
 
 
 def _ce_logits_example(body: str) -> str:
@@ -193,6 +198,24 @@ RULE_EXAMPLES = {
                 "def softmax(X):\n"
                 "    rows = [torch.exp(r - r.max()) / torch.exp(r - r.max()).sum() for r in X]\n"
                 "    return torch.stack(rows) if rows else X.clone()"
+            ),
+            **out_of_sight("torch.softmax", SOFTMAX_ANSWER),
+            "rows by two functions calling each other": (
+                _ROW + "    return even(X, 0, out)\n"
+                "def even(X, i, out):\n    if i < len(X):\n        out[i] = row_softmax(X[i])\n"
+                "        odd(X, i + 1, out)\n    return out\n"
+                "def odd(X, i, out):\n    return even(X, i, out)"
+            ),
+            "rows through the key of sorted": (
+                _ROW
+                + "    sorted(range(len(X)), key=lambda i: out.__setitem__(i, row_softmax(X[i])) or 0)\n"
+                "    return out"
+            ),
+            "rows through re.sub's callback": (
+                "import re\n"
+                + _ROW
+                + "    put = lambda m: out.__setitem__(m.start(), row_softmax(X[m.start()]))\n"
+                "    re.sub('.', lambda m: put(m) or '', 'x' * len(X))\n    return out"
             ),
         },
         "keeps": {

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from d2lgrade.errors import AssignmentError
-from d2lgrade.evasions import BOUND, BUILT, DIRECT, HELPER, IMPORTED, evasions
+from d2lgrade.evasions import BOUND, BUILT, DIRECT, HELPER, IMPORTED, evasions, out_of_sight
 from d2lgrade.hidden import Probe, load_hidden_checks
 from d2lgrade.inside.probekit import PROBE_GLOBALS, RAISED, probe_namespace
 
@@ -233,3 +233,41 @@ def test_evasions_of_a_method_skip_the_import_and_honour_skip():
 def test_evasions_refuse_what_they_cannot_generate(name, template, skip, complaint):
     with pytest.raises(AssignmentError, match=complaint):
         evasions(name, template, skip=skip)
+
+
+# The worker thread of one route is ended by a SystemExit raised in it, which pytest reports.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_out_of_sight_routes_compute_the_answer_elsewhere_and_raise_its_errors():
+    """Each route runs the forbidden callable in another thread or process, reached by
+    names built at run time, and hands back its value or its exception."""
+    import threading
+
+    import numpy as np
+
+    examples = out_of_sight("numpy.linalg.inv", "def answer(A):\n    return {name}(A)")
+    assert list(examples) == [
+        "numpy.linalg.inv in a thread",
+        "numpy.linalg.inv in a forked process",
+        "numpy.linalg.inv by a worker thread started in another cell",
+    ]
+    A = np.array([[2.0, 0.0], [0.0, 4.0]])
+    running = set(threading.enumerate())
+    for label, (helpers, answer) in examples.items():
+        assert "threading" not in helpers and "os.fork" not in helpers, label  # names built
+        namespace: dict = {}
+        exec(helpers, namespace)
+        exec(answer, namespace)
+        assert np.allclose(namespace["answer"](A), np.linalg.inv(A)), label
+        with pytest.raises(np.linalg.LinAlgError):
+            namespace["answer"](np.zeros((2, 2)))
+
+    class Stop:
+        def __iter__(self):
+            raise SystemExit  # ends the worker's thread quietly
+
+    namespace["jobs_inv"].put(Stop())
+    for worker in set(threading.enumerate()) - running:
+        worker.join(10)
+        assert not worker.is_alive()
+    with pytest.raises(AssignmentError, match=r"has no \{name\}"):
+        out_of_sight("torch.softmax", "def answer(X):\n    return X")

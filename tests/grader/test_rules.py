@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from d2lgrade.protocol import THREAD_LEFT_RUNNING
 from d2lgrade.rules import (
     ANY_PRODUCT,
     ATEN_OPS,
@@ -14,6 +15,9 @@ from d2lgrade.rules import (
     TAMPERING,
     Forbid,
     NoLoops,
+    NoTampering,
+    TaskRules,
+    WorkInSight,
     aten_ops_of,
     matches,
 )
@@ -62,6 +66,12 @@ def test_operators_that_only_look_like_products_are_allowed(innocent):
     assert Forbid(*ANY_PRODUCT).runtime_violation({innocent: 1}, 0) is None
 
 
+def static_break(rule, answer: str) -> str | None:
+    """What ``rule`` finds in the source of ``answer`` (a cell after ``import torch``)."""
+    scan = scan_answer(["import torch", answer], [1])
+    return rule.static_violation(dict(scan.references), scan.loops)
+
+
 def test_every_operator_pattern_is_an_operator():
     assert all(op.startswith("aten::") for ops in ATEN_OPS.values() for op in ops)
 
@@ -76,18 +86,33 @@ def test_iterating_over_a_tensor_is_a_loop_at_run_time_and_where_the_source_show
     assert rule.runtime_violation({"torch.Tensor.unbind": 2, "aten::unbind": 2}, 0)
     assert rule.runtime_violation({"aten::unbind": 1}, 0)
     assert rule.runtime_violation({"torch.Tensor.sum": 1, "aten::sum": 1}, 0) is None
-    setup = "import torch"
     for answer in (
         "def f(X):\n    return sum(X.unbind(0))",
         "def f(X):\n    return sum(torch.unbind(X))",
         "def f(X):\n    return max(X.__iter__())",
     ):
-        scan = scan_answer([setup, answer], [1])
-        assert rule.static_violation(dict(scan.references), scan.loops), answer
-    scan = scan_answer([setup, "def f(X):\n    m, n = X.shape\n    return X.sum(0) / m"], [1])
-    assert rule.static_violation(dict(scan.references), scan.loops) is None
+        assert static_break(rule, answer), answer
+    assert static_break(rule, "def f(X):\n    m, n = X.shape\n    return X.sum(0) / m") is None
 
 
 def test_the_feedback_names_the_python_function_before_its_operator():
     found = Forbid(*SOFTMAX).runtime_violation({"aten::_softmax": 1, "torch.softmax": 1}, 0)
     assert found == "your code called torch.softmax while it was checked"
+
+
+def test_every_task_with_rules_keeps_its_work_where_the_record_sees_it():
+    """Threads, processes and profilers are forbidden in every ruled task: at run time
+    by what the record saw, in the source by the modules that start them."""
+    assert any(isinstance(rule, WorkInSight) for rule in TaskRules("t", [NoLoops()]).all())
+    assert TaskRules("t").all() == [], "a task without rules gets none of the grader's own"
+    rule = WorkInSight()
+    assert rule.runtime_violation({"torch.Tensor.sum": 3}, 0) is None
+    assert "os.fork" in str(rule.runtime_violation({"os.fork": 1}, 0))
+    left = rule.runtime_violation({THREAD_LEFT_RUNNING: 1}, 0)
+    assert left is not None and "thread that your notebook started" in left
+    for answer in (
+        "import threading\ndef f(X):\n    threading.Thread(target=print).start()",
+        "from concurrent.futures import ThreadPoolExecutor as Pool\ndef f(X):\n    Pool(1)",
+        "import os\ndef f(X):\n    return os.fork()",
+    ):
+        assert static_break(NoTampering, answer), answer

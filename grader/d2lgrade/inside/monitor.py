@@ -10,8 +10,14 @@ counts when student code made it: walking out from the call through library code
 frame of one of the student's cells comes before a frame of the probe or of the course's
 own cells. So a probe may use
 ``torch.softmax`` to build its inputs, while the student's ``softmax`` may not, even
-through a helper defined in another cell or a library function it calls. The record
-crosses to the grader as plain data, which applies the task's rules to it.
+through a helper defined in another cell or a library function it calls.
+
+All of that sees the thread that runs the probe, and only while the record is on. So
+the record also shows what would take work out of its sight: starting a thread or a
+process and setting a profiler or tracer (through the interpreter's audit events,
+PEP 578, raised whichever route made the call, and the code of thread starts), and a
+thread or child process the notebook left running when a probe starts or ends. The
+record crosses to the grader as plain data, which applies the task's rules to it.
 """
 
 from __future__ import annotations
@@ -20,15 +26,64 @@ import fnmatch
 import functools
 import importlib
 import inspect
+import os
 import sys
+import sysconfig
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType, ModuleType, TracebackType
 from typing import Any
+
+from ..protocol import PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK, THREAD_LEFT_RUNNING
 
 MAX_NAMES = 1000
 PROBE_FILE_PREFIX = "<hidden check "
 COURSE_CELL_PREFIX = "<notebook cell "
+# Watched names the interpreter raises as audit events (PEP 578) itself, whichever route
+# made the call, even C code such as functools.partial or map calling them; recorded
+# under the event's name.
+AUDIT_EVENTS = frozenset(
+    {
+        "os.exec",
+        "os.fork",
+        "os.forkpty",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.system",
+        "subprocess.Popen",
+        "sys.setprofile",
+        "sys.settrace",
+    }
+)
+
+
+# Where the standard library's Python code lives: its frames (re.sub, or any of its
+# helpers between a builtin and a callback) are looked through when the record asks
+# which code of the student's called back again and again. Other libraries' frames are
+# not: torch's nn.Sequential calling the student's layers in turn is no loop of theirs.
+_STDLIB_FOLDERS = tuple({sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
+
+
+def _in_standard_library(filename: str) -> bool:
+    return filename.startswith("<frozen ") or (
+        filename.startswith(_STDLIB_FOLDERS) and "-packages" not in filename
+    )
+
+
+@dataclass(frozen=True)
+class RunningWork:
+    """The threads (a count: one that runs only C code has no frame to list) and child
+    processes of this process, other than the one running this code."""
+
+    threads: int = 0
+    children: frozenset[int] = frozenset()
+
+    @classmethod
+    def now(cls) -> RunningWork:
+        import _thread
+
+        return cls(_thread._count(), frozenset(_running_children()))
 
 
 def cell_file(index: int) -> str:
@@ -187,32 +242,77 @@ class CallMonitor:
         student_cells: list[int],
         watch: list[str] = (),  # type: ignore[assignment]
         operators: bool = False,
+        running_before: RunningWork = RunningWork(),
     ) -> None:
         self.student_files = frozenset(cell_file(i) for i in student_cells)
         self.watch = list(watch)
         self.operators = operators
+        self.running_before = running_before
         self._dispatch_mode: Any = None
         self.calls: Counter[str] = Counter()
         self.autograd_runs = 0
         self._mode: Any = None
         self._engine: Callable[..., Any] | None = None
         self._previous_profile: Any = None
+        self.audited = frozenset(self.watch) & AUDIT_EVENTS
+        self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
+        # Per running frame of student code (by id, dropped when it returns): how often
+        # each (instruction, function of the student's) pair has run from it.
+        self._call_sites: dict[int, Counter[tuple[int, Any]]] = {}
 
     def _watch_calls(self) -> None:
-        code, builtin = watched_code(tuple(self.watch))
+        code, builtin = watched_code(tuple(n for n in self.watch if n not in AUDIT_EVENTS))
         self._previous_profile = sys.getprofile()
-        if not (code or builtin):
+        if not (code or builtin or self.watches_repetition):
             return
+        student_files, repetition = self.student_files, self.watches_repetition
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
             if event == "call":
                 name = code.get(frame.f_code)
                 if name is not None and self.from_student(frame.f_back):
                     self.count(name)
+                if repetition and frame.f_code.co_filename in student_files:
+                    self._note_repetition(frame)
+            elif event == "return":
+                if repetition:
+                    self._call_sites.pop(id(frame), None)
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
 
         sys.setprofile(hook)
+
+    def _note_repetition(self, frame: FrameType) -> None:
+        """Record a loop in disguise as ``frame``, of the student's code, starts: its
+        function already running in the student's frames that called it (recursion), or
+        called before from the same instruction of the same frame (a callback of a
+        builtin, item by item). The standard library's frames are looked through; code
+        reached through another library's frame (a trainer calling ``forward`` per
+        batch) starts afresh."""
+        caller = self._student_caller(frame)
+        if caller is None:
+            return
+        outer: FrameType | None = caller
+        while outer is not None:
+            if outer.f_code is frame.f_code:
+                self.count(RECURSION)
+                break
+            outer = self._student_caller(outer)
+        sites = self._call_sites.setdefault(id(caller), Counter())
+        site = (caller.f_lasti, frame.f_code)
+        sites[site] += 1
+        if sites[site] == 2:
+            self.count(REPEATED_CALLBACK)
+
+    def _student_caller(self, frame: FrameType) -> FrameType | None:
+        """The frame of student code that called ``frame``, through the standard
+        library's frames only; None when another kind of frame comes first."""
+        caller = frame.f_back
+        while caller is not None and caller.f_code.co_filename not in self.student_files:
+            if not _in_standard_library(caller.f_code.co_filename):
+                return None
+            caller = caller.f_back
+        return caller
 
     def from_student(self, frame: FrameType | None) -> bool:
         """Whether the innermost frame of notebook or probe code around ``frame`` is the
@@ -226,6 +326,15 @@ class CallMonitor:
                 return False
             frame = frame.f_back
         return False
+
+    def _note_work_left_running(self) -> None:
+        """Record threads and child processes alive now that were not before the
+        notebook ran (``running_before``), if the rules watch for them."""
+        now = RunningWork.now()
+        if THREAD_LEFT_RUNNING in self.watch and now.threads > self.running_before.threads:
+            self.count(THREAD_LEFT_RUNNING)
+        if PROCESS_LEFT_RUNNING in self.watch and now.children - self.running_before.children:
+            self.count(PROCESS_LEFT_RUNNING)
 
     def count(self, name: str) -> None:
         """Count one call of ``name`` (up to ``MAX_NAMES`` different names)."""
@@ -274,6 +383,8 @@ class CallMonitor:
         self._engine = engine
         setattr(torch.autograd, "_engine_run_backward", counting_engine)  # noqa: B010
         self._watch_calls()
+        self._note_work_left_running()
+        _listen_to_audit_events(self)
         self._mode = Recorder()
         self._mode.__enter__()
         if self.operators:
@@ -289,6 +400,8 @@ class CallMonitor:
     ) -> None:
         import torch.autograd
 
+        _listen_to_audit_events(None)
+        self._note_work_left_running()
         try:
             if self._dispatch_mode is not None:
                 self._dispatch_mode.__exit__(kind, error, trace)
@@ -297,7 +410,56 @@ class CallMonitor:
         finally:
             setattr(torch.autograd, "_engine_run_backward", self._engine)  # noqa: B010
             sys.setprofile(self._previous_profile)
+            self._call_sites.clear()
 
     def record(self) -> dict[str, Any]:
         """What crosses to the grader: call counts by name, and backward passes."""
         return {"calls": dict(self.calls), "autograd": self.autograd_runs}
+
+
+_audit_listener: CallMonitor | None = None
+
+
+def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
+    monitor = _audit_listener
+    if monitor is not None and event in monitor.audited and monitor.from_student(sys._getframe(1)):
+        monitor.count(event)
+
+
+@functools.cache
+def _audit_hook_added() -> bool:
+    # Audit hooks cannot be removed: one per process, listening while a monitor is on.
+    sys.addaudithook(_on_audit_event)
+    return True
+
+
+def _listen_to_audit_events(monitor: CallMonitor | None) -> None:
+    """Send audit events to ``monitor`` from now on (None: to no one)."""
+    global _audit_listener
+    if monitor is not None and monitor.audited:
+        _audit_hook_added()
+    _audit_listener = monitor
+
+
+def _running_children() -> list[int]:
+    """The children of this process (of any of its threads) that are alive, not zombies."""
+    try:
+        threads = os.listdir("/proc/self/task")
+    except OSError:  # no /proc: nothing to tell
+        return []
+    alive = []
+    for thread in threads:
+        try:
+            with open(f"/proc/self/task/{thread}/children") as listing:
+                children = listing.read().split()
+        except OSError:
+            continue
+        for child in children:
+            try:
+                with open(f"/proc/{child}/stat") as stat:
+                    state = stat.read().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":
+                alive.append(int(child))
+    return alive

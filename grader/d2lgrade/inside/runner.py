@@ -18,7 +18,7 @@ import time
 from typing import Any, BinaryIO
 
 from ..protocol import Job, Limits, ProbeJob, encode
-from .monitor import CallMonitor, cell_file
+from .monitor import CallMonitor, RunningWork, cell_file
 from .plain import to_plain
 from .probekit import probe_namespace
 
@@ -100,6 +100,8 @@ class Runner:
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
+        # Before any cell: what runs later, besides this, the notebook started.
+        self.running_before = RunningWork.now()
 
     def emit(self, event: dict[str, Any]) -> None:
         self.channel.write(encode(event))
@@ -150,7 +152,9 @@ class Runner:
             namespace: dict[str, Any] = {"__builtins__": builtins, **probe_namespace()}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
-            monitor = CallMonitor(self.student_cells, self.watch, probe.operators)
+            monitor = CallMonitor(
+                self.student_cells, self.watch, probe.operators, self.running_before
+            )
             with monitor:
                 value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))
             event.update(ok=True, value=to_plain(value), **monitor.record())

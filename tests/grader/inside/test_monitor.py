@@ -6,7 +6,13 @@ import sys
 
 import torch
 
-from d2lgrade.inside.monitor import CallMonitor, cell_file
+from d2lgrade.inside.monitor import CallMonitor, RunningWork, cell_file
+from d2lgrade.protocol import (
+    PROCESS_LEFT_RUNNING,
+    RECURSION,
+    REPEATED_CALLBACK,
+    THREAD_LEFT_RUNNING,
+)
 
 
 def compiled(source: str, filename: str) -> dict:
@@ -209,3 +215,159 @@ def test_iterating_over_a_tensor_shows_in_the_record():
             student[name](X)
         calls = monitor.record()["calls"]
         assert ("torch.Tensor.unbind" in calls and "aten::unbind" in calls) is iterates, calls
+
+
+ELSEWHERE_WATCH = [
+    "threading.Thread.start",
+    "_thread.start_new_thread",
+    "os.fork",
+    "sys.setprofile",
+    THREAD_LEFT_RUNNING,
+    PROCESS_LEFT_RUNNING,
+]
+
+
+def test_threads_started_from_student_code_are_recorded_by_any_route():
+    """A thread runs out of the record's sight, so starting one is recorded itself:
+    through threading, an executor, or _thread reached by a name built at run time."""
+    before = RunningWork.now()  # the test process's own (pytest's, Dask's...)
+    student = compiled(
+        "import threading, concurrent.futures, _thread, time\n"
+        "def by_threading(X):\n"
+        "    box = []\n"
+        "    t = threading.Thread(target=lambda: box.append(X * 2))\n"
+        "    t.start(); t.join()\n"
+        "    return box[0]\n"
+        "def by_executor(X):\n"
+        "    with concurrent.futures.ThreadPoolExecutor(1) as pool:\n"
+        "        return pool.submit(torch.mul, X, 2).result()\n"
+        "def by_built_name(X):\n"
+        "    done = threading.Event()\n"
+        "    getattr(_thread, 'start_new_' + 'thread')(done.set, ())\n"
+        "    done.wait(5)\n"
+        "    time.sleep(0.05)\n"
+        "    return X * 2",
+        cell_file(1),
+    )
+    X = torch.ones(3)
+    for route in ("by_threading", "by_executor", "by_built_name"):
+        with CallMonitor([1], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+            assert torch.equal(student[route](X), X * 2)
+        calls = monitor.record()["calls"]
+        assert calls.get("_thread.start_new_thread", 0) >= 1, (route, calls)
+    with CallMonitor([1], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+        threading_in_probe = compiled(
+            "import threading\ndef probe():\n"
+            "    t = threading.Thread(target=lambda: None)\n    t.start(); t.join()",
+            "<hidden check probe>",
+        )
+        threading_in_probe["probe"]()
+    assert not monitor.record()["calls"], "the probe's own thread is not the student's"
+
+
+def test_processes_and_profilers_are_recorded_even_when_c_code_makes_the_call():
+    """Audit events come from the interpreter, whatever called: functools.partial
+    (C code, no profile event) calling os.fork or sys.setprofile is still seen."""
+    before = RunningWork.now()  # the test process's own (pytest's, Dask's...)
+    student = compiled(
+        "import os, sys, functools\n"
+        "def forked():\n"
+        "    pid = functools.partial(getattr(os, 'fo' + 'rk'))()\n"
+        "    if pid == 0:\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "def quiet():\n"
+        "    functools.partial(getattr(sys, 'setpro' + 'file'), None)()",
+        cell_file(2),
+    )
+    with CallMonitor([2], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+        student["forked"]()
+    assert monitor.record()["calls"].get("os.fork") == 1, monitor.record()
+    with CallMonitor([2], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+        student["quiet"]()
+    assert monitor.record()["calls"].get("sys.setprofile") == 1, monitor.record()
+    with CallMonitor([2], watch=["os.fork"]) as monitor:
+        pass
+    assert sys.getprofile() is None and not monitor.record()["calls"]
+
+
+def test_threads_and_processes_left_running_by_the_notebook_are_recorded():
+    """A worker started in a cell before the probes, then fed by the answer, starts
+    nothing while the probe runs: the record notes that it is alive."""
+    before = RunningWork.now()  # the test process's own (pytest's, Dask's...)
+    import os
+    import threading
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        with CallMonitor([1], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+            pass
+    finally:
+        stop.set()
+        worker.join()
+    assert monitor.record()["calls"].get(THREAD_LEFT_RUNNING) == 2  # at start and end
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.read(read_end, 1)
+        os._exit(0)
+    try:
+        with CallMonitor([1], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+            pass
+    finally:
+        os.write(write_end, b"x")
+        os.waitpid(child, 0)
+    assert monitor.record()["calls"].get(PROCESS_LEFT_RUNNING) == 2
+    with CallMonitor([1], watch=ELSEWHERE_WATCH, running_before=before) as monitor:
+        pass
+    assert not monitor.record()["calls"], "nothing left running, nothing recorded"
+
+
+def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
+    """Recursion through another function, and a builtin calling a function of the
+    student's back item by item, are loops whatever builtin does it; helpers called
+    from several places, a probe calling the answer often, and torch's own containers
+    calling the student's layers in turn are not."""
+    student = compiled(
+        "import re\n"
+        "def row(x):\n    return x / x.sum()\n"
+        "def even(X, i, out):\n    if i < len(X):\n        out[i] = row(X[i])\n"
+        "        odd(X, i + 1, out)\n    return out\n"
+        "def odd(X, i, out):\n    return even(X, i, out)\n"
+        "def by_recursion(X):\n    return even(X, 0, torch.empty_like(X))\n"
+        "def by_sorted(X):\n    out = torch.empty_like(X)\n"
+        "    sorted(range(len(X)), key=lambda i: out.__setitem__(i, row(X[i])) or 0)\n"
+        "    return out\n"
+        "def by_re_sub(X):\n    out = torch.empty_like(X)\n"
+        "    put = lambda i: out.__setitem__(i, row(X[i]))\n"
+        "    re.sub('.', lambda m: put(m.start()) or '', 'x' * len(X))\n"
+        "    return out\n"
+        "def straight(X):\n    return row(X[0]) + row(X[1])\n"
+        "class Scale(torch.nn.Module):\n    def forward(self, X):\n        return 2 * X\n"
+        "def layered(X):\n    return torch.nn.Sequential(Scale(), Scale(), Scale())(X)",
+        cell_file(1),
+    )
+    probe = compiled(
+        "def probe(answer):\n    X = torch.rand(4, 3) + 0.5\n"
+        "    return [answer(X) for _ in range(3)]",
+        "<hidden check probe>",
+    )
+    watch = [RECURSION, REPEATED_CALLBACK]
+    for answer, mark in (
+        ("by_recursion", RECURSION),
+        ("by_sorted", REPEATED_CALLBACK),
+        ("by_re_sub", REPEATED_CALLBACK),
+    ):
+        with CallMonitor([1], watch=watch) as monitor:
+            probe["probe"](student[answer])
+        assert monitor.record()["calls"].get(mark), (answer, monitor.record())
+    for answer in ("straight", "layered"):
+        with CallMonitor([1], watch=watch) as monitor:
+            probe["probe"](student[answer])
+        assert not set(monitor.record()["calls"]) & set(watch), (answer, monitor.record())
+    with CallMonitor([1]) as monitor:
+        probe["probe"](student["by_sorted"])
+    assert not set(monitor.record()["calls"]) & set(watch), "watched only if asked"
+    assert sys.getprofile() is None
