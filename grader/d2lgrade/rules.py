@@ -566,8 +566,8 @@ class NoLoops(ExplainedRule):
         if calls.get(REPEATED_CALLBACK):
             return (
                 "one place in your code ran a function of yours again and again while it "
-                "was checked (a builtin such as sorted, max, iter or re.sub calling it back "
-                "item by item is a loop)"
+                "was checked (a builtin or library function such as sorted, iter, re.sub or "
+                "pandas' apply calling it back item by item is a loop)"
             )
         return None
 

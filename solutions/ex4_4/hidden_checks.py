@@ -211,6 +211,12 @@ RULE_EXAMPLES = {
                 + "    sorted(range(len(X)), key=lambda i: out.__setitem__(i, row_softmax(X[i])) or 0)\n"
                 "    return out"
             ),
+            "rows through pandas' apply": (
+                "import pandas\n"
+                + _ROW
+                + "    put = lambda i: out.__setitem__(i, row_softmax(X[i]))\n"
+                "    pandas.Series(range(len(X)), dtype=object).apply(put)\n    return out"
+            ),
             "rows through re.sub's callback": (
                 "import re\n"
                 + _ROW

@@ -28,7 +28,6 @@ import importlib
 import inspect
 import os
 import sys
-import sysconfig
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,17 +57,16 @@ AUDIT_EVENTS = frozenset(
 )
 
 
-# Where the standard library's Python code lives: its frames (re.sub, or any of its
-# helpers between a builtin and a callback) are looked through when the record asks
-# which code of the student's called back again and again. Other libraries' frames are
-# not: torch's nn.Sequential calling the student's layers in turn is no loop of theirs.
-_STDLIB_FOLDERS = tuple({sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
+# Libraries whose job is to call the student's code in turn: torch's nn.Sequential calls
+# their layers, d2lutils' Trainer their training_step per batch. When the record asks
+# which code of the student's called a function of theirs again and again, their frames
+# end the search; any other library's (re.sub, pandas' apply) is looked through.
+FRAMEWORKS = ("torch", "d2lutils")
 
 
-def _in_standard_library(filename: str) -> bool:
-    return filename.startswith("<frozen ") or (
-        filename.startswith(_STDLIB_FOLDERS) and "-packages" not in filename
-    )
+def _in_framework(frame: FrameType) -> bool:
+    module = str(frame.f_globals.get("__name__", ""))
+    return module.split(".")[0] in FRAMEWORKS
 
 
 @dataclass(frozen=True)
@@ -286,9 +284,8 @@ class CallMonitor:
         """Record a loop in disguise as ``frame``, of the student's code, starts: its
         function already running in the student's frames that called it (recursion), or
         called before from the same instruction of the same frame (a callback of a
-        builtin, item by item). The standard library's frames are looked through; code
-        reached through another library's frame (a trainer calling ``forward`` per
-        batch) starts afresh."""
+        builtin or a library, item by item). Code reached through a framework's frame
+        (``FRAMEWORKS``: a trainer calling ``forward`` per batch) starts afresh."""
         caller = self._student_caller(frame)
         if caller is None:
             return
@@ -305,11 +302,13 @@ class CallMonitor:
             self.count(REPEATED_CALLBACK)
 
     def _student_caller(self, frame: FrameType) -> FrameType | None:
-        """The frame of student code that called ``frame``, through the standard
-        library's frames only; None when another kind of frame comes first."""
+        """The frame of student code that called ``frame``, through library frames; None
+        when a framework's, a probe's or a course cell's frame comes first."""
         caller = frame.f_back
         while caller is not None and caller.f_code.co_filename not in self.student_files:
-            if not _in_standard_library(caller.f_code.co_filename):
+            if caller.f_code.co_filename.startswith(
+                (PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)
+            ) or _in_framework(caller):
                 return None
             caller = caller.f_back
         return caller

@@ -344,11 +344,18 @@ def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
         "    put = lambda i: out.__setitem__(i, row(X[i]))\n"
         "    re.sub('.', lambda m: put(m.start()) or '', 'x' * len(X))\n"
         "    return out\n"
+        "def by_library(X):\n    out = torch.empty_like(X)\n"
+        "    each(range(len(X)), lambda i: out.__setitem__(i, row(X[i])))\n"
+        "    return out\n"
         "def straight(X):\n    return row(X[0]) + row(X[1])\n"
         "class Scale(torch.nn.Module):\n    def forward(self, X):\n        return 2 * X\n"
         "def layered(X):\n    return torch.nn.Sequential(Scale(), Scale(), Scale())(X)",
         cell_file(1),
     )
+    # A library that is no framework (like pandas' apply): its frames are looked through.
+    student["each"] = compiled(
+        "def each(items, f):\n    for item in items:\n        f(item)", "/lib/somelib.py"
+    )["each"]
     probe = compiled(
         "def probe(answer):\n    X = torch.rand(4, 3) + 0.5\n"
         "    return [answer(X) for _ in range(3)]",
@@ -359,6 +366,7 @@ def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
         ("by_recursion", RECURSION),
         ("by_sorted", REPEATED_CALLBACK),
         ("by_re_sub", REPEATED_CALLBACK),
+        ("by_library", REPEATED_CALLBACK),
     ):
         with CallMonitor([1], watch=watch) as monitor:
             probe["probe"](student[answer])
