@@ -295,6 +295,13 @@ MUTATIONS = [
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
+        "torch._C's guards may switch the recorders off inside the answer",
+        "grader/d2lgrade/inside/monitor.py",
+        "    if not torch._C._is_torch_function_mode_enabled():\n        return True\n",
+        "    if False:\n        return True\n",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
         "tasks with rules may start threads and processes",
         "grader/d2lgrade/rules.py",
         "        return [*self.rules, NoTampering, WorkInSight()] if self.rules else []",

@@ -34,8 +34,18 @@ PROCESS_LEFT_RUNNING = "<a child process left running>"
 # or re.sub calling it back item by item, or a loop).
 RECURSION = "<a function that called itself>"
 REPEATED_CALLBACK = "<a function run again and again from one place>"
+# What it shows when the student's code ran while its torch function or operator
+# recorder was off: never entered (torch's mode classes patched in a cell), popped, or
+# disabled for a while (torch._C's guards).
+RECORD_OFF = "<the record switched off>"
 # Every mark above: names the record uses that are no callable's.
-RECORD_MARKS = (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK)
+RECORD_MARKS = (
+    THREAD_LEFT_RUNNING,
+    PROCESS_LEFT_RUNNING,
+    RECURSION,
+    REPEATED_CALLBACK,
+    RECORD_OFF,
+)
 # The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).
 REFERENCE_STUDENT = "reference"
 

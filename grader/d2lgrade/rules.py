@@ -33,7 +33,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .protocol import PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK, THREAD_LEFT_RUNNING
+from .protocol import (
+    PROCESS_LEFT_RUNNING,
+    RECORD_OFF,
+    RECURSION,
+    REPEATED_CALLBACK,
+    THREAD_LEFT_RUNNING,
+)
 from .static_check import LOOPING_BUILTINS
 
 # Names that switch off or fool the run-time record, and ways to reach code by a name
@@ -105,7 +111,8 @@ TAMPERING = (
 )
 
 # Ways to take work out of the run-time record's sight, which watches the probe's own
-# thread: another thread or process, or a profiler or tracer in place of the record's.
+# thread: another thread or process, a profiler or tracer in place of the record's, or
+# the record switched off (RECORD_OFF: its recorders patched, popped or disabled).
 # The record sees these whatever route reaches them (the interpreter's audit events and
 # the code of thread starts), and notes a thread or child process the notebook left
 # running when a probe starts or ends. Every task with rules forbids them too.
@@ -126,6 +133,7 @@ ELSEWHERE = (
     "sys.settrace",
     THREAD_LEFT_RUNNING,
     PROCESS_LEFT_RUNNING,
+    RECORD_OFF,
 )
 
 # Calls that run a Python function once per element or per step: loops in disguise.
@@ -617,12 +625,14 @@ class WorkInSight(Forbid):
 
     def describe(self) -> str:
         return (
-            "work only where the grader checks it: start no thread or process, "
-            "and set no profiler or tracer"
+            "work only where the grader checks it: start no thread or process, set no "
+            "profiler or tracer, and leave its record on"
         )
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         found = self._found(calls)
+        if found == RECORD_OFF:
+            return "your code switched off the grader's record of its calls while it was checked"
         if found in (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING):
             kind = "thread" if found == THREAD_LEFT_RUNNING else "process"
             return f"a {kind} that your notebook started was running while your answer was checked"

@@ -200,6 +200,20 @@ RULE_EXAMPLES = {
                 "    return torch.stack(rows) if rows else X.clone()"
             ),
             **out_of_sight("torch.softmax", SOFTMAX_ANSWER),
+            "the record switched off by torch._C's guards": (
+                "def softmax(X):\n    C = getattr(torch, '_' + 'C')\n"
+                "    with getattr(C, 'DisableTorch' + 'Function')():\n"
+                "        return getattr(torch, 'soft' + 'max')(X, 1)"
+            ),
+            "torch's mode classes swapped in another cell": (
+                "import torch.overrides as o, torch.utils._python_dispatch as d\n"
+                "class Inert:\n    def __init__(self, *args, **kwargs): pass\n"
+                "    def __enter__(self): return self\n"
+                "    def __exit__(self, *exc): return False\n"
+                "setattr(o, 'TorchFunction' + 'Mode', Inert)\n"
+                "setattr(d, 'TorchDispatch' + 'Mode', Inert)",
+                "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)",
+            ),
             "rows by two functions calling each other": (
                 _ROW + "    return even(X, 0, out)\n"
                 "def even(X, i, out):\n    if i < len(X):\n        out[i] = row_softmax(X[i])\n"

@@ -34,9 +34,21 @@ from dataclasses import dataclass
 from types import FrameType, ModuleType, TracebackType
 from typing import Any
 
-from ..protocol import PROCESS_LEFT_RUNNING, RECURSION, REPEATED_CALLBACK, THREAD_LEFT_RUNNING
+from ..protocol import (
+    PROCESS_LEFT_RUNNING,
+    RECORD_OFF,
+    RECURSION,
+    REPEATED_CALLBACK,
+    THREAD_LEFT_RUNNING,
+)
 
 MAX_NAMES = 1000
+# What the monitor itself calls, bound when the runner imports it, before any cell: a
+# notebook that replaces them in sys later cannot blind the record with its own.
+_getframe = sys._getframe
+_setprofile = sys.setprofile
+_getprofile = sys.getprofile
+_addaudithook = sys.addaudithook
 PROBE_FILE_PREFIX = "<hidden check "
 COURSE_CELL_PREFIX = "<notebook cell "
 # Watched names the interpreter raises as audit events (PEP 578) itself, whichever route
@@ -67,6 +79,32 @@ FRAMEWORKS = ("torch", "d2lutils")
 def _in_framework(frame: FrameType) -> bool:
     module = str(frame.f_globals.get("__name__", ""))
     return module.split(".")[0] in FRAMEWORKS
+
+
+@functools.cache
+def torch_machinery() -> tuple[Any, Any, Any]:
+    """torch's mode base classes and the autograd module, as they were when first asked
+    for (the runner asks before any cell runs): a notebook that swaps the classes in
+    their modules later does not change what the monitor builds on."""
+    import torch.autograd
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    return TorchFunctionMode, TorchDispatchMode, torch.autograd
+
+
+def _recorders_disabled(operators: bool) -> bool:
+    """Whether torch's modes are switched off in this thread right now: by
+    ``torch._C.DisableTorchFunction``, or, where operators are recorded, by excluding
+    the Python dispatch key (``torch._C._ExcludeDispatchKeyGuard``)."""
+    import torch
+
+    if not torch._C._is_torch_function_mode_enabled():
+        return True
+    return operators and (
+        torch._C._dispatch_tls_is_dispatch_key_excluded(torch._C.DispatchKey.Python)
+        or not torch._C._len_torch_dispatch_stack()
+    )
 
 
 @dataclass(frozen=True)
@@ -254,31 +292,41 @@ class CallMonitor:
         self._previous_profile: Any = None
         self.audited = frozenset(self.watch) & AUDIT_EVENTS
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
+        self.watches_switch_off = RECORD_OFF in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
         # each (instruction, function of the student's) pair has run from it.
         self._call_sites: dict[int, Counter[tuple[int, Any]]] = {}
 
     def _watch_calls(self) -> None:
         code, builtin = watched_code(tuple(n for n in self.watch if n not in AUDIT_EVENTS))
-        self._previous_profile = sys.getprofile()
-        if not (code or builtin or self.watches_repetition):
+        self._previous_profile = _getprofile()
+        if not (code or builtin or self.watches_repetition or self.watches_switch_off):
             return
         student_files, repetition = self.student_files, self.watches_repetition
+        switch_off, operators = self.watches_switch_off, self.operators
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
             if event == "call":
                 name = code.get(frame.f_code)
                 if name is not None and self.from_student(frame.f_back):
                     self.count(name)
-                if repetition and frame.f_code.co_filename in student_files:
-                    self._note_repetition(frame)
+                if frame.f_code.co_filename in student_files:
+                    if repetition:
+                        self._note_repetition(frame)
+                    if switch_off and _recorders_disabled(operators):
+                        self.count(RECORD_OFF)
             elif event == "return":
                 if repetition:
                     self._call_sites.pop(id(frame), None)
+            elif event == "c_call" and frame.f_code.co_filename in student_files:
+                if id(arg) in builtin:
+                    self.count(builtin[id(arg)])
+                if switch_off and _recorders_disabled(operators):
+                    self.count(RECORD_OFF)
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
 
-        sys.setprofile(hook)
+        _setprofile(hook)
 
     def _note_repetition(self, frame: FrameType) -> None:
         """Record a loop in disguise as ``frame``, of the student's code, starts: its
@@ -341,53 +389,26 @@ class CallMonitor:
             self.calls[name] += 1
 
     def __enter__(self) -> CallMonitor:
-        import torch.autograd
-        from torch.overrides import TorchFunctionMode
-        from torch.utils._python_dispatch import TorchDispatchMode
-
+        _, _, autograd = torch_machinery()
+        # A private entry point that backward() and autograd.grad() both go through.
+        engine = getattr(autograd, "_engine_run_backward")  # noqa: B009
         monitor = self
 
-        class Recorder(TorchFunctionMode):
-            def __torch_function__(
-                self, func: Any, types: Any, args: Any = (), kwargs: Any = None
-            ) -> Any:
-                if monitor.from_student(sys._getframe(1)):
-                    monitor.count(qualified_name(func))
-                return func(*args, **(kwargs or {}))
-
-        class OperatorRecorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
-            @classmethod
-            def _should_skip_dynamo(cls) -> bool:
-                # Skipping wraps __torch_dispatch__ in torch._dynamo.disable, whose first
-                # call imports dynamo and sympy (seconds), through builtins a notebook may
-                # have replaced. Ruled answers may not compile (TAMPERING), so no dynamo
-                # frame ever runs inside this mode.
-                return False
-
-            def __torch_dispatch__(
-                self, func: Any, types: Any, args: Any = (), kwargs: Any = None
-            ) -> Any:
-                if monitor.from_student(sys._getframe(1)):
-                    monitor.count(func._schema.name)
-                return func(*args, **(kwargs or {}))
-
-        # A private entry point that backward() and autograd.grad() both go through.
-        engine = getattr(torch.autograd, "_engine_run_backward")  # noqa: B009
-
         def counting_engine(*args: Any, **kwargs: Any) -> Any:
-            if monitor.from_student(sys._getframe(1)):
+            if monitor.from_student(_getframe(1)):
                 monitor.autograd_runs += 1
             return engine(*args, **kwargs)
 
         self._engine = engine
-        setattr(torch.autograd, "_engine_run_backward", counting_engine)  # noqa: B010
+        setattr(autograd, "_engine_run_backward", counting_engine)  # noqa: B010
         self._watch_calls()
         self._note_work_left_running()
         _listen_to_audit_events(self)
-        self._mode = Recorder()
+        function_recorder, operator_recorder = _recorder_classes(self)
+        self._mode = function_recorder()
         self._mode.__enter__()
         if self.operators:
-            self._dispatch_mode = OperatorRecorder()  # type: ignore[no-untyped-call]
+            self._dispatch_mode = operator_recorder()
             self._dispatch_mode.__enter__()
         return self
 
@@ -397,8 +418,6 @@ class CallMonitor:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        import torch.autograd
-
         _listen_to_audit_events(None)
         self._note_work_left_running()
         try:
@@ -406,9 +425,12 @@ class CallMonitor:
                 self._dispatch_mode.__exit__(kind, error, trace)
                 self._dispatch_mode = None
             self._mode.__exit__(kind, error, trace)
+        except RuntimeError:  # torch's mode stacks emptied or reordered behind the record
+            self.count(RECORD_OFF)
         finally:
-            setattr(torch.autograd, "_engine_run_backward", self._engine)  # noqa: B010
-            sys.setprofile(self._previous_profile)
+            _, _, autograd = torch_machinery()
+            setattr(autograd, "_engine_run_backward", self._engine)  # noqa: B010
+            _setprofile(self._previous_profile)
             self._call_sites.clear()
 
     def record(self) -> dict[str, Any]:
@@ -416,19 +438,51 @@ class CallMonitor:
         return {"calls": dict(self.calls), "autograd": self.autograd_runs}
 
 
+def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
+    """The torch function mode and the dispatch mode that record for ``monitor``, built
+    on torch's classes as the runner found them (:func:`torch_machinery`)."""
+    function_mode, dispatch_mode, _ = torch_machinery()
+
+    class Recorder(function_mode):  # type: ignore[misc, valid-type]
+        def __torch_function__(
+            self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+        ) -> Any:
+            if monitor.from_student(_getframe(1)):
+                monitor.count(qualified_name(func))
+            return func(*args, **(kwargs or {}))
+
+    class OperatorRecorder(dispatch_mode):  # type: ignore[misc, valid-type]
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            # Skipping wraps __torch_dispatch__ in torch._dynamo.disable, whose first
+            # call imports dynamo and sympy (seconds), through builtins a notebook may
+            # have replaced. Ruled answers may not compile (TAMPERING), so no dynamo
+            # frame ever runs inside this mode.
+            return False
+
+        def __torch_dispatch__(
+            self, func: Any, types: Any, args: Any = (), kwargs: Any = None
+        ) -> Any:
+            if monitor.from_student(_getframe(1)):
+                monitor.count(func._schema.name)
+            return func(*args, **(kwargs or {}))
+
+    return Recorder, OperatorRecorder
+
+
 _audit_listener: CallMonitor | None = None
 
 
 def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
     monitor = _audit_listener
-    if monitor is not None and event in monitor.audited and monitor.from_student(sys._getframe(1)):
+    if monitor is not None and event in monitor.audited and monitor.from_student(_getframe(1)):
         monitor.count(event)
 
 
 @functools.cache
 def _audit_hook_added() -> bool:
     # Audit hooks cannot be removed: one per process, listening while a monitor is on.
-    sys.addaudithook(_on_audit_event)
+    _addaudithook(_on_audit_event)
     return True
 
 

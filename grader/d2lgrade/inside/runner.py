@@ -18,7 +18,7 @@ import time
 from typing import Any, BinaryIO
 
 from ..protocol import Job, Limits, ProbeJob, encode
-from .monitor import CallMonitor, RunningWork, cell_file
+from .monitor import CallMonitor, RunningWork, cell_file, torch_machinery
 from .plain import to_plain
 from .probekit import probe_namespace
 
@@ -100,8 +100,10 @@ class Runner:
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
-        # Before any cell: what runs later, besides this, the notebook started.
+        # Before any cell: what runs later, besides this, the notebook started; and the
+        # torch classes the call record builds on, before a cell can swap them.
         self.running_before = RunningWork.now()
+        torch_machinery()
 
     def emit(self, event: dict[str, Any]) -> None:
         self.channel.write(encode(event))

@@ -9,6 +9,7 @@ import torch
 from d2lgrade.inside.monitor import CallMonitor, RunningWork, cell_file
 from d2lgrade.protocol import (
     PROCESS_LEFT_RUNNING,
+    RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
     THREAD_LEFT_RUNNING,
@@ -379,3 +380,34 @@ def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
         probe["probe"](student["by_sorted"])
     assert not set(monitor.record()["calls"]) & set(watch), "watched only if asked"
     assert sys.getprofile() is None
+
+
+def test_switching_the_recorders_off_is_recorded():
+    """torch._C's guards inside the answer, or torch's mode class patched in a cell
+    before the probes: the student's code then runs with a recorder off, which the
+    record notes; a clean run does not."""
+    from torch.overrides import TorchFunctionMode
+
+    student = compiled(
+        "def guarded(X):\n"
+        "    C = getattr(torch, '_' + 'C')\n"
+        "    with getattr(C, 'DisableTorch' + 'Function')():\n"
+        "        return getattr(torch, 'soft' + 'max')(X, 1)\n"
+        "def plain(X):\n    return X.exp() / X.exp().sum(1, keepdim=True)",
+        cell_file(1),
+    )
+    X = torch.randn(2, 3)
+    for answer, switched_off in (("guarded", True), ("plain", False)):
+        with CallMonitor([1], watch=[RECORD_OFF], operators=True) as monitor:
+            student[answer](X)
+        assert bool(monitor.record()["calls"].get(RECORD_OFF)) is switched_off, answer
+    original = TorchFunctionMode.__enter__, TorchFunctionMode.__exit__
+    # What a notebook's cell could do: a mode that never enters and exits quietly.
+    TorchFunctionMode.__enter__ = lambda self: self
+    TorchFunctionMode.__exit__ = lambda self, *exc: None
+    try:
+        with CallMonitor([1], watch=[RECORD_OFF]) as monitor:
+            student["plain"](X)
+    finally:
+        TorchFunctionMode.__enter__, TorchFunctionMode.__exit__ = original
+    assert monitor.record()["calls"].get(RECORD_OFF), monitor.record()
