@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType, ModuleType, TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..protocol import (
     PROCESS_LEFT_RUNNING,
@@ -81,29 +81,41 @@ def _in_framework(frame: FrameType) -> bool:
     return module.split(".")[0] in FRAMEWORKS
 
 
+class TorchMachinery(NamedTuple):
+    """The parts of torch the monitor builds on and asks."""
+
+    function_mode: Any  # torch.overrides.TorchFunctionMode
+    dispatch_mode: Any  # torch.utils._python_dispatch.TorchDispatchMode
+    autograd: ModuleType
+    C: ModuleType  # torch._C
+    resolve_name: Callable[[Any], str | None]
+
+
 @functools.cache
-def torch_machinery() -> tuple[Any, Any, Any]:
-    """torch's mode base classes and the autograd module, as they were when first asked
-    for (the runner asks before any cell runs): a notebook that swaps the classes in
-    their modules later does not change what the monitor builds on."""
+def torch_machinery() -> TorchMachinery:
+    """torch's parts as they were when first asked for (the runner asks before any cell
+    runs): a notebook that later swaps the mode classes in their modules, or replaces
+    ``__import__``, does not change what the monitor builds on or asks."""
+    import torch
     import torch.autograd
-    from torch.overrides import TorchFunctionMode
+    from torch.overrides import TorchFunctionMode, resolve_name
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    return TorchFunctionMode, TorchDispatchMode, torch.autograd
+    return TorchMachinery(
+        TorchFunctionMode, TorchDispatchMode, torch.autograd, torch._C, resolve_name
+    )
 
 
 def _recorders_disabled(operators: bool) -> bool:
     """Whether torch's modes are switched off in this thread right now: by
     ``torch._C.DisableTorchFunction``, or, where operators are recorded, by excluding
     the Python dispatch key (``torch._C._ExcludeDispatchKeyGuard``)."""
-    import torch
-
-    if not torch._C._is_torch_function_mode_enabled():
+    C = torch_machinery().C
+    if not C._is_torch_function_mode_enabled():
         return True
     return operators and (
-        torch._C._dispatch_tls_is_dispatch_key_excluded(torch._C.DispatchKey.Python)
-        or not torch._C._len_torch_dispatch_stack()
+        C._dispatch_tls_is_dispatch_key_excluded(C.DispatchKey.Python)
+        or not C._len_torch_dispatch_stack()
     )
 
 
@@ -129,9 +141,7 @@ def cell_file(index: int) -> str:
 
 def qualified_name(func: Any) -> str:
     """``torch.nn.functional.softmax``-style name of a torch function or method."""
-    from torch.overrides import resolve_name
-
-    name = resolve_name(func)
+    name = torch_machinery().resolve_name(func)
     if name:
         return str(name)
     module, qualname = getattr(func, "__module__", None), getattr(func, "__qualname__", None)
@@ -164,10 +174,8 @@ def _seen_by_the_torch_function_mode(func: Any) -> bool:
     """Whether ``func`` is a torch function or tensor method, which calls the torch
     function mode under the name it has where it is defined: replaced there, it would
     be recorded under the wrapper's name instead of torch's."""
-    from torch.overrides import resolve_name
-
     try:
-        return resolve_name(func) is not None
+        return torch_machinery().resolve_name(func) is not None
     except TypeError:  # an unhashable object
         return False
 
@@ -389,7 +397,7 @@ class CallMonitor:
             self.calls[name] += 1
 
     def __enter__(self) -> CallMonitor:
-        _, _, autograd = torch_machinery()
+        autograd = torch_machinery().autograd
         # A private entry point that backward() and autograd.grad() both go through.
         engine = getattr(autograd, "_engine_run_backward")  # noqa: B009
         monitor = self
@@ -425,10 +433,10 @@ class CallMonitor:
                 self._dispatch_mode.__exit__(kind, error, trace)
                 self._dispatch_mode = None
             self._mode.__exit__(kind, error, trace)
-        except RuntimeError:  # torch's mode stacks emptied or reordered behind the record
+        except (RuntimeError, IndexError):  # torch's mode stacks emptied behind the record
             self.count(RECORD_OFF)
         finally:
-            _, _, autograd = torch_machinery()
+            autograd = torch_machinery().autograd
             setattr(autograd, "_engine_run_backward", self._engine)  # noqa: B010
             _setprofile(self._previous_profile)
             self._call_sites.clear()
@@ -441,7 +449,7 @@ class CallMonitor:
 def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
     """The torch function mode and the dispatch mode that record for ``monitor``, built
     on torch's classes as the runner found them (:func:`torch_machinery`)."""
-    function_mode, dispatch_mode, _ = torch_machinery()
+    function_mode, dispatch_mode = torch_machinery()[:2]
 
     class Recorder(function_mode):  # type: ignore[misc, valid-type]
         def __torch_function__(

@@ -387,6 +387,7 @@ def test_switching_the_recorders_off_is_recorded():
     before the probes: the student's code then runs with a recorder off, which the
     record notes; a clean run does not."""
     from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
 
     student = compiled(
         "def guarded(X):\n"
@@ -410,4 +411,12 @@ def test_switching_the_recorders_off_is_recorded():
             student["plain"](X)
     finally:
         TorchFunctionMode.__enter__, TorchFunctionMode.__exit__ = original
+    assert monitor.record()["calls"].get(RECORD_OFF), monitor.record()
+    original_enter = TorchDispatchMode.__enter__
+    TorchDispatchMode.__enter__ = lambda self: self  # its exit then finds no mode to pop
+    try:
+        with CallMonitor([1], watch=[RECORD_OFF], operators=True) as monitor:
+            pass
+    finally:
+        TorchDispatchMode.__enter__ = original_enter
     assert monitor.record()["calls"].get(RECORD_OFF), monitor.record()
