@@ -302,6 +302,13 @@ MUTATIONS = [
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
+        "backward kernels run by a student's own call of the engine are no autograd",
+        "grader/d2lgrade/rules.py",
+        '        if kernel is not None:\n            return f"your code ran {kernel}',
+        '        if False:\n            return f"your code ran {kernel}',
+        ("tests/grader/test_rules.py",),
+    ),
+    Mutation(
         "tasks with rules may start threads and processes",
         "grader/d2lgrade/rules.py",
         "        return [*self.rules, NoTampering, WorkInSight()] if self.rules else []",

@@ -321,7 +321,9 @@ REGRESSION_LOSSES = (
 # The kernels autograd itself calls for a derivative (torch.ops.aten.sigmoid_backward,
 # mm_backward...): at run time they are recorded as aten.<name> when called by name,
 # and at the dispatcher as aten::<name> whatever the route.
-BACKWARD_KERNELS = ("torch.ops", "torch.ops.*", "aten.*", "aten::*_backward*")
+# The ATen operators of autograd's backward pass (aten::nll_loss_backward...).
+BACKWARD_OPERATORS = ("aten::*_backward*",)
+BACKWARD_KERNELS = ("torch.ops", "torch.ops.*", "aten.*", *BACKWARD_OPERATORS)
 
 # The ATen operators (as the dispatcher names them) that each named set's functions
 # run, whatever route reaches them; patterns allowed. Operators that several sets'
@@ -526,6 +528,11 @@ class NoAutograd(ExplainedRule):
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         if autograd_runs:
             return f"your code ran autograd {autograd_runs} time(s) while it was checked"
+        # Backward kernels run only in a backward pass, however it was started (the
+        # engine called directly, a grad_fn called by hand): autograd by its effect.
+        kernel = next((n for n in sorted(calls) if matches(n, BACKWARD_OPERATORS)), None)
+        if kernel is not None:
+            return f"your code ran {kernel}, a backward-pass kernel, while it was checked"
         return _AUTOGRAD_NAMES.runtime_violation(calls, autograd_runs)
 
 

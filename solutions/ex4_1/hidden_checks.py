@@ -170,6 +170,16 @@ RULE_EXAMPLES = {
                 "def ce_grad(O, y):\n"
                 "    return torch.func.grad(lambda logits: F.cross_entropy(logits, y))(O)"
             ),
+            # Past the Python entry points: caught by the backward kernels they run.
+            "autograd's engine called directly": (
+                "def ce_grad(O, y):\n"
+                "    leaf = O.detach().requires_grad_(True)\n"
+                "    loss = F.cross_entropy(leaf, y)\n"
+                "    autograd = getattr(torch, 'auto' + 'grad')\n"
+                "    engine = getattr(getattr(autograd, 'Vari' + 'able'), '_execution_' + 'engine')\n"
+                "    run = getattr(engine, 'run_' + 'backward')\n"
+                "    return run((loss,), (torch.ones_like(loss),), False, False, (leaf,), False, False)[0]"
+            ),
         },
         "keeps": {
             "one-hot by indexing": (

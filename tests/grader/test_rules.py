@@ -14,6 +14,7 @@ from d2lgrade.rules import (
     SOFTMAX,
     TAMPERING,
     Forbid,
+    NoAutograd,
     NoLoops,
     NoTampering,
     TaskRules,
@@ -116,3 +117,12 @@ def test_every_task_with_rules_keeps_its_work_where_the_record_sees_it():
         "import os\ndef f(X):\n    return os.fork()",
     ):
         assert static_break(NoTampering, answer), answer
+
+
+def test_backward_kernels_are_autograd_however_the_pass_was_started():
+    """The engine called directly or a grad_fn called by hand passes no Python entry
+    point the record counts, but runs the backward pass's kernels."""
+    rule = NoAutograd()
+    found = rule.runtime_violation({"aten::nll_loss_backward": 1, "aten::mul": 3}, 0)
+    assert found is not None and "aten::nll_loss_backward" in found
+    assert rule.runtime_violation({"aten::mul": 3, "torch.Tensor.mul": 3}, 0) is None
