@@ -309,10 +309,17 @@ MUTATIONS = [
         ("tests/grader/test_rules.py",),
     ),
     Mutation(
+        "a ruled answer may call into any installed library (sympy inverts matrices)",
+        "grader/d2lgrade/inside/monitor.py",
+        "            and not allowed_module(module)\n",
+        "            and False\n",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
         "tasks with rules may start threads and processes",
         "grader/d2lgrade/rules.py",
-        "        return [*self.rules, NoTampering, WorkInSight()] if self.rules else []",
-        "        return [*self.rules, NoTampering] if self.rules else []",
+        "        grader_own = [NoTampering, WorkInSight(), CourseLibrariesOnly()]",
+        "        grader_own = [NoTampering, CourseLibrariesOnly()]",
         ("tests/grader/test_rules.py",),
     ),
     Mutation(

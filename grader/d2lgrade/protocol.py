@@ -11,6 +11,7 @@ loaded inside the sandbox before any student code runs.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -38,6 +39,34 @@ REPEATED_CALLBACK = "<a function run again and again from one place>"
 # recorder was off: never entered (torch's mode classes patched in a cell), popped, or
 # disabled for a while (torch._C's guards).
 RECORD_OFF = "<the record switched off>"
+# The libraries a task with rules may use besides Python's standard library
+# (``sys.stdlib_module_names``) and the notebook's own code (``__main__``): any other
+# installed one (sympy, mpmath...) could do the task for the student. The record notes a
+# call from student code into another library as ``<another library: NAME>``, when its
+# rules watch ``OTHER_LIBRARY``.
+COURSE_LIBRARIES = frozenset(
+    {"torch", "torchvision", "numpy", "d2lutils", "d2l", "matplotlib", "pandas", "PIL", "IPython"}
+)
+OTHER_LIBRARY = "<another library>"
+
+
+def allowed_module(module: str) -> bool:
+    """Whether code of ``module`` (a dotted name) is the course's to use in a ruled task.
+    The grader's own package counts: its recorders and probe helpers run on the
+    student's behalf (a ruled answer may not name it: ``rules.TAMPERING``)."""
+    top = module.split(".")[0]
+    return (
+        top in COURSE_LIBRARIES
+        or top in sys.stdlib_module_names
+        or top in ("__main__", __name__.split(".")[0])
+    )
+
+
+def other_library_mark(module: str) -> str:
+    """The record's name for a call into ``module``, of a library outside the course."""
+    return f"{OTHER_LIBRARY[:-1]}: {module.split('.')[0]}>"
+
+
 # Every mark above: names the record uses that are no callable's.
 RECORD_MARKS = (
     THREAD_LEFT_RUNNING,
@@ -45,6 +74,7 @@ RECORD_MARKS = (
     RECURSION,
     REPEATED_CALLBACK,
     RECORD_OFF,
+    OTHER_LIBRARY,
 )
 # The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).
 REFERENCE_STUDENT = "reference"

@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .protocol import (
+    OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
     THREAD_LEFT_RUNNING,
+    allowed_module,
 )
 from .static_check import LOOPING_BUILTINS
 
@@ -85,6 +87,9 @@ TAMPERING = (
     "os.posix_spawn*",
     "os.system",
     "os.popen",
+    # The grader's own modules, importable inside the sandbox, where its record runs.
+    "d2lgrade",
+    "d2lgrade.*",
     "sys._getframe",
     "sys.modules",
     "sys.settrace",
@@ -646,6 +651,34 @@ class WorkInSight(Forbid):
         return super().runtime_violation(calls, autograd_runs)
 
 
+@dataclass(frozen=True)
+class CourseLibrariesOnly(Rule):
+    """The answer uses torch, NumPy, d2lutils and Python's standard library (and the
+    few others of ``protocol.COURSE_LIBRARIES``): another installed library (sympy,
+    mpmath...) could do what the task asks, under names no task lists."""
+
+    def describe(self) -> str:
+        return "use only torch, NumPy, d2lutils and Python's standard library here"
+
+    def watched(self) -> tuple[str, ...]:
+        return (OTHER_LIBRARY,)
+
+    def static_violation(self, references: dict[str, int], loops: int) -> str | None:
+        outside = sorted(
+            name
+            for name in references
+            if "." in name and name[0] not in "?<" and not allowed_module(name)
+        )
+        return f"your answer uses {outside[0]}" if outside else None
+
+    def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        found = sorted(name for name in calls if name.startswith(OTHER_LIBRARY[:-1]))
+        if not found:
+            return None
+        library = found[0][len(OTHER_LIBRARY) : -1].strip(": ")
+        return f"your code called the library {library} while it was checked"
+
+
 @dataclass
 class TaskRules:
     """The rules of one task, plus the grader's own rules when there are any."""
@@ -654,7 +687,8 @@ class TaskRules:
     rules: list[Rule] = field(default_factory=list)
 
     def all(self) -> list[Rule]:
-        return [*self.rules, NoTampering, WorkInSight()] if self.rules else []
+        grader_own = [NoTampering, WorkInSight(), CourseLibrariesOnly()]
+        return [*self.rules, *grader_own] if self.rules else []
 
 
 _registry: dict[str, TaskRules] | None = None

@@ -170,6 +170,24 @@ RULE_EXAMPLES = {
                 "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=(HELPER,)
             ),
             **out_of_sight("torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y")),
+            # Another installed library inverts the matrix under names no list holds.
+            "sympy's inverse": (
+                "import sympy\n"
+                + _fit(
+                    "G = sympy.Matrix((X1.T @ X1).double().tolist()).inv()",
+                    "G = torch.tensor(sympy.matrix2numpy(G, dtype=float))",
+                    "theta = (G @ (X1.T @ y).double()).float()",
+                )
+            ),
+            "sympy reached through torch at run time": (
+                "import torch.utils._sympy.functions as helpers\n"
+                + _fit(
+                    "sp = getattr(helpers, 'sym' + 'py')",
+                    "G = getattr(sp, 'Mat' + 'rix')((X1.T @ X1).double().tolist()).inv()",
+                    "G = torch.tensor(getattr(sp, 'matrix2' + 'numpy')(G, dtype=float))",
+                    "theta = (G @ (X1.T @ y).double()).float()",
+                )
+            ),
             "torch.inverse": _fit("theta = torch.inverse(X1.T @ X1) @ X1.T @ y"),
             "method .inverse()": _fit("theta = (X1.T @ X1).inverse() @ (X1.T @ y)"),
             "torch.linalg.pinv": _fit("theta = torch.linalg.pinv(X1) @ y"),

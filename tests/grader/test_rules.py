@@ -13,6 +13,7 @@ from d2lgrade.rules import (
     MATRIX_PRODUCT,
     SOFTMAX,
     TAMPERING,
+    CourseLibrariesOnly,
     Forbid,
     NoAutograd,
     NoLoops,
@@ -126,3 +127,13 @@ def test_backward_kernels_are_autograd_however_the_pass_was_started():
     found = rule.runtime_violation({"aten::nll_loss_backward": 1, "aten::mul": 3}, 0)
     assert found is not None and "aten::nll_loss_backward" in found
     assert rule.runtime_violation({"aten::mul": 3, "torch.Tensor.mul": 3}, 0) is None
+
+
+def test_a_ruled_answer_may_use_only_the_course_libraries():
+    rule = CourseLibrariesOnly()
+    assert TaskRules("t", [NoLoops()]).all()[-1] == rule
+    assert static_break(rule, "import sympy\ndef f(A):\n    return sympy.Matrix(A).inv()")
+    assert static_break(rule, "import numpy as np, math\ndef f(A):\n    return np.eye(2)") is None
+    found = rule.runtime_violation({"<another library: mpmath>": 1, "torch.cat": 1}, 0)
+    assert found == "your code called the library mpmath while it was checked"
+    assert rule.runtime_violation({"torch.cat": 1, "<a function that called itself>": 1}, 0) is None

@@ -35,11 +35,14 @@ from types import FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
 
 from ..protocol import (
+    OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
     THREAD_LEFT_RUNNING,
+    allowed_module,
+    other_library_mark,
 )
 
 MAX_NAMES = 1000
@@ -301,6 +304,7 @@ class CallMonitor:
         self.audited = frozenset(self.watch) & AUDIT_EVENTS
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
         self.watches_switch_off = RECORD_OFF in self.watch
+        self.watches_libraries = OTHER_LIBRARY in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
         # each (instruction, function of the student's) pair has run from it.
         self._call_sites: dict[int, Counter[tuple[int, Any]]] = {}
@@ -308,10 +312,17 @@ class CallMonitor:
     def _watch_calls(self) -> None:
         code, builtin = watched_code(tuple(n for n in self.watch if n not in AUDIT_EVENTS))
         self._previous_profile = _getprofile()
-        if not (code or builtin or self.watches_repetition or self.watches_switch_off):
+        if not (
+            code
+            or builtin
+            or self.watches_repetition
+            or self.watches_switch_off
+            or self.watches_libraries
+        ):
             return
         student_files, repetition = self.student_files, self.watches_repetition
         switch_off, operators = self.watches_switch_off, self.operators
+        libraries = self.watches_libraries
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
             if event == "call":
@@ -323,6 +334,8 @@ class CallMonitor:
                         self._note_repetition(frame)
                     if switch_off and _recorders_disabled(operators):
                         self.count(RECORD_OFF)
+                elif libraries and frame.f_back is not None:
+                    self._note_library(frame.f_back, frame.f_globals.get("__name__"))
             elif event == "return":
                 if repetition:
                     self._call_sites.pop(id(frame), None)
@@ -331,6 +344,8 @@ class CallMonitor:
                     self.count(builtin[id(arg)])
                 if switch_off and _recorders_disabled(operators):
                     self.count(RECORD_OFF)
+                if libraries:
+                    self._note_library(frame, getattr(arg, "__module__", None))
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
 
@@ -356,6 +371,16 @@ class CallMonitor:
         sites[site] += 1
         if sites[site] == 2:
             self.count(REPEATED_CALLBACK)
+
+    def _note_library(self, caller: FrameType, module: object) -> None:
+        """Record a call from student code (``caller``) into ``module`` when it belongs
+        to a library outside the course (``protocol.COURSE_LIBRARIES``)."""
+        if (
+            isinstance(module, str)
+            and caller.f_code.co_filename in self.student_files
+            and not allowed_module(module)
+        ):
+            self.count(other_library_mark(module))
 
     def _student_caller(self, frame: FrameType) -> FrameType | None:
         """The frame of student code that called ``frame``, through library frames; None

@@ -8,6 +8,7 @@ import torch
 
 from d2lgrade.inside.monitor import CallMonitor, RunningWork, cell_file
 from d2lgrade.protocol import (
+    OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
@@ -420,3 +421,28 @@ def test_switching_the_recorders_off_is_recorded():
     finally:
         TorchDispatchMode.__enter__ = original_enter
     assert monitor.record()["calls"].get(RECORD_OFF), monitor.record()
+
+
+def test_calls_from_student_code_into_libraries_outside_the_course_are_recorded():
+    """sympy or mpmath could invert a matrix under names no rule lists: a call from the
+    student's code into a library outside protocol.COURSE_LIBRARIES is recorded by its
+    top-level module; torch, NumPy, the standard library, and calls that torch makes
+    itself, are not."""
+    import numpy as np
+
+    outside: dict = {"__name__": "somelib.linalg"}
+    exec(compile("def inv(A):\n    return A.inverse()", "/lib/somelib/linalg.py", "exec"), outside)
+    student = compiled(
+        "import math\n"
+        "def outside_route(A):\n    return inv(A)\n"
+        "def course_route(A):\n"
+        "    return torch.linalg.solve(A, torch.eye(len(A))) + np.zeros(1)[0] + math.sqrt(1.0)",
+        cell_file(1),
+    )
+    student["inv"], student["np"] = outside["inv"], np
+    A = torch.eye(2) * 2
+    for route, outside_seen in (("outside_route", True), ("course_route", False)):
+        with CallMonitor([1], watch=[OTHER_LIBRARY]) as monitor:
+            student[route](A)
+        marks = [name for name in monitor.record()["calls"] if name.startswith("<another")]
+        assert marks == (["<another library: somelib>"] if outside_seen else []), route
