@@ -318,8 +318,8 @@ MUTATIONS = [
     Mutation(
         "tasks with rules may start threads and processes",
         "grader/d2lgrade/rules.py",
-        "        grader_own = [NoTampering, WorkInSight(), CourseLibrariesOnly()]",
-        "        grader_own = [NoTampering, CourseLibrariesOnly()]",
+        "GRADER_RULES: tuple[Rule, ...] = (NoTampering, WorkInSight(), CourseLibrariesOnly())",
+        "GRADER_RULES: tuple[Rule, ...] = (NoTampering, CourseLibrariesOnly())",
         ("tests/grader/test_rules.py",),
     ),
     Mutation(

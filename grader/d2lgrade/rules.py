@@ -679,6 +679,10 @@ class CourseLibrariesOnly(Rule):
         return f"your code called the library {library} while it was checked"
 
 
+# The grader's own rules, which every task with rules gets besides its own.
+GRADER_RULES: tuple[Rule, ...] = (NoTampering, WorkInSight(), CourseLibrariesOnly())
+
+
 @dataclass
 class TaskRules:
     """The rules of one task, plus the grader's own rules when there are any."""
@@ -687,8 +691,7 @@ class TaskRules:
     rules: list[Rule] = field(default_factory=list)
 
     def all(self) -> list[Rule]:
-        grader_own = [NoTampering, WorkInSight(), CourseLibrariesOnly()]
-        return [*self.rules, *grader_own] if self.rules else []
+        return [*self.rules, *GRADER_RULES] if self.rules else []
 
 
 _registry: dict[str, TaskRules] | None = None
