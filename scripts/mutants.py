@@ -311,8 +311,8 @@ MUTATIONS = [
     Mutation(
         "a ruled answer may call into any installed library (sympy inverts matrices)",
         "grader/d2lgrade/inside/monitor.py",
-        "            and not allowed_module(module)\n",
-        "            and False\n",
+        "        if isinstance(module, str) and not allowed_module(module):\n",
+        "        if False:\n",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(

@@ -334,8 +334,12 @@ class CallMonitor:
                         self._note_repetition(frame)
                     if switch_off and _recorders_disabled(operators):
                         self.count(RECORD_OFF)
-                elif libraries and frame.f_back is not None:
-                    self._note_library(frame.f_back, frame.f_globals.get("__name__"))
+                elif (
+                    libraries
+                    and frame.f_back is not None
+                    and frame.f_back.f_code.co_filename in student_files
+                ):
+                    self._note_library(frame.f_globals.get("__name__"))
             elif event == "return":
                 if repetition:
                     self._call_sites.pop(id(frame), None)
@@ -345,7 +349,7 @@ class CallMonitor:
                 if switch_off and _recorders_disabled(operators):
                     self.count(RECORD_OFF)
                 if libraries:
-                    self._note_library(frame, getattr(arg, "__module__", None))
+                    self._note_library(getattr(arg, "__module__", None))
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
 
@@ -372,14 +376,10 @@ class CallMonitor:
         if sites[site] == 2:
             self.count(REPEATED_CALLBACK)
 
-    def _note_library(self, caller: FrameType, module: object) -> None:
-        """Record a call from student code (``caller``) into ``module`` when it belongs
-        to a library outside the course (``protocol.COURSE_LIBRARIES``)."""
-        if (
-            isinstance(module, str)
-            and caller.f_code.co_filename in self.student_files
-            and not allowed_module(module)
-        ):
+    def _note_library(self, module: object) -> None:
+        """Record a call that student code made into ``module`` when it belongs to a
+        library outside the course (``protocol.COURSE_LIBRARIES``)."""
+        if isinstance(module, str) and not allowed_module(module):
             self.count(other_library_mark(module))
 
     def _student_caller(self, frame: FrameType) -> FrameType | None:
