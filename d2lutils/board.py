@@ -1,4 +1,4 @@
-"""A live training plot whose cost per draw stays flat as points accumulate."""
+"""Live training plots: the board of the chapters, and d2l's first-edition ``Animator``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .hparams import HyperParameters
-from .plotting import in_notebook
+from .plotting import in_notebook, set_axes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -169,15 +169,79 @@ class ProgressBoard(HyperParameters):
         if self.display_fn is not None:
             self.display_fn(fig)
         elif in_notebook():
-            from IPython.display import Image, display
+            self._handle = show_in_place(fig, self._handle)
 
-            # A PNG made here does not depend on the inline backend having been
-            # loaded, which happens only after the first pyplot call.
-            image = Image(data=figure_png(fig))
-            if self._handle is None:
-                self._handle = display(image, display_id=True)
-            else:
-                self._handle.update(image)
+
+def _values(v: Any) -> list[Any]:
+    """A point's coordinates as a list: one for a number or a 0-dim tensor."""
+    if getattr(v, "ndim", None) == 0 or not hasattr(v, "__len__"):
+        return [v]
+    return list(v)
+
+
+class Animator:
+    """Curves that grow one point at a time, redrawn after each: d2l's first-edition plot
+    for training loops written by hand.
+
+    ``add(x, y)`` appends one point to each curve: ``y`` holds one value per curve
+    (a number for a single curve), ``x`` one value per curve or one shared by all; a
+    ``None`` leaves its curve without a point this time. In a notebook the figure is
+    shown once and updated in place; elsewhere the points are recorded (``X``, ``Y``)
+    and nothing is drawn on screen. ``fig`` and ``axes`` (a list) are matplotlib's.
+    """
+
+    def __init__(
+        self,
+        xlabel: str | None = None,
+        ylabel: str | None = None,
+        legend: Sequence[str] | None = None,
+        xlim: Sequence[float] | None = None,
+        ylim: Sequence[float] | None = None,
+        xscale: str = "linear",
+        yscale: str = "linear",
+        fmts: Sequence[str] = ("-", "m--", "g-.", "r:"),
+        nrows: int = 1,
+        ncols: int = 1,
+        figsize: tuple[float, float] = (3.5, 2.5),
+    ) -> None:
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=figsize)
+        self.axes = list(self.fig.subplots(nrows, ncols, squeeze=False).flat)
+        self._axes_settings = (xlabel, ylabel, xlim, ylim, xscale, yscale, list(legend or []))
+        self.fmts = fmts
+        self.X: list[list[float]] = []
+        self.Y: list[list[float]] = []
+        self._handle: Any = None
+
+    def add(self, x: Any, y: Any) -> None:
+        """Append the point(s) ``(x, y)`` and redraw."""
+        ys = _values(y)
+        xs = _values(x)
+        if len(xs) == 1:
+            xs = xs * len(ys)
+        if not self.Y:
+            self.X = [[] for _ in ys]
+            self.Y = [[] for _ in ys]
+        if len(ys) != len(self.Y) or len(xs) != len(ys):
+            raise ValueError(
+                f"this Animator draws {len(self.Y)} curve(s); add() got {len(ys)} y value(s) "
+                f"and {len(xs)} x value(s). Pass one y per curve and one x (or one per curve)."
+            )
+        for curve, (a, b) in enumerate(zip(xs, ys)):
+            if a is not None and b is not None:
+                self.X[curve].append(float(a))
+                self.Y[curve].append(float(b))
+        ax = self.axes[0]
+        ax.cla()
+        for xs_curve, ys_curve, fmt in zip(self.X, self.Y, list(self.fmts) * len(self.Y)):
+            ax.plot(xs_curve, ys_curve, fmt)
+        set_axes(ax, *self._axes_settings)
+        self._show()
+
+    def _show(self) -> None:
+        if in_notebook():
+            self._handle = show_in_place(self.fig, self._handle)
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -185,3 +249,17 @@ def figure_png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return buffer.getvalue()
+
+
+def show_in_place(fig: Figure, handle: Any) -> Any:
+    """Show ``fig`` in the notebook as a new output (``handle`` None) or by replacing the
+    output ``handle`` refers to; returns the handle for the next update."""
+    from IPython.display import Image, display
+
+    # A PNG made here does not depend on the inline backend having been loaded, which
+    # happens only after the first pyplot call.
+    image = Image(data=figure_png(fig))
+    if handle is None:
+        return display(image, display_id=True)
+    handle.update(image)
+    return handle

@@ -229,3 +229,60 @@ class SyntheticRegressionData(DataModule):
         """The training rows (shuffled) or the validation rows (in order)."""
         rows = slice(0, self.num_train) if train else slice(self.num_train, None)
         return self.get_tensorloader((self.X, self.y), train, rows)
+
+
+# The function-style helpers of D2L's first edition, which d2l 1.0.3 still ships.
+
+
+def synthetic_data(w: Any, b: float, num_examples: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw ``num_examples`` noisy samples of ``y = X w + b``, as Section 3.3 does in one call.
+
+    Returns ``X`` of shape (num_examples, len(w)) with standard normal entries and ``y``
+    of shape (num_examples, 1), whose noise is normal with standard deviation 0.01.
+    ``w`` may be a tensor, a list or a tuple. Draws from PyTorch's global generator
+    (``X`` first, then the noise), so seed it for repeatable data.
+    """
+    if isinstance(num_examples, bool) or not isinstance(num_examples, int) or num_examples < 0:
+        raise ValueError(f"num_examples must be a non-negative int, got {num_examples!r}")
+    weights = torch.as_tensor(w, dtype=torch.float32)
+    if weights.dim() not in (1, 2) or (weights.dim() == 2 and weights.shape[1] != 1):
+        raise ValueError(
+            f"w must hold one weight per feature, shape (d,) or (d, 1); got shape "
+            f"{tuple(weights.shape)}"
+        )
+    X = torch.normal(0.0, 1.0, (num_examples, len(weights)))
+    y = X @ weights.reshape(-1, 1) + b
+    return X, y + torch.normal(0.0, 0.01, y.shape)
+
+
+def load_array(
+    data_arrays: Sequence[torch.Tensor], batch_size: int, is_train: bool = True
+) -> TensorLoader:
+    """Minibatches over tensors that share their first axis: shuffled when ``is_train``.
+
+    The batches are those of d2l's ``DataLoader(TensorDataset(*data_arrays), batch_size,
+    shuffle=is_train)``, drawn the same way from PyTorch's global generator, and come as
+    lists ``[X_batch, y_batch, ...]``; they are cut by :class:`TensorLoader`, one
+    operation per batch instead of one per example.
+    """
+    tensors = list(data_arrays)
+    if not tensors or not all(isinstance(t, torch.Tensor) for t in tensors):
+        raise TypeError(
+            "data_arrays must be a tuple of tensors, e.g. (features, labels); got "
+            f"{[type(t).__name__ for t in tensors] or 'nothing'}"
+        )
+    lengths = {len(t) for t in tensors}
+    if len(lengths) > 1:
+        raise ValueError(
+            f"the tensors of data_arrays must have the same length (one row per example); "
+            f"got lengths {[len(t) for t in tensors]}"
+        )
+    return TensorLoader(tensors, batch_size, shuffle=is_train)
+
+
+def get_dataloader_workers() -> int:
+    """How many worker processes a ``DataLoader`` may use here: up to 4, as in d2l,
+    but no more than the CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return min(4, len(os.sched_getaffinity(0)))
+    return min(4, os.cpu_count() or 1)

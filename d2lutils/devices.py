@@ -29,3 +29,12 @@ def gpu(i: int = 0) -> torch.device:
 def try_gpu(i: int = 0) -> torch.device:
     """The ``i``-th GPU if it exists, else the CPU."""
     return gpu(i) if num_gpus() > i else cpu()
+
+
+def try_all_gpus() -> list[torch.device]:
+    """Every GPU PyTorch sees, or ``[cpu()]`` when there is none.
+
+    d2l 1.0.3 returns an empty list on a machine without a GPU, against its own
+    docstring; the CPU here lets code that loops over the devices run anywhere.
+    """
+    return [gpu(i) for i in range(num_gpus())] or [cpu()]

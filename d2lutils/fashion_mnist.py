@@ -117,6 +117,21 @@ def to_float_images(images: torch.Tensor, resize: Sequence[int]) -> torch.Tensor
     ).clamp_(0, 1)
 
 
+def get_fashion_mnist_labels(labels: Any) -> list[str]:
+    """Class names for a sequence or tensor of class indices (0-9).
+
+    An index outside 0-9 is an error: Python's negative indexing would otherwise
+    name class -1 "ankle boot".
+    """
+    names = []
+    for i in labels:
+        index = int(i)
+        if not 0 <= index < len(TEXT_LABELS):
+            raise ValueError(f"class index {index} is not one of 0-{len(TEXT_LABELS) - 1}")
+        names.append(TEXT_LABELS[index])
+    return names
+
+
 class FashionMNIST(DataModule):
     """The Fashion-MNIST clothing images (10 classes), resized once and kept in memory.
 
@@ -213,18 +228,9 @@ class FashionMNIST(DataModule):
         return text
 
     def text_labels(self, indices: Any) -> list[str]:
-        """Class names for a sequence or tensor of class indices (0-9).
-
-        An index outside 0-9 is an error: Python's negative indexing would otherwise
-        name class -1 "ankle boot".
-        """
-        names = []
-        for i in indices:
-            index = int(i)
-            if not 0 <= index < len(TEXT_LABELS):
-                raise ValueError(f"class index {index} is not one of 0-{len(TEXT_LABELS) - 1}")
-            names.append(TEXT_LABELS[index])
-        return names
+        """Class names for a sequence or tensor of class indices (0-9)
+        (:func:`get_fashion_mnist_labels`)."""
+        return get_fashion_mnist_labels(indices)
 
     def get_dataloader(self, train: bool) -> TensorLoader:
         """Minibatches of (images, labels): shuffled for training, in order for validation."""
@@ -246,3 +252,28 @@ class FashionMNIST(DataModule):
         X, y = batch[0], batch[1]
         titles = list(labels) if labels else self.text_labels(y)
         show_images(X.squeeze(1), nrows, ncols, titles=titles)
+
+
+def load_data_fashion_mnist(
+    batch_size: int,
+    resize: int | Sequence[int] | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> tuple[TensorLoader, TensorLoader]:
+    """Training and test minibatches of Fashion-MNIST: d2l's first-edition loader.
+
+    Returns ``(train_iter, test_iter)``: the training images reshuffled each epoch and
+    the official test images in order, as batches ``[X, y]`` with ``X`` float32 of
+    shape (batch, 1, height, width) in [0, 1] and ``y`` int64 class indices.
+    ``resize`` is one side (square images) or (height, width). The files are found as
+    for :class:`FashionMNIST` (``root``, else ``$D2L_DATA_DIR``, else a cache folder,
+    downloading only when missing); the images are held in memory, so no worker
+    processes are needed.
+    """
+    if resize is None:
+        size: Sequence[int] = (28, 28)
+    elif isinstance(resize, int):
+        size = (resize, resize)
+    else:
+        size = resize
+    data = FashionMNIST(batch_size=batch_size, resize=size, root=root)
+    return data.get_dataloader(train=True), data.get_dataloader(train=False)

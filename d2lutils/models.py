@@ -33,6 +33,25 @@ def _check_linear_hyperparameters(lr: float, sigma: float, num_inputs: int | Non
         )
 
 
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor | float) -> torch.Tensor:
+    """The linear model ``X @ w + b`` as a function (d2l's first-edition ``linreg``).
+
+    ``X`` has shape (n, d), ``w`` shape (d, 1) (or (d,)), and ``b`` broadcasts; the
+    predictions have shape (n, 1) (or (n,)).
+    """
+    return X @ w + b
+
+
+def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-example halved squared error ``(y_hat - y) ** 2 / 2``, shaped like ``y_hat``.
+
+    Not averaged: d2l's first-edition ``squared_loss``, whose callers sum it and
+    divide by the batch size themselves. ``y`` is reshaped to ``y_hat``'s shape first,
+    so that targets of shape (n,) do not broadcast into an (n, n) matrix.
+    """
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
 class LinearRegressionScratch(Module):
     """Linear regression ``X @ w + b`` with plain tensors, halved squared loss and hand SGD.
 

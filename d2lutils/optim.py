@@ -1,4 +1,4 @@
-"""Minibatch stochastic gradient descent written out by hand."""
+"""Minibatch stochastic gradient descent written out by hand: a class and a function."""
 
 from __future__ import annotations
 
@@ -35,3 +35,28 @@ class SGD(HyperParameters):
         for param in self.params:
             if param.grad is not None:
                 param.grad.zero_()
+
+
+def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
+    """One step of minibatch SGD in place, then the gradients zeroed: d2l's first-edition
+    function form of :class:`SGD`.
+
+    Each parameter moves by ``-lr * grad / batch_size``: the gradient is that of a
+    loss *summed* over the minibatch (``squared_loss(...).sum().backward()``), and the
+    division turns it into the gradient of the mean.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size!r}")
+    params = list(params)
+    grads = []
+    for i, param in enumerate(params):
+        if param.grad is None:
+            raise ValueError(
+                f"parameter {i} (shape {tuple(param.shape)}) has no gradient: create it with "
+                "requires_grad=True and call backward() on the loss before d2l.sgd"
+            )
+        grads.append(param.grad)
+    with torch.no_grad():
+        for param, grad in zip(params, grads):
+            param -= lr * grad / batch_size
+            grad.zero_()

@@ -27,6 +27,21 @@ D2L_NAMES = [
     "gpu",
     "try_gpu",
     "num_gpus",
+    # what d2l 1.0.3 still ships from the first edition
+    "synthetic_data",
+    "load_array",
+    "linreg",
+    "squared_loss",
+    "sgd",
+    "load_data_fashion_mnist",
+    "get_fashion_mnist_labels",
+    "get_dataloader_workers",
+    "Accumulator",
+    "accuracy",
+    "evaluate_loss",
+    "evaluate_accuracy_gpu",
+    "Animator",
+    "try_all_gpus",
 ]
 
 

@@ -482,6 +482,8 @@ class Forbid(NamesRule):
             for n in self.names
             if not n.endswith("*") and not n.startswith("?") and not is_operator(n)
         ]
+        if not named:  # only patterns: name what they cover (torch.optim.* -> torch.optim)
+            named = [n.rstrip("*").rstrip(".") for n in self.names if n.endswith("*")]
         shown = list(dict.fromkeys(named))[:6]  # in the order the rule lists them
         text = "do not use " + ", ".join(shown) + (" (and the like)" if len(named) > 6 else "")
         return text + (f": {self.why}" if self.why else "")

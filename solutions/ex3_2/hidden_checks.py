@@ -347,6 +347,12 @@ RULE_EXAMPLES = {
                 _WRAPPED,
                 skip=(BOUND, IMPORTED),
             ),
+            "d2l.Animator as its figure": (
+                "class PointBoard(d2l.HyperParameters):\n"
+                + _OWN_INIT
+                + "        self.figure = d2l.Animator(xlabel=xlabel, ylabel=ylabel)\n"
+                + _BOARD
+            ),
             "its draw borrowed": (
                 "import collections\n"
                 "class PointBoard(d2l.HyperParameters):\n"

@@ -228,6 +228,12 @@ RULE_EXAMPLES = {
                     "    return data.X, data.y\n"
                 )
             ),
+            "d2l.synthetic_data": _DATA.format(
+                body=(
+                    "    torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=generator)))\n"
+                    "    return d2l.synthetic_data(w, b, n)\n"
+                )
+            ),
         },
         "keeps": {
             "addmm, a comment naming SyntheticRegressionData": _DATA.format(
@@ -254,6 +260,9 @@ RULE_EXAMPLES = {
             ),
             "d2l.tensor_loader": _BATCHES.format(
                 body=_LOADER.format(make="d2l.tensor_loader((X, y), batch_size, shuffle=True)")
+            ),
+            "d2l.load_array": _BATCHES.format(
+                body=_LOADER.format(make="d2l.load_array((X, y), batch_size)")
             ),
             "no shuffling": _BATCHES.format(body=_BY_HAND.format(order="torch.arange(n)")),
             "argsort of random numbers": _BATCHES.format(

@@ -10,7 +10,8 @@ READY_MADE = Forbid(
     "d2lutils.LinearRegressionScratch",
     "d2lutils.LinearRegressionScratch.*",
     "d2lutils.models.*",
-    why="write the model yourself instead of reusing d2lutils' finished LinearRegressionScratch",
+    why="write it yourself instead of reusing d2lutils' linear regression (its model, linreg, "
+    "squared_loss)",
 )
 # nn.Linear is also seen at run time through the initializer it calls.
 rules(
@@ -318,6 +319,10 @@ _LOSS = (
 )
 
 _PLAIN_FORWARD = "X @ self.w + self.b"
+_NORMAL_INIT = (
+    "        self.w = torch.empty(num_inputs, 1).normal_(0, sigma).requires_grad_(True)\n"
+    "        self.b = torch.zeros(1, requires_grad=True)\n"
+)
 
 RULE_EXAMPLES = {
     "linreg_model": {
@@ -335,6 +340,7 @@ RULE_EXAMPLES = {
             "subclass of d2lutils' model": (
                 "class LinearRegressionScratch(d2l.LinearRegressionScratch):\n    pass"
             ),
+            "d2l.linreg": _MODEL.format(init=_NORMAL_INIT, forward="d2l.linreg(X, self.w, self.b)"),
         },
         "keeps": {
             "randn times sigma, a comment naming nn.Parameter": _MODEL.format(
@@ -345,13 +351,7 @@ RULE_EXAMPLES = {
                 ),
                 forward="torch.matmul(X, self.w) + self.b",
             ),
-            "normal_ in place": _MODEL.format(
-                init=(
-                    "        self.w = torch.empty(num_inputs, 1).normal_(0, sigma).requires_grad_(True)\n"
-                    "        self.b = torch.zeros(1, requires_grad=True)\n"
-                ),
-                forward=_PLAIN_FORWARD,
-            ),
+            "normal_ in place": _MODEL.format(init=_NORMAL_INIT, forward=_PLAIN_FORWARD),
         },
     },
     "linreg_loss": {
@@ -367,6 +367,7 @@ RULE_EXAMPLES = {
             "the loss of d2lutils' finished model": _LOSS.format(
                 body="d2l.LinearRegressionScratch.loss(self, y_hat, y)"
             ),
+            "d2l.squared_loss": _LOSS.format(body="d2l.squared_loss(y_hat, y).mean()"),
         },
         "keeps": {
             "sum over n, a comment naming F.mse_loss": _LOSS.format(

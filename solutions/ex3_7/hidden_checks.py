@@ -14,7 +14,11 @@ rules(
 rules(
     "decayed_step",
     NoAutograd(why="compute the step from your own gradient"),
-    Forbid("torch.optim.*", why="write the update yourself instead of asking an optimizer"),
+    Forbid(
+        "torch.optim.*",
+        "d2lutils.optim.*",
+        why="write the update yourself instead of asking an optimizer (torch.optim's or d2l's)",
+    ),
 )
 
 
@@ -224,6 +228,19 @@ RULE_EXAMPLES = {
                 ),
                 skip=(HELPER,),
             ),
+            **{
+                f"{optimizer} with a gradient set by hand": _step_example(
+                    _CHECKS + "    grad_w, grad_b = ridge_gradient(X, y, w, b, lambd)\n"
+                    "    w, b = w.clone(), b.clone()\n"
+                    "    w.grad, b.grad = grad_w, grad_b\n"
+                    f"    {step}\n"
+                    "    return w, b"
+                )
+                for optimizer, step in (
+                    ("d2l.sgd", "d2l.sgd([w, b], lr, 1)"),
+                    ("d2l.SGD", "d2l.SGD([w, b], lr).step()"),
+                )
+            },
             "autograd for the data gradient": _step_example(
                 _CHECKS + "    with torch.enable_grad():\n"
                 "        w_leaf = w.detach().clone().requires_grad_(True)\n"

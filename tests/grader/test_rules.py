@@ -36,6 +36,12 @@ def test_a_forbid_of_a_named_set_forbids_its_operators_whatever_the_route():
     assert "aten" not in rule.describe()
 
 
+def test_a_forbid_of_patterns_only_names_what_they_cover():
+    rule = Forbid("torch.optim.*", "d2lutils.SyntheticRegressionData*", why="by hand")
+    assert rule.describe() == "do not use torch.optim, d2lutils.SyntheticRegressionData: by hand"
+    assert Forbid("torch.optim.*", "torch.mv").describe() == "do not use torch.mv"
+
+
 def test_only_sets_listed_in_full_bring_their_operators():
     assert "aten::mm" not in Forbid("torch.matmul").names
     assert aten_ops_of(("torch.matmul",)) == ()
