@@ -30,7 +30,13 @@ from .fashion_mnist import (
 )
 from .hparams import HyperParameters, add_to_class
 from .metrics import Accumulator, accuracy, evaluate_accuracy_gpu, evaluate_loss
-from .models import LinearRegression, LinearRegressionScratch, linreg, squared_loss
+from .models import (
+    LinearRegression,
+    LinearRegressionScratch,
+    SoftmaxRegression,
+    linreg,
+    squared_loss,
+)
 from .module import Classifier, Module
 from .optim import SGD, sgd
 from .plotting import plot, set_axes, set_figsize, show_images, use_svg_display
@@ -109,6 +115,7 @@ __all__ = [
     "Module",
     "MultipleChoice",
     "ProgressBoard",
+    "SoftmaxRegression",
     "SyntheticRegressionData",
     "TensorLoader",
     "Timer",

@@ -1,9 +1,11 @@
-"""Ready-made linear regression models, the two of Sections 3.4 and 3.5.
+"""Ready-made models: the linear regressions of Sections 3.4 and 3.5 and the softmax
+regression of Section 4.5.
 
 :class:`LinearRegressionScratch` keeps its weights as plain tensors and is trained by
 the hand-written :class:`~d2lutils.SGD`; :class:`LinearRegression` uses ``nn.Linear``,
 ``F.mse_loss`` and ``torch.optim.SGD``. Subclasses change the loss or the optimizer
-(weight decay, for instance) without repeating the rest.
+(weight decay, for instance) without repeating the rest. :class:`SoftmaxRegression` is
+a :class:`~d2lutils.Classifier` made of ``nn.Flatten`` and one lazily sized linear layer.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .module import Module
+from .module import Classifier, Module
 from .optim import SGD
 
 
@@ -167,3 +169,28 @@ class LinearRegression(Module):
                 "(or pass num_inputs to create them at once)."
             )
         return weight.detach(), bias.detach()
+
+
+class SoftmaxRegression(Classifier):
+    """Softmax regression: flatten each example, then one ``nn.LazyLinear(num_outputs)``.
+
+    ``forward`` returns the logits (n, num_outputs); the inherited
+    :meth:`~d2lutils.Classifier.loss` applies the softmax inside ``F.cross_entropy``.
+    The layer learns its input size from the first batch it sees.
+    """
+
+    num_outputs: int
+
+    def __init__(self, num_outputs: int, lr: float) -> None:
+        if isinstance(num_outputs, bool) or not isinstance(num_outputs, int) or num_outputs < 1:
+            raise ValueError(f"num_outputs must be a positive int (classes), got {num_outputs!r}")
+        if not lr > 0:
+            raise ValueError(f"lr must be a positive learning rate, got {lr!r}")
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(nn.Flatten(), nn.LazyLinear(num_outputs))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (n, num_outputs) for a batch ``X`` of shape (n, ...)."""
+        logits: torch.Tensor = self.net(X)
+        return logits

@@ -113,6 +113,21 @@ class Classifier(Module):
         correct = (predicted == Y.reshape(-1)).float()
         return correct.mean() if averaged else correct
 
+    def layer_summary(self, X_shape: Sequence[int]) -> None:
+        """Print the output shape of each layer of ``self.net`` (an ``nn.Sequential``) for
+        a random input of shape ``X_shape``: a quick check that the shapes fit together."""
+        net = getattr(self, "net", None)
+        if not isinstance(net, nn.Sequential):
+            raise AttributeError(
+                f"{type(self).__name__}.layer_summary lists the layers of self.net, which must "
+                f"be an nn.Sequential; got {type(net).__name__}"
+            )
+        X = torch.randn(*X_shape)
+        with torch.no_grad():
+            for layer in net:
+                X = layer(X)
+                print(f"{type(layer).__name__} output shape:\t{tuple(X.shape)}")
+
     def validation_step(self, batch: Sequence[torch.Tensor]) -> None:
         """Record loss and accuracy on one validation minibatch."""
         Y_hat = self(*batch[:-1])

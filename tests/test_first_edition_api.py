@@ -191,3 +191,26 @@ def test_missing_names_get_a_message_that_helps():
     with pytest.raises(AttributeError, match=r"no attribute 'LeNet'.*chapters 2-5"):
         d2l.LeNet  # noqa: B018
     assert not hasattr(d2l, "no_such_name")
+
+
+def test_softmax_regression_of_d2l_learns_separable_classes(capsys):
+    torch.manual_seed(0)
+    centers = torch.tensor([[3.0, 3.0], [-3.0, 3.0], [0.0, -3.0]])
+    y = torch.arange(3).repeat(40)
+    X = (centers[y] + 0.3 * torch.randn(120, 2)).reshape(120, 1, 2)  # flattened by the model
+    model = d2l.SoftmaxRegression(num_outputs=3, lr=0.5)
+    model(X)  # the lazy layer learns its input size
+    optimizer = model.configure_optimizers()
+    for _ in range(50):
+        loss = model.loss(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert float(model.accuracy(model(X), y)) == 1.0
+    model.layer_summary((4, 1, 2))
+    assert capsys.readouterr().out.splitlines() == [
+        "Flatten output shape:\t(4, 2)",
+        "Linear output shape:\t(4, 3)",
+    ]
+    with pytest.raises(ValueError, match="num_outputs must be a positive int"):
+        d2l.SoftmaxRegression(num_outputs=0, lr=0.1)

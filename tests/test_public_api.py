@@ -16,6 +16,7 @@ D2L_NAMES = [
     "LinearRegressionScratch",
     "LinearRegression",
     "Classifier",
+    "SoftmaxRegression",
     "FashionMNIST",
     "show_images",
     "plot",

@@ -75,11 +75,15 @@ def test_apply_init_materializes_lazy_layers():
     assert model.net[0].weight.shape == (3, 5) and model.net[0].weight.sum().item() == 15
 
 
-def test_trainer_asking_for_absent_gpu_is_a_clear_error():
+def test_trainer_asking_for_absent_gpu_warns_and_trains_on_the_cpu():
     if d2l.num_gpus() > 0:
         pytest.skip("a GPU is present")
-    with pytest.raises(RuntimeError, match=r"num_gpus=1\) but PyTorch sees 0 GPU"):
-        d2l.Trainer(max_epochs=1, num_gpus=1)
+    with pytest.warns(UserWarning, match=r"num_gpus=1\) but PyTorch sees 0 GPU.*the CPU"):
+        trainer = d2l.Trainer(max_epochs=1, num_gpus=1)
+    assert trainer.gpus == []
+    model = d2l.LinearRegression(lr=0.03)
+    trainer.fit(model, d2l.SyntheticRegressionData(w=[1.0], b=0.0, num_train=64, num_val=32))
+    assert model.get_w_b()[0].device.type == "cpu"
 
 
 def test_clip_gradients_caps_the_joint_norm():

@@ -57,3 +57,13 @@ history = trainer.history
 assert len(history["val_acc"]) == 10
 assert history["train_loss"][-1] < history["train_loss"][0]
 assert history["val_acc"][-1] > 0.5, history["val_acc"]
+
+# %% d2l ships the same model as d2l.SoftmaxRegression: under one seed it trains alike
+d2l.set_seed(1)
+ours = SoftmaxRegression(num_outputs=10, lr=0.1)
+d2l.Trainer(max_epochs=2).fit(ours, data)
+d2l.set_seed(1)
+packaged = d2l.SoftmaxRegression(num_outputs=10, lr=0.1)
+d2l.Trainer(max_epochs=2).fit(packaged, data)
+assert torch.allclose(ours.net[1].weight, packaged.net[1].weight)
+packaged.layer_summary((1, 1, 28, 28))
