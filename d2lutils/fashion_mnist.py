@@ -132,11 +132,28 @@ def get_fashion_mnist_labels(labels: Any) -> list[str]:
     return names
 
 
+class LabeledImages(TensorDataset):
+    """A ``TensorDataset`` of (image, label) pairs that also answers to the names of
+    torchvision's data sets that code written for d2l reads: ``targets`` (the labels, a
+    tensor) and ``classes`` (the class names)."""
+
+    @property
+    def classes(self) -> list[str]:
+        """The class names, in the order of the class indices."""
+        return list(TEXT_LABELS)
+
+    @property
+    def targets(self) -> torch.Tensor:
+        """The labels of all examples, int64, shape (n,)."""
+        return self.tensors[1]
+
+
 class FashionMNIST(DataModule):
     """The Fashion-MNIST clothing images (10 classes), resized once and kept in memory.
 
-    ``train`` and ``val`` are ``TensorDataset`` s of (image, label): images are
-    float32 tensors of shape (1, *resize) in [0, 1], labels int64 class indices.
+    ``train`` and ``val`` are :class:`LabeledImages` (``TensorDataset`` s) of (image,
+    label): images are float32 tensors of shape (1, *resize) in [0, 1], labels int64
+    class indices.
     Files are read from ``root``, else ``$D2L_DATA_DIR``, else a cache folder, in
     torchvision's layout (``<root>/FashionMNIST/raw``); they are downloaded through
     torchvision only when missing.
@@ -173,14 +190,14 @@ class FashionMNIST(DataModule):
         for train in (True, False):
             images, labels = load_split(self.root, train)
             splits[train] = (to_float_images(images, resize), labels)
-        self.test: TensorDataset | None = None
+        self.test: LabeledImages | None = None
         if val_fraction == 0:
-            self.train, self.val = TensorDataset(*splits[True]), TensorDataset(*splits[False])
+            self.train, self.val = LabeledImages(*splits[True]), LabeledImages(*splits[False])
             return
         train_rows, val_rows = split_rows(len(splits[True][1]), val_fraction, split_seed)
-        self.train = TensorDataset(*(t[train_rows] for t in splits[True]))
-        self.val = TensorDataset(*(t[val_rows] for t in splits[True]))
-        self.test = TensorDataset(*splits[False])
+        self.train = LabeledImages(*(t[train_rows] for t in splits[True]))
+        self.val = LabeledImages(*(t[val_rows] for t in splits[True]))
+        self.test = LabeledImages(*splits[False])
 
     def _ensure_files(self) -> None:
         raw_dir = raw_folder(self.root)

@@ -136,19 +136,28 @@ def plot(
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
+class ImageAxes(np.ndarray):
+    """The axes of an image grid, row by row: a flat NumPy array of matplotlib ``Axes``, as
+    d2l's ``show_images`` returns it. A notebook shows nothing for it, so that a cell
+    ending with ``show_images(...)`` shows the figure alone."""
+
+    def _ipython_display_(self) -> None:
+        """Nothing to show: the figure is the output."""
+
+
 def show_images(
     imgs: Any,
     num_rows: int,
     num_cols: int,
     titles: Sequence[str] | None = None,
     scale: float = 1.5,
-) -> None:
+) -> ImageAxes:
     """Show up to ``num_rows * num_cols`` images in a grid, one new figure.
 
     ``imgs`` is a sequence (or a tensor whose first axis indexes images) of 2-D
-    grayscale or HxWxC colour images, as tensors, arrays or PIL images. Returns
-    nothing, so that a cell ending with this call shows only the figure; its axes, row
-    by row, are ``plt.gcf().axes``.
+    grayscale or HxWxC colour images, as tensors, arrays or PIL images. Returns the
+    axes row by row, as d2l does, to draw more on them (``axes[0].set_title(...)``);
+    a notebook cell ending with this call still shows only the figure.
     """
     if num_rows < 1 or num_cols < 1:
         raise ValueError(f"num_rows and num_cols must be >= 1, got {num_rows} and {num_cols}")
@@ -165,3 +174,4 @@ def show_images(
             ax.set_title(titles[i])
     for ax in flat_axes[len(imgs) :]:
         ax.set_visible(False)
+    return flat_axes.view(ImageAxes)

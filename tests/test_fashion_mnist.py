@@ -19,6 +19,9 @@ def test_loads_sample_into_memory(sample_root):
     assert "800 training and 200 validation images" in data.data_description
     assert "a subset, not the full 60,000 / 10,000" in data.data_description
     assert len(data.val_dataloader()) == 4
+    # torchvision's names, which code written for d2l reads
+    assert torch.equal(data.train.targets, data.train.tensors[1])
+    assert data.val.classes[9] == "ankle boot" and len(data.val.classes) == 10
 
 
 def test_resize_is_applied_once_to_the_whole_set(sample_root):

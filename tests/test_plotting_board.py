@@ -27,9 +27,14 @@ def test_plot_with_only_y_values_uses_indices_on_the_given_axes():
 
 
 def test_show_images_makes_grid_with_titles_and_hides_unused_axes():
-    assert d2l.show_images(torch.rand(3, 4, 4), 2, 2, titles=["a", "b", "c"]) is None
+    returned = d2l.show_images(torch.rand(3, 4, 4), 2, 2, titles=["a", "b", "c"])
     axes = plt.gcf().axes
-    assert len(axes) == 4
+    assert len(axes) == 4 and list(returned) == axes  # row by row, as d2l returns them
+    # A notebook cell ending with the call shows the figure, not the array of axes.
+    from IPython.core.formatters import DisplayFormatter
+
+    assert DisplayFormatter().format(returned) == ({}, {})
+    assert DisplayFormatter().format(returned[:2]) == ({}, {})
     assert [ax.get_title() for ax in axes[:3]] == ["a", "b", "c"]
     assert not axes[3].get_visible()
     plt.close("all")
