@@ -262,7 +262,7 @@ MUTATIONS = [
     Mutation(
         "the call record watches no function or class written in Python",
         "grader/d2lgrade/inside/monitor.py",
-        "        sys.setprofile(hook)\n",
+        "        _setprofile(hook)\n",
         "        del hook\n",
         ("tests/grader/inside/test_monitor.py",),
     ),
@@ -288,6 +288,34 @@ MUTATIONS = [
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
+        "torch and d2lutils calling back a plain function of the student's is no loop",
+        "grader/d2lgrade/inside/monitor.py",
+        "framework_calls_a_part = _method_of_a_part(frame)",
+        "framework_calls_a_part = True",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
+        "a trainer calling a model's and an optimizer's methods per batch is a loop",
+        "grader/d2lgrade/inside/monitor.py",
+        "framework_calls_a_part = _method_of_a_part(frame)",
+        "framework_calls_a_part = False",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
+        "a NumPy function written in C (numpy.dot) is seen only by the names it is called by",
+        "grader/d2lgrade/inside/monitor.py",
+        "            dispatcher = _numpy_dispatcher_code(entry)\n",
+        "            dispatcher = None\n",
+        ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
+        "a module handed on under another name (d2l.np, plt.np) hides what is called in it",
+        "grader/d2lgrade/static_check.py",
+        "    return REEXPORTED_MODULES.get(name) or REEXPORTED_EVERYWHERE.get(attr) or name\n",
+        "    return name\n",
+        ("tests/grader/test_static_check.py",),
+    ),
+    Mutation(
         "recursion through another function is no loop at run time",
         "grader/d2lgrade/inside/monitor.py",
         "                self.count(RECURSION)\n",
@@ -297,7 +325,7 @@ MUTATIONS = [
     Mutation(
         "torch._C's guards may switch the recorders off inside the answer",
         "grader/d2lgrade/inside/monitor.py",
-        "    if not torch._C._is_torch_function_mode_enabled():\n        return True\n",
+        "    if not C._is_torch_function_mode_enabled():\n        return True\n",
         "    if False:\n        return True\n",
         ("tests/grader/inside/test_monitor.py",),
     ),

@@ -25,6 +25,21 @@ _PARSING = threading.Lock()
 BUILTINS_THAT_RUN_CODE = ("eval", "exec", "compile", "__import__")
 # Builtins that call a function once per element: loops without the keyword.
 LOOPING_BUILTINS = ("map", "filter")
+# Modules that the course's libraries hand on under another name: d2lutils' namespace
+# (d2lutils.MODULES: d2l.np, d2l.F...; a test keeps the two in step) and the ``np`` that
+# hundreds of library modules import (plt.np, torch.functional.np). A name reached
+# through one (d2l.np.dot, plt.np.dot) is the module's own (numpy.dot).
+REEXPORTED_MODULES = {
+    "d2lutils.torch": "torch",
+    "d2lutils.nn": "torch.nn",
+    "d2lutils.F": "torch.nn.functional",
+    "d2lutils.np": "numpy",
+    "d2lutils.plt": "matplotlib.pyplot",
+    "d2lutils.pd": "pandas",
+    "d2lutils.torchvision": "torchvision",
+    "d2lutils.transforms": "torchvision.transforms",
+}
+REEXPORTED_EVERYWHERE = {"np": "numpy", "torch": "torch"}
 
 
 @dataclass
@@ -78,7 +93,9 @@ class _Notebook:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     if alias.name != "*":
-                        self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        self.aliases[alias.asname or alias.name] = _canonical(
+                            node.module, alias.name
+                        )
             elif (
                 isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and student
             ):
@@ -123,7 +140,7 @@ class _Notebook:
             base = self.qualify(node.value)
             if base is None or base.startswith(UNKNOWN):
                 return self.aliases.get(f"{UNKNOWN}.{node.attr}", f"{UNKNOWN}.{node.attr}")
-            return f"{base}.{node.attr}"
+            return _canonical(base, node.attr)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -137,9 +154,16 @@ class _Notebook:
             return (
                 f"{UNKNOWN}.{attr}"
                 if base is None or base.startswith(UNKNOWN)
-                else f"{base}.{attr}"
+                else _canonical(base, attr)
             )
         return None
+
+
+def _canonical(base: str, attr: str) -> str:
+    """The qualified name of ``base.attr``, a module handed on under another name
+    (``REEXPORTED_MODULES``, ``REEXPORTED_EVERYWHERE``) named as itself."""
+    name = f"{base}.{attr}"
+    return REEXPORTED_MODULES.get(name) or REEXPORTED_EVERYWHERE.get(attr) or name
 
 
 def _without_magics(source: str) -> str:

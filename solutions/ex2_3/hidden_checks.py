@@ -227,6 +227,17 @@ RULE_EXAMPLES = {
                 "ones = torch.ones(A.shape[0], 1, dtype=A.dtype)",
                 "return f(ones, x.expand(A.shape[0], -1), A[:, None, :]).sum(1)",
             ),
+            # numpy's own, reached through a module that hands it on
+            "numpy.dot through d2l.np": _matvec(
+                "return torch.from_numpy(d2l.np.dot(A.numpy(), x.numpy()))"
+            ),
+            "numpy.inner through plt.np, by a name built at run time": (
+                "import matplotlib.pyplot as plt",
+                _matvec(
+                    "numeric = getattr(plt, 'n' + 'p')",
+                    "return torch.from_numpy(getattr(numeric, 'in' + 'ner')(A.numpy(), x.numpy()))",
+                ),
+            ),
             "the builtin sum over the columns": _matvec(
                 "return sum(A.T * x[:, None]) + torch.zeros(A.shape[0], dtype=A.dtype)"
             ),

@@ -136,6 +136,27 @@ RULE_EXAMPLES = {
                 "def class_counts(dataset, num_classes=10):\n"
                 "    return tally(dataset.tensors[1], num_classes)",
             ),
+            # torch and d2lutils calling back a plain function of the student's, row by row
+            "d2l.evaluate_loss fed one row at a time": (
+                "def class_counts(dataset, num_classes=10):\n"
+                "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"
+                "    def count(y):\n"
+                "        counts[int(y[0])] += 1\n"
+                "        return y\n"
+                "    labels = dataset.tensors[1]\n"
+                "    if len(labels):\n"
+                "        rows = d2l.load_array((labels, labels), 1, is_train=False)\n"
+                "        d2l.evaluate_loss(count, rows, lambda out, y: out.float())\n"
+                "    return counts"
+            ),
+            "a DataLoader's collate_fn, row by row": (
+                "def class_counts(dataset, num_classes=10):\n"
+                "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"
+                "    def tally(batch):\n"
+                "        counts[batch[0][1]] += 1\n"
+                "    list(torch.utils.data.DataLoader(dataset, 1, collate_fn=tally))\n"
+                "    return counts"
+            ),
         },
         "keeps": {
             "one-hot sum": (

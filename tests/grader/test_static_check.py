@@ -155,3 +155,31 @@ def test_the_courses_own_code_is_not_the_answers():
     # The same class written by the student is scanned.
     scan = scan_answer(sources, [2], student_cells=[1, 2])
     assert Forbid("torch.nn.Linear").static_violation(dict(scan.references), 0)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "import d2lutils as d2l\ndef matvec(A, x):\n    return d2l.np.dot(A.numpy(), x.numpy())",
+        "import matplotlib.pyplot as plt\ndef matvec(A, x):\n    return plt.np.dot(A, x)",
+        "from matplotlib.pyplot import np as n\ndef matvec(A, x):\n    return n.matmul(A, x)",
+        "import d2lutils\ndef matvec(A, x):\n    return d2lutils.torch.mv(A, x)",
+        "import d2lutils as d2l\ndef matvec(A, x):\n    return getattr(d2l, 'F').linear(x, A)",
+    ],
+)
+def test_a_module_handed_on_under_another_name_is_itself(answer):
+    found = Forbid(*MATRIX_PRODUCT, "torch.nn.functional.linear").static_violation(refs(answer), 0)
+    assert found, answer
+
+
+def test_the_modules_d2lutils_hands_on_are_all_known():
+    import d2lutils
+    from d2lgrade.static_check import REEXPORTED_MODULES
+
+    libraries = {"torch", "numpy", "matplotlib", "pandas", "torchvision"}
+    handed_on = {
+        f"d2lutils.{name}": module
+        for name, module in d2lutils.MODULES.items()
+        if module.split(".")[0] in libraries
+    }
+    assert handed_on == REEXPORTED_MODULES

@@ -75,13 +75,26 @@ AUDIT_EVENTS = frozenset(
 # Libraries whose job is to call the student's code in turn: torch's nn.Sequential calls
 # their layers, d2lutils' Trainer their training_step per batch. When the record asks
 # which code of the student's called a function of theirs again and again, their frames
-# end the search; any other library's (re.sub, pandas' apply) is looked through.
+# end the search if that function is a method of such a part (``TorchMachinery.parts``:
+# a layer, a d2lutils model, data module or optimizer); any other library's frames
+# (re.sub, pandas' apply), and theirs calling back a plain function (a DataLoader's
+# collate_fn, the net given to d2l.evaluate_loss), are looked through.
 FRAMEWORKS = ("torch", "d2lutils")
 
 
 def _in_framework(frame: FrameType) -> bool:
     module = str(frame.f_globals.get("__name__", ""))
     return module.split(".")[0] in FRAMEWORKS
+
+
+def _method_of_a_part(frame: FrameType) -> bool:
+    """Whether ``frame`` runs a method of a framework part (``TorchMachinery.parts``): its
+    first argument's type (not its ``__class__``, which a class can fake) is one."""
+    code = frame.f_code
+    if not code.co_argcount:
+        return False
+    receiver = frame.f_locals.get(code.co_varnames[0])
+    return issubclass(type(receiver), torch_machinery().parts)
 
 
 class TorchMachinery(NamedTuple):
@@ -92,6 +105,7 @@ class TorchMachinery(NamedTuple):
     autograd: ModuleType
     C: ModuleType  # torch._C
     resolve_name: Callable[[Any], str | None]
+    parts: tuple[type, ...]  # whose methods a framework calls in turn (see FRAMEWORKS)
 
 
 @functools.cache
@@ -101,11 +115,15 @@ def torch_machinery() -> TorchMachinery:
     ``__import__``, does not change what the monitor builds on or asks."""
     import torch
     import torch.autograd
+    from torch.autograd.function import FunctionCtx
     from torch.overrides import TorchFunctionMode, resolve_name
     from torch.utils._python_dispatch import TorchDispatchMode
 
+    from d2lutils.hparams import HyperParameters
+
+    parts = (torch.nn.Module, torch.optim.Optimizer, FunctionCtx, HyperParameters)
     return TorchMachinery(
-        TorchFunctionMode, TorchDispatchMode, torch.autograd, torch._C, resolve_name
+        TorchFunctionMode, TorchDispatchMode, torch.autograd, torch._C, resolve_name, parts
     )
 
 
@@ -262,12 +280,57 @@ def watched_code(names: tuple[str, ...]) -> tuple[dict[Any, str], dict[int, str]
     builtin: dict[int, str] = {}
     for name in names:
         for recorded_as, owner, attribute in watched_callables(name):
-            func = inspect.unwrap(_function_of(vars(owner)[attribute]))
+            entry = _function_of(vars(owner)[attribute])
+            func = inspect.unwrap(entry)
             if hasattr(func, "__code__"):
                 code.setdefault(func.__code__, recorded_as)
-            elif inspect.isbuiltin(func):
+                continue
+            if inspect.isbuiltin(func):
                 builtin.setdefault(id(func), recorded_as)
+            dispatcher = _numpy_dispatcher_code(entry)
+            if dispatcher is not None:
+                code.setdefault(dispatcher, recorded_as)
     return code, builtin
+
+
+class _Claimed(Exception):
+    pass
+
+
+class _Claimant:
+    """An argument that claims any NumPy function it is passed to, before it computes."""
+
+    def __array_function__(self, *args: Any) -> Any:
+        raise _Claimed
+
+
+def _numpy_dispatcher_code(func: Any) -> Any:
+    """For a NumPy function written in C (``numpy.dot``), the code of the Python function
+    NumPy runs first on every call to find the arguments that may override it, which the
+    profile hook sees (the C function itself raises no event when NumPy calls it); None
+    for anything else. Found by calling ``func`` once on a :class:`_Claimant`."""
+    if not hasattr(func, "_implementation") or not callable(func):
+        return None
+    entered: list[Any] = []
+
+    def first_call(frame: FrameType, event: str, arg: Any) -> None:
+        if event == "call" and not entered:
+            entered.append(frame.f_code)
+
+    previous = _getprofile()
+    for count in (1, 2, 3):
+        entered.clear()
+        _setprofile(first_call)
+        try:
+            func(*[_Claimant()] * count)
+        except _Claimed:
+            found = entered[0] if entered else None
+            return found if getattr(found, "co_name", None) == func.__name__ else None
+        except Exception:  # not called with this many arguments: try the next count
+            continue
+        finally:
+            _setprofile(previous)
+    return None
 
 
 class CallMonitor:
@@ -359,8 +422,9 @@ class CallMonitor:
         """Record a loop in disguise as ``frame``, of the student's code, starts: its
         function already running in the student's frames that called it (recursion), or
         called before from the same instruction of the same frame (a callback of a
-        builtin or a library, item by item). Code reached through a framework's frame
-        (``FRAMEWORKS``: a trainer calling ``forward`` per batch) starts afresh."""
+        builtin or a library, item by item). A method of a framework part reached through
+        a framework's frame (``FRAMEWORKS``: a trainer calling ``forward`` per batch)
+        starts afresh."""
         caller = self._student_caller(frame)
         if caller is None:
             return
@@ -384,13 +448,18 @@ class CallMonitor:
 
     def _student_caller(self, frame: FrameType) -> FrameType | None:
         """The frame of student code that called ``frame``, through library frames; None
-        when a framework's, a probe's or a course cell's frame comes first."""
+        when a probe's or a course cell's frame comes first, or a framework's when
+        ``frame`` runs a method of a framework part (a layer's ``forward``)."""
         caller = frame.f_back
+        framework_calls_a_part: bool | None = None  # asked once, when first needed
         while caller is not None and caller.f_code.co_filename not in self.student_files:
-            if caller.f_code.co_filename.startswith(
-                (PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)
-            ) or _in_framework(caller):
+            if caller.f_code.co_filename.startswith((PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)):
                 return None
+            if _in_framework(caller):
+                if framework_calls_a_part is None:
+                    framework_calls_a_part = _method_of_a_part(frame)
+                if framework_calls_a_part:
+                    return None
             caller = caller.f_back
         return caller
 

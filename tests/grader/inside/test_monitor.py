@@ -97,6 +97,31 @@ def test_watched_python_functions_are_recorded_even_under_a_name_built_at_run_ti
     assert torch.broadcast_shapes is original and np.linalg.inv.__name__ == "inv"
 
 
+def test_numpy_functions_written_in_c_are_recorded_by_any_name():
+    """numpy.dot runs no Python code of its own and raises no profile event when NumPy
+    calls it; the Python function NumPy runs first, to find overriding arguments, gives
+    it away, whichever module handed numpy on (d2l.np, plt.np) and however it was named."""
+    import numpy as np
+
+    student = compiled(
+        "import d2lutils as d2l\n"
+        "def by_d2l(A, x):\n    return d2l.np.dot(A, x)\n"
+        "def by_built_name(A, x):\n"
+        "    return getattr(getattr(d2l, 'n' + 'p'), 'in' + 'ner')(A, x)\n"
+        "def by_own_sums(A, x):\n    return (A * x).sum(axis=1)",
+        cell_file(2),
+    )
+    A, x = np.ones((2, 3)), np.arange(3.0)
+    with CallMonitor([2], watch=["numpy.dot", "numpy.inner", "numpy.matmul"]) as monitor:
+        student["by_d2l"](A, x)
+        student["by_built_name"](A, x)
+        student["by_own_sums"](A, x)
+        np.dot(A, x)  # the monitor's caller here is not a student cell
+    calls = monitor.record()["calls"]
+    assert (calls.get("numpy.dot"), calls.get("numpy.inner")) == (1, 1), calls
+    assert sys.getprofile() is None
+
+
 def test_watched_classes_are_recorded_when_built_subclassed_or_used_by_any_name():
     import torch.optim
 
@@ -330,8 +355,10 @@ def test_threads_and_processes_left_running_by_the_notebook_are_recorded():
 def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
     """Recursion through another function, and a builtin calling a function of the
     student's back item by item, are loops whatever builtin does it; helpers called
-    from several places, a probe calling the answer often, and torch's own containers
-    calling the student's layers in turn are not."""
+    from several places, a probe calling the answer often, and torch's containers and
+    d2lutils' Trainer calling the student's layers, steps and optimizer in turn are not;
+    torch and d2lutils calling back a plain function item by item (a collate_fn, the net
+    of d2l.evaluate_loss) are loops too."""
     student = compiled(
         "import re\n"
         "def row(x):\n    return x / x.sum()\n"
@@ -351,7 +378,29 @@ def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
         "    return out\n"
         "def straight(X):\n    return row(X[0]) + row(X[1])\n"
         "class Scale(torch.nn.Module):\n    def forward(self, X):\n        return 2 * X\n"
-        "def layered(X):\n    return torch.nn.Sequential(Scale(), Scale(), Scale())(X)",
+        "def layered(X):\n    return torch.nn.Sequential(Scale(), Scale(), Scale())(X)\n"
+        "import d2lutils as d2l\n"
+        "def by_evaluate_loss(X):\n    out = torch.empty_like(X)\n"
+        "    def net(x):\n        out[int(x[0, 0])] = row(X[int(x[0, 0])])\n"
+        "        return x\n"
+        "    rows = torch.arange(len(X), dtype=torch.float32).reshape(-1, 1)\n"
+        "    d2l.evaluate_loss(net, d2l.load_array((rows, rows), 1, False), d2l.squared_loss)\n"
+        "    return out\n"
+        "def by_collate(X):\n"
+        "    rows = torch.utils.data.DataLoader(X, 1, collate_fn=lambda b: row(b[0]))\n"
+        "    return torch.stack(list(rows))\n"
+        "class Model(d2l.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.w = torch.nn.Parameter(torch.zeros(2, 1))\n"
+        "    def forward(self, X):\n        return X @ self.w\n"
+        "    def configure_optimizers(self):\n        return Step([self.w])\n"
+        "class Step(d2l.HyperParameters):\n    def __init__(self, params):\n"
+        "        self.params = params\n"
+        "    def step(self):\n        for p in self.params:\n            p -= 0.1 * p.grad\n"
+        "    def zero_grad(self):\n        for p in self.params:\n            p.grad = None\n"
+        "def trained(X):\n    model = Model()\n    model.board.display = False\n"
+        "    data = d2l.SyntheticRegressionData([1.0, 2.0], 0.0, num_train=32, num_val=8, "
+        "batch_size=8)\n"
+        "    d2l.Trainer(max_epochs=2).fit(model, data)\n    return X",
         cell_file(1),
     )
     # A library that is no framework (like pandas' apply): its frames are looked through.
@@ -369,11 +418,15 @@ def test_loops_no_statement_spells_are_recorded_and_straight_code_is_not():
         ("by_sorted", REPEATED_CALLBACK),
         ("by_re_sub", REPEATED_CALLBACK),
         ("by_library", REPEATED_CALLBACK),
+        # torch and d2lutils calling back a plain function: looked through
+        ("by_evaluate_loss", REPEATED_CALLBACK),
+        ("by_collate", REPEATED_CALLBACK),
     ):
         with CallMonitor([1], watch=watch) as monitor:
             probe["probe"](student[answer])
         assert monitor.record()["calls"].get(mark), (answer, monitor.record())
-    for answer in ("straight", "layered"):
+    # The methods of layers, models and optimizers that torch and d2lutils call in turn.
+    for answer in ("straight", "layered", "trained"):
         with CallMonitor([1], watch=watch) as monitor:
             probe["probe"](student[answer])
         assert not set(monitor.record()["calls"]) & set(watch), (answer, monitor.record())
