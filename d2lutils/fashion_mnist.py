@@ -151,9 +151,8 @@ class LabeledImages(TensorDataset):
 class FashionMNIST(DataModule):
     """The Fashion-MNIST clothing images (10 classes), resized once and kept in memory.
 
-    ``train`` and ``val`` are :class:`LabeledImages` (``TensorDataset`` s) of (image,
-    label): images are float32 tensors of shape (1, *resize) in [0, 1], labels int64
-    class indices.
+    ``train`` and ``val`` are ``TensorDataset`` s of (image, label): images are
+    float32 tensors of shape (1, *resize) in [0, 1], labels int64 class indices.
     Files are read from ``root``, else ``$D2L_DATA_DIR``, else a cache folder, in
     torchvision's layout (``<root>/FashionMNIST/raw``); they are downloaded through
     torchvision only when missing.
@@ -163,6 +162,9 @@ class FashionMNIST(DataModule):
     ``split_seed``, becomes ``val`` instead, and the official test images become a
     separate ``test`` set (see :meth:`test_dataloader`): a model can then be chosen
     on ``val`` and measured once on images no choice has seen.
+
+    The data sets are :class:`LabeledImages`, which also answer to torchvision's
+    ``targets`` and ``classes``.
     """
 
     # Set from the constructor's arguments by save_hyperparameters.
@@ -245,8 +247,10 @@ class FashionMNIST(DataModule):
         return text
 
     def text_labels(self, indices: Any) -> list[str]:
-        """Class names for a sequence or tensor of class indices (0-9)
-        (:func:`get_fashion_mnist_labels`)."""
+        """Class names for a sequence or tensor of class indices (0-9).
+
+        The same as :func:`get_fashion_mnist_labels`.
+        """
         return get_fashion_mnist_labels(indices)
 
     def get_dataloader(self, train: bool) -> TensorLoader:
