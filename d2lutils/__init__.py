@@ -79,7 +79,13 @@ def __getattr__(name: str) -> Any:
     """d2l's module names (``d2l.plt``, ``d2l.torch``...), imported on first use, its tensor
     names (``d2l.reshape``...) and a clear error for names d2lutils does not have."""
     if name in MODULES:
-        return importlib.import_module(MODULES[name])
+        try:
+            return importlib.import_module(MODULES[name])
+        except ImportError as err:  # an AttributeError keeps hasattr() and dir() walkers working
+            raise AttributeError(
+                f"d2l.{name} is the module {MODULES[name]}, which is not installed here "
+                f"({err}); install it with pip to use d2l.{name}"
+            ) from err
     if name == "defaultdict":
         return importlib.import_module("collections").defaultdict
     if name in aliases.NAMES:

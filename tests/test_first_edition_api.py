@@ -185,6 +185,13 @@ def test_module_names_are_imported_on_first_use():
     assert {"plt", "np", "transforms", "display"} <= set(dir(d2l))
 
 
+def test_a_module_that_is_not_installed_is_an_attribute_error(monkeypatch):
+    monkeypatch.setitem(d2l.MODULES, "display", "no_such_module_for_d2l")
+    with pytest.raises(AttributeError, match=r"d2l.display is the module no_such_module_for_d2l"):
+        d2l.display  # noqa: B018
+    assert not hasattr(d2l, "display")
+
+
 def test_missing_names_get_a_message_that_helps():
     with pytest.raises(AttributeError, match=r"d2l.train_ch3 is from D2L's first edition.*Trainer"):
         d2l.train_ch3  # noqa: B018
