@@ -9,6 +9,7 @@ standing for the PyTorch operation it means. They are not in ``d2lutils.__all__`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,60 +53,27 @@ def numpy(x: torch.Tensor, *args: Any, **kwargs: Any) -> np.ndarray:
     return x.detach().cpu().numpy(*args, **kwargs)
 
 
-def size(x: torch.Tensor, *args: Any, **kwargs: Any) -> int:
-    """The number of elements of ``x`` (``x.numel()``)."""
-    return x.numel(*args, **kwargs)
+def _method(method: str, doc: str) -> Callable[..., Any]:
+    """A function that calls ``x.<method>(...)`` on the tensor ``x`` it is given."""
+
+    def call(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        return getattr(x, method)(*args, **kwargs)
+
+    call.__doc__ = doc
+    return call
 
 
-def reshape(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.reshape(...)``."""
-    return x.reshape(*args, **kwargs)
-
-
-def to(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.to(...)``: another device or dtype."""
-    return x.to(*args, **kwargs)
-
-
-def reduce_sum(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.sum(...)``."""
-    return x.sum(*args, **kwargs)
-
-
-def reduce_mean(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.mean(...)``."""
-    return x.mean(*args, **kwargs)
-
-
-def argmax(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.argmax(...)``; D2L passes the axis as ``axis=``, which PyTorch accepts."""
-    return x.argmax(*args, **kwargs)
-
-
-def astype(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.type(dtype)``: ``x`` converted to another dtype."""
-    converted: torch.Tensor = x.type(*args, **kwargs)
-    return converted
-
-
-def transpose(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.t()``: the transpose of a matrix (tensors of at most two dimensions)."""
-    return x.t(*args, **kwargs)
-
-
-def expand_dims(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.unsqueeze(axis)``: a new axis of length one."""
-    return x.unsqueeze(*args, **kwargs)
-
-
-def swapaxes(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.swapaxes(a, b)``."""
-    return x.swapaxes(*args, **kwargs)
-
-
-def repeat(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    """``x.repeat(...)``: ``x`` tiled along each axis."""
-    return x.repeat(*args, **kwargs)
+size = _method("numel", "The number of elements of ``x`` (``x.numel()``).")
+reshape = _method("reshape", "``x.reshape(...)``.")
+to = _method("to", "``x.to(...)``: another device or dtype.")
+reduce_sum = _method("sum", "``x.sum(...)``.")
+reduce_mean = _method("mean", "``x.mean(...)``.")
+argmax = _method("argmax", "``x.argmax(...)``; D2L passes the axis as ``axis=``, which works.")
+astype = _method("type", "``x.type(dtype)``: ``x`` converted to another dtype.")
+transpose = _method("t", "``x.t()``: the transpose of a matrix (at most two dimensions).")
+expand_dims = _method("unsqueeze", "``x.unsqueeze(axis)``: a new axis of length one.")
+swapaxes = _method("swapaxes", "``x.swapaxes(a, b)``.")
+repeat = _method("repeat", "``x.repeat(...)``: ``x`` tiled along each axis.")
 
 
 NAMES = [

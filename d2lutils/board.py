@@ -237,9 +237,6 @@ class Animator:
         for xs_curve, ys_curve, fmt in zip(self.X, self.Y, list(self.fmts) * len(self.Y)):
             ax.plot(xs_curve, ys_curve, fmt)
         set_axes(ax, *self._axes_settings)
-        self._show()
-
-    def _show(self) -> None:
         if in_notebook():
             self._handle = show_in_place(self.fig, self._handle)
 

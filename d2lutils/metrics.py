@@ -107,12 +107,13 @@ def evaluate_accuracy_gpu(
     model without parameters). A ``nn.Module`` is evaluated in evaluation mode and
     put back into the mode it was in afterwards (d2l leaves it in evaluation mode).
     """
-    was_training = isinstance(net, nn.Module) and net.training
-    if isinstance(net, nn.Module):
-        net.eval()
+    module = net if isinstance(net, nn.Module) else None
+    was_training = module is not None and module.training
+    if module is not None:
+        module.eval()
         if device is None:
-            device = next((p.device for p in net.parameters()), torch.device("cpu"))
-    device = torch.device(device) if device is not None else torch.device("cpu")
+            device = next((p.device for p in module.parameters()), None)
+    device = torch.device(device if device is not None else "cpu")
     counts = Accumulator(2)  # correct predictions, predictions
     try:
         with torch.no_grad():
@@ -120,8 +121,8 @@ def evaluate_accuracy_gpu(
                 X, y = X.to(device), y.to(device)
                 counts.add(accuracy(net(X), y), y.numel())
     finally:
-        if isinstance(net, nn.Module) and was_training:
-            net.train()
+        if module is not None and was_training:
+            module.train()
     if counts[1] == 0:
         raise ValueError("evaluate_accuracy_gpu got no examples: data_iter yielded no batches")
     return counts[0] / counts[1]

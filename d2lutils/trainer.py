@@ -50,16 +50,17 @@ class Trainer(HyperParameters):
         self.save_hyperparameters()
         if max_epochs < 0:
             raise ValueError(f"max_epochs must be >= 0, got {max_epochs}")
-        if num_gpus > available_gpus():
+        present = available_gpus()
+        if num_gpus > present:
             # As d2l does, so that a notebook written on a GPU machine (Colab) still runs
             # where there is none, such as the grader's.
             warnings.warn(
-                f"Trainer(num_gpus={num_gpus}) but PyTorch sees {available_gpus()} GPU(s): "
-                f"training on {'the CPU' if available_gpus() == 0 else 'the GPUs there are'}. "
+                f"Trainer(num_gpus={num_gpus}) but PyTorch sees {present} GPU(s): "
+                f"training on {'the CPU' if present == 0 else 'the GPUs there are'}. "
                 "Pass num_gpus=d2l.num_gpus() to use whatever the machine has.",
                 stacklevel=2,
             )
-        self.gpus = [gpu(i) for i in range(min(num_gpus, available_gpus()))]
+        self.gpus = [gpu(i) for i in range(min(num_gpus, present))]
         self.history = History()
         self._epoch_values: dict[str, list[tuple[float, int]]] = defaultdict(list)
         self.batch_size = 1  # of the minibatch being processed; weights its metrics
