@@ -197,6 +197,22 @@ MUTATIONS = [
         ("tests/grader/test_static_check.py",),
     ),
     Mutation(
+        "the runner leaves map, filter and itertools' classes unobservable",
+        "grader/d2lgrade/inside/runner.py",
+        "        make_looping_classes_observable()\n",
+        "",
+        (
+            "tests/grader/inside/test_monitor.py::test_looping_helpers_called_by_student_code_are_recorded_by_any_route",
+        ),
+    ),
+    Mutation(
+        "NoLoops ignores the looping helpers the record saw called",
+        "grader/d2lgrade/rules.py",
+        "        return (RECURSION, REPEATED_CALLBACK, *LOOPING_CALLS)",
+        "        return (RECURSION, REPEATED_CALLBACK)",
+        ("tests/grader/test_rules.py",),
+    ),
+    Mutation(
         "the run-time record holds no ATen operators (torch.ops, convolutions pass)",
         "grader/d2lgrade/inside/monitor.py",
         "        if self.operators:",

@@ -35,6 +35,23 @@ PROCESS_LEFT_RUNNING = "<a child process left running>"
 # or re.sub calling it back item by item, or a loop).
 RECURSION = "<a function that called itself>"
 REPEATED_CALLBACK = "<a function run again and again from one place>"
+# Functions and classes that call a function once per item or step (``map``,
+# ``functools.reduce``, ``itertools.starmap``, ``collections.Counter`` counting items):
+# a loop in disguise when the student's own code calls them, even with a function
+# written in C (``map(values.count, classes)``) that no profile hook sees called back.
+# The record notes them only when a cell of the student's calls them directly, since
+# libraries use them on their own account (torch chains iterators of parameters).
+LOOPING_CALLS = (
+    "builtins.map",
+    "builtins.filter",
+    "functools.reduce",
+    "itertools.*",
+    "collections.Counter",
+    "numpy.vectorize",
+    "numpy.frompyfunc",
+    "numpy.apply_along_axis",
+    "numpy.apply_over_axes",
+)
 # What it shows when the student's code ran while its torch function or operator
 # recorder was off: never entered (torch's mode classes patched in a cell), popped, or
 # disabled for a while (torch._C's guards).

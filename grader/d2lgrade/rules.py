@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .protocol import (
+    LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
@@ -109,6 +110,11 @@ TAMPERING = (
     "exec",
     "compile",
     "?.__subclasses__",
+    # a class's bases lead back past the observable looping classes to C's originals
+    "?.__base__",
+    "?.__bases__",
+    "?.__mro__",
+    "?.mro",
     "?.__globals__",
     "?.__code__",
     "?.__builtins__",
@@ -141,15 +147,26 @@ ELSEWHERE = (
     RECORD_OFF,
 )
 
+# Where a tensor's entries leave torch for NumPy or plain Python (np.asarray, .numpy(),
+# .tolist(), DLPack, raw storage, pickling). NumPy's kernels (a ufunc such as np.matmul,
+# an array's methods, operators on arrays) raise no event that the record sees, under
+# whatever name they are reached, so a task that forbids a computation closes this door
+# to them (``StayInTorch``).
+TO_NUMPY = (
+    "torch.Tensor.numpy",
+    "torch.Tensor.__array__",
+    "torch.Tensor.tolist",
+    "torch.Tensor.__dlpack__",
+    "torch.Tensor.untyped_storage",
+    "torch.Tensor.storage",
+    "torch.Tensor.data_ptr",
+    "torch.Tensor.__reduce_ex__",
+)
+
 # Calls that run a Python function once per element or per step: loops in disguise.
 LOOPING_HELPERS = (
     *LOOPING_BUILTINS,
-    "functools.reduce",
-    "itertools.*",
-    "numpy.vectorize",
-    "numpy.frompyfunc",
-    "numpy.apply_along_axis",
-    "numpy.apply_over_axes",
+    *LOOPING_CALLS,
     "torch.Tensor.apply_",
     "torch.Tensor.map_",
     "torch.Tensor.map2_",
@@ -574,9 +591,17 @@ class NoLoops(ExplainedRule):
         return None
 
     def watched(self) -> tuple[str, ...]:
-        return (RECURSION, REPEATED_CALLBACK)
+        return (RECURSION, REPEATED_CALLBACK, *LOOPING_CALLS)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
+        helpers = sorted(name for name in calls if matches(name, LOOPING_CALLS))
+        if helpers:
+            return (
+                "your code looped through "
+                + ", ".join(name.removeprefix("builtins.") for name in helpers)
+                + " while it was checked (it calls a function once per item, whatever "
+                "name reached it)"
+            )
         if any(matches(name, TENSOR_ITERATION) for name in calls):
             return (
                 "your code iterated over a tensor in Python while it was checked (sum(), "
@@ -651,6 +676,23 @@ class WorkInSight(Forbid):
             kind = "thread" if found == THREAD_LEFT_RUNNING else "process"
             return f"a {kind} that your notebook started was running while your answer was checked"
         return super().runtime_violation(calls, autograd_runs)
+
+
+@dataclass(frozen=True, init=False)
+class StayInTorch(Forbid):
+    """The answer computes on torch tensors: it hands no tensor's entries to NumPy or to
+    Python lists (``TO_NUMPY``), where a forbidden product or solver of NumPy's would run
+    out of the record's sight."""
+
+    def __init__(self) -> None:
+        super().__init__(*TO_NUMPY)
+
+    def describe(self) -> str:
+        return (
+            "keep the work on torch tensors: no NumPy arrays or Python lists of their "
+            "entries (np.asarray, .numpy(), .tolist()), since NumPy's functions count as "
+            "the library's too, under any name"
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import BOUND, HELPER
-from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops
+from d2lgrade.rules import ANY_PRODUCT, Forbid, NoLoops, StayInTorch
 
 # Names the run-time record gives some products (torch.einsum is torch.functional.einsum
 # there); patterns ending in "*" stay out of the rule's description in the feedback.
@@ -39,6 +39,7 @@ rules(
         "torch.einsum and convolutions count too",
     ),
     NoLoops(),
+    StayInTorch(),
 )
 rules(
     "normalize_rows",
@@ -51,7 +52,11 @@ rules(
     ),
     NoLoops(),
 )
-rules("frobenius", Forbid(*NORMS, why="compute it from squares, a sum and a square root"))
+rules(
+    "frobenius",
+    Forbid(*NORMS, why="compute it from squares, a sum and a square root"),
+    StayInTorch(),
+)
 
 
 @probe("matvec")
@@ -238,6 +243,15 @@ RULE_EXAMPLES = {
                     "return torch.from_numpy(getattr(numeric, 'in' + 'ner')(A.numpy(), x.numpy()))",
                 ),
             ),
+            # NumPy's kernels raise no event the record sees: the entries stay on tensors
+            "NumPy's matmul (a ufunc) by a name built at run time": (
+                "import numpy as np",
+                _matvec("return torch.from_numpy(vars(np)['mat' + 'mul'](A.numpy(), x.numpy()))"),
+            ),
+            "operator.matmul on NumPy arrays": (
+                "import operator",
+                _matvec("return torch.from_numpy(operator.matmul(A.numpy(), x.numpy()))"),
+            ),
             "the builtin sum over the columns": _matvec(
                 "return sum(A.T * x[:, None]) + torch.zeros(A.shape[0], dtype=A.dtype)"
             ),
@@ -300,6 +314,10 @@ RULE_EXAMPLES = {
             "helper in another cell": (
                 "def length(v):\n    return torch.dist(v, torch.zeros_like(v))",
                 _frobenius("length(X / s)"),
+            ),
+            "NumPy's hypot folded over the entries": _frobenius(
+                "torch.tensor(np.hypot.reduce((X / s).reshape(-1).numpy()), dtype=X.dtype)",
+                "import numpy as np",
             ),
         },
         "keeps": {

@@ -2,7 +2,7 @@
 
 from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import HELPER
-from d2lgrade.rules import Forbid, NoAutograd
+from d2lgrade.rules import Forbid, NoAutograd, StayInTorch
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
 # rules.INVERSE also lists those solvers, so the forbidden names are spelled out here.
@@ -27,6 +27,7 @@ rules(
         "scipy.linalg.lstsq",
         why="solve the normal equations instead of inverting or calling a least-squares solver",
     ),
+    StayInTorch(),
 )
 rules("sgd_step", NoAutograd())
 
@@ -197,6 +198,12 @@ RULE_EXAMPLES = {
             "numpy inverse": "import numpy as np\n"
             + _fit(
                 "inverse = torch.from_numpy(np.linalg.inv((X1.T @ X1).numpy()))",
+                "theta = inverse @ X1.T @ y",
+            ),
+            "NumPy's inverse kernel reached by names built at run time": "import numpy as np\n"
+            + _fit(
+                "kernels = getattr(np.linalg, '_umath' + '_linalg')",
+                "inverse = torch.from_numpy(getattr(kernels, 'in' + 'v')(np.asarray(X1.T @ X1)))",
                 "theta = inverse @ X1.T @ y",
             ),
             "helper in another cell": (

@@ -149,6 +149,21 @@ RULE_EXAMPLES = {
                 "        d2l.evaluate_loss(count, rows, lambda out, y: out.float())\n"
                 "    return counts"
             ),
+            # map calling a function written in C (list.count) calls nothing back in Python
+            "map from a module's __builtins__, by names built at run time": (
+                "import numpy as np\n"
+                "def class_counts(dataset, num_classes=10):\n"
+                "    each = vars(np)['__buil' + 'tins__']['ma' + 'p']\n"
+                "    labels = dataset.tensors[1].tolist()\n"
+                "    return torch.tensor(list(each(labels.count, range(num_classes))), dtype=torch.int64)"
+            ),
+            "collections.Counter read with itemgetter": (
+                "import collections, operator\n"
+                "def class_counts(dataset, num_classes=10):\n"
+                "    tally = collections.Counter(dataset.tensors[1].tolist())\n"
+                "    picked = operator.itemgetter(*range(num_classes))(tally)\n"
+                "    return torch.tensor(picked, dtype=torch.int64).reshape(num_classes)"
+            ),
             "a DataLoader's collate_fn, row by row": (
                 "def class_counts(dataset, num_classes=10):\n"
                 "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"

@@ -6,7 +6,7 @@ probes build their own synthetic inputs.
 
 from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.evasions import IMPORTED
-from d2lgrade.rules import INVERSE, Forbid, NoLoops
+from d2lgrade.rules import INVERSE, Forbid, NoLoops, StayInTorch
 
 rules(
     "label_shift_weights",
@@ -15,6 +15,7 @@ rules(
         why="solve C w = mu (torch.linalg.solve) instead of forming an inverse",
     ),
     NoLoops(why="count the (prediction, label) pairs with whole-tensor operations"),
+    StayInTorch(),
 )
 rules("importance_weights", NoLoops())
 rules("weighted_loss", NoLoops(why="weight all the per-example losses at once"))
@@ -171,6 +172,10 @@ RULE_EXAMPLES = {
             "torch.linalg.inv": _by_inverse("torch.linalg.inv(C)"),
             "tensor method inverse": _by_inverse("C.inverse()"),
             **evasions("torch.linalg.pinv", _by_inverse("{name}(C)"), only=(IMPORTED,)),
+            "NumPy's inverse kernel reached by names built at run time": _by_inverse(
+                "torch.from_numpy(getattr(getattr(d2l.np.linalg, '_umath' + '_linalg'), "
+                "'in' + 'v')(C.numpy()))"
+            ),
             "loop over the examples": _label_shift_example(
                 "    C = torch.zeros(num_classes, num_classes)\n"
                 "    for p, t in zip(val_pred.tolist(), val_labels.tolist()):\n"

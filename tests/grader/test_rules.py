@@ -18,6 +18,7 @@ from d2lgrade.rules import (
     NoAutograd,
     NoLoops,
     NoTampering,
+    StayInTorch,
     TaskRules,
     WorkInSight,
     aten_ops_of,
@@ -143,3 +144,30 @@ def test_a_ruled_answer_may_use_only_the_course_libraries():
     found = rule.runtime_violation({"<another library: mpmath>": 1, "torch.cat": 1}, 0)
     assert found == "your code called the library mpmath while it was checked"
     assert rule.runtime_violation({"torch.cat": 1, "<a function that called itself>": 1}, 0) is None
+
+
+def test_looping_helpers_are_loops_at_run_time_whatever_name_reached_them():
+    """The record names map, itertools' classes, functools.reduce and Counter when the
+    student's code called them (protocol.LOOPING_CALLS): NoLoops watches them and names
+    the one it saw; plain whole-tensor calls pass."""
+    rule = NoLoops()
+    assert {"builtins.map", "itertools.*", "functools.reduce"} <= set(rule.watched())
+    found = rule.runtime_violation({"builtins.map": 1, "torch.tensor": 1}, 0)
+    assert found is not None and "looped through map " in found, found
+    found = rule.runtime_violation({"itertools.starmap": 2}, 0)
+    assert found is not None and "itertools.starmap" in found, found
+    assert rule.runtime_violation({"torch.bincount": 1, "aten::bincount": 1}, 0) is None
+    assert static_break(rule, "import collections\ndef f(y):\n    return collections.Counter(y)")
+
+
+def test_staying_in_torch_closes_the_door_to_numpy_kernels():
+    """NumPy's ufuncs and array methods raise no event the record sees: a task that
+    forbids a computation keeps the entries on tensors, wherever the data would leave."""
+    rule = StayInTorch()
+    for door in ("torch.Tensor.numpy", "torch.Tensor.__array__", "torch.Tensor.tolist"):
+        assert (
+            rule.runtime_violation({door: 1}, 0) == f"your code called {door} while it was checked"
+        )
+    assert rule.runtime_violation({"torch.Tensor.sum": 1, "torch.sqrt": 1}, 0) is None
+    assert static_break(rule, "def f(A, x):\n    return A.numpy().dot(x.numpy())")
+    assert "no NumPy arrays" in rule.describe()

@@ -35,6 +35,7 @@ from types import FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
 
 from ..protocol import (
+    LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
@@ -293,6 +294,66 @@ def watched_code(names: tuple[str, ...]) -> tuple[dict[Any, str], dict[int, str]
     return code, builtin
 
 
+_observed_classes: set[type] = set()
+
+
+def _written_in_c(cls: type) -> bool:
+    """Whether constructing ``cls`` runs no Python code of its own."""
+    return not any(
+        inspect.isfunction(_function_of(vars(cls).get(dunder)))
+        for dunder in ("__init__", "__new__")
+    )
+
+
+def _observable_subclass(original: type) -> type | None:
+    """A subclass of the C class ``original``, under its name, whose construction runs a
+    Python ``__new__``: calling a class written in C raises no profile event, while that
+    code's start is one. None if ``original`` allows no subclass."""
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        return original.__new__(cls, *args, **kwargs)
+
+    # A code object per class, named after it, so that the profile hook tells them apart.
+    __new__.__code__ = __new__.__code__.replace(co_name=original.__qualname__)
+    namespace = {
+        "__new__": __new__,
+        "__module__": original.__module__,
+        "__qualname__": original.__qualname__,
+        "__doc__": original.__doc__,
+    }
+    try:
+        return type(original.__name__, (original,), namespace)
+    except TypeError:
+        return None
+
+
+def make_looping_classes_observable() -> None:
+    """Put an observable subclass (:func:`_observable_subclass`) in place of each class
+    written in C that ``LOOPING_CALLS`` names (``map``, ``filter``,
+    ``itertools.starmap``...), in its module.
+
+    Called before the notebook's first cell: every route by which the notebook can reach
+    such a class (its name, ``getattr(builtins, ...)``, a module's ``__builtins__``, an
+    alias bound in any cell) then gives the subclass, whose construction the record sees.
+    Objects and ``isinstance`` behave as before.
+    """
+    for pattern in LOOPING_CALLS:
+        module_name, _, last = pattern.rpartition(".")
+        module = importlib.import_module(module_name)
+        for attribute, value in list(vars(module).items()):
+            if (
+                fnmatch.fnmatchcase(attribute, last)
+                and not attribute.startswith("_")
+                and inspect.isclass(value)
+                and value not in _observed_classes
+                and _written_in_c(value)
+            ):
+                observed = _observable_subclass(value)
+                if observed is not None:
+                    _observed_classes.add(observed)
+                    setattr(module, attribute, observed)
+
+
 class _Claimed(Exception):
     pass
 
@@ -344,7 +405,10 @@ class CallMonitor:
     (``sys.setprofile``) recognizes their code when it runs (:func:`watched_code`),
     whatever name reached it: an alias bound in an earlier cell, a name built at run
     time (``getattr(torch, "broadcast_" + "shapes")``), a subclass. Nothing is replaced,
-    so the code sees the same objects and frames as without the monitor.
+    so the code sees the same objects and frames as without the monitor. The looping
+    helpers of ``LOOPING_CALLS`` count only when a cell of the student's calls them
+    itself; the C classes among them were made observable before the notebook's first
+    cell (:func:`make_looping_classes_observable`).
     """
 
     def __init__(
@@ -373,11 +437,15 @@ class CallMonitor:
         self._call_sites: dict[int, Counter[tuple[int, Any]]] = {}
 
     def _watch_calls(self) -> None:
-        code, builtin = watched_code(tuple(n for n in self.watch if n not in AUDIT_EVENTS))
+        names = [n for n in self.watch if n not in AUDIT_EVENTS]
+        code, builtin = watched_code(tuple(n for n in names if n not in LOOPING_CALLS))
+        looping_code, looping_builtin = watched_code(tuple(n for n in names if n in LOOPING_CALLS))
         self._previous_profile = _getprofile()
         if not (
             code
             or builtin
+            or looping_code
+            or looping_builtin
             or self.watches_repetition
             or self.watches_switch_off
             or self.watches_libraries
@@ -392,6 +460,13 @@ class CallMonitor:
                 name = code.get(frame.f_code)
                 if name is not None and self.from_student(frame.f_back):
                     self.count(name)
+                looping = looping_code.get(frame.f_code)
+                if (
+                    looping is not None
+                    and frame.f_back is not None
+                    and frame.f_back.f_code.co_filename in student_files
+                ):
+                    self.count(looping)
                 if frame.f_code.co_filename in student_files:
                     if repetition:
                         self._note_repetition(frame)
@@ -409,6 +484,8 @@ class CallMonitor:
             elif event == "c_call" and frame.f_code.co_filename in student_files:
                 if id(arg) in builtin:
                     self.count(builtin[id(arg)])
+                if id(arg) in looping_builtin:
+                    self.count(looping_builtin[id(arg)])
                 if switch_off and _recorders_disabled(operators):
                     self.count(RECORD_OFF)
                 if libraries:

@@ -18,7 +18,13 @@ import time
 from typing import Any, BinaryIO
 
 from ..protocol import Job, Limits, ProbeJob, encode
-from .monitor import CallMonitor, RunningWork, cell_file, torch_machinery
+from .monitor import (
+    CallMonitor,
+    RunningWork,
+    cell_file,
+    make_looping_classes_observable,
+    torch_machinery,
+)
 from .plain import to_plain
 from .probekit import probe_namespace
 
@@ -100,10 +106,12 @@ class Runner:
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
-        # Before any cell: what runs later, besides this, the notebook started; and the
-        # torch classes the call record builds on, before a cell can swap them.
+        # Before any cell: what runs later, besides this, the notebook started; the torch
+        # classes the call record builds on, before a cell can swap them; and the looping
+        # classes made observable, before a cell can keep the originals.
         self.running_before = RunningWork.now()
         torch_machinery()
+        make_looping_classes_observable()
 
     def emit(self, event: dict[str, Any]) -> None:
         self.channel.write(encode(event))

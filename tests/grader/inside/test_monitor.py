@@ -499,3 +499,75 @@ def test_calls_from_student_code_into_libraries_outside_the_course_are_recorded(
             student[route](A)
         marks = [name for name in monitor.record()["calls"] if name.startswith("<another")]
         assert marks == (["<another library: somelib>"] if outside_seen else []), route
+
+
+_LOOPING_ROUTES = """
+import json, sys
+import torch
+import io
+from d2lgrade.inside.monitor import CallMonitor, cell_file
+from d2lgrade.inside.runner import Runner
+from d2lgrade.protocol import LOOPING_CALLS
+
+Runner(io.BytesIO(), 1000, [1], [])  # what it sets up before the notebook's first cell
+student = {"torch": torch}
+exec(compile(
+    "import collections, functools, itertools, operator\\n"
+    "import numpy as np\\n"
+    "early = vars(np)['__buil' + 'tins__']['ma' + 'p']  # bound in a cell, before any probe\\n"
+    "def by_module_builtins(values, n):\\n"
+    "    found = getattr(torch, '__buil' + 'tins__')['ma' + 'p']\\n"
+    "    return list(found(values.count, range(n)))\\n"
+    "def by_early_alias(values, n):\\n    return list(early(values.count, range(n)))\\n"
+    "def by_starmap(values, n):\\n"
+    "    found = getattr(itertools, 'star' + 'map')\\n"
+    "    return list(found(values.count, zip(range(n))))\\n"
+    "def by_reduce(values, n):\\n"
+    "    return getattr(functools, 'red' + 'uce')(operator.add, values, 0)\\n"
+    "def by_counter(values, n):\\n"
+    "    return operator.itemgetter(*range(n))(collections.Counter(values))\\n"
+    "def through_a_library(values, n):\\n    return each(values)\\n"
+    "def straight(values, n):\\n    return torch.bincount(torch.tensor(values), minlength=n)\\n",
+    cell_file(1), "exec"), student)
+library = {}
+exec(compile("def each(values):\\n    return list(map(abs, values))", "/lib/somelib.py", "exec"),
+     library)
+student["each"] = library["each"]
+record = {}
+for answer in ("by_module_builtins", "by_early_alias", "by_starmap", "by_reduce",
+               "by_counter", "through_a_library", "straight"):
+    with CallMonitor([1], watch=list(LOOPING_CALLS)) as monitor:
+        list(map(len, ["the probe's own map"]))
+        student[answer]([2, 0, 2, 1], 3)
+    # torch's own calls (torch.bincount) are always recorded: leave them out here
+    record[answer] = sorted(n for n in monitor.record()["calls"] if not n.startswith("torch."))
+made = map(abs, [-1])
+record["behaves"] = [isinstance(made, map), list(made), map.__name__, map.__module__]
+print(json.dumps(record))
+"""
+
+
+def test_looping_helpers_called_by_student_code_are_recorded_by_any_route():
+    """map or itertools.starmap calling a function written in C (values.count) raises no
+    profile event: the classes made observable before the first cell are seen built by
+    any route (a module's __builtins__, a name built at run time, an alias bound in an
+    earlier cell), functools.reduce and collections.Counter by their identity or code.
+    Only the student's own calls count; a library's and the probe's use of map do not,
+    and map's objects behave as before."""
+    import json
+    import subprocess
+
+    ran = subprocess.run(
+        [sys.executable, "-c", _LOOPING_ROUTES], capture_output=True, text=True, check=True
+    )
+    record = json.loads(ran.stdout)
+    assert record.pop("behaves") == [True, [1], "map", "builtins"]
+    assert record == {
+        "by_module_builtins": ["builtins.map"],
+        "by_early_alias": ["builtins.map"],
+        "by_starmap": ["itertools.starmap"],
+        "by_reduce": ["functools.reduce"],
+        "by_counter": ["collections.Counter"],
+        "through_a_library": [],
+        "straight": [],
+    }, record
