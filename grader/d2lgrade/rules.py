@@ -297,6 +297,13 @@ AUTOGRAD = (
     "torch.enable_grad",
     "torch.set_grad_enabled",
     "torch.Tensor.retain_grad",
+    # Forward mode: dual numbers carry the derivative and no backward pass runs; the
+    # torch function mode records the dual's making and unpacking however it was named.
+    "torch.autograd.forward_ad.*",
+    "torch._make_dual",
+    "torch._unpack_dual",
+    "torch._VariableFunctionsClass._make_dual",
+    "torch._VariableFunctionsClass._unpack_dual",
 )
 RELU = (
     "torch.relu",

@@ -269,6 +269,18 @@ RULE_EXAMPLES = {
                 "from torch.func import jacrev\nrows = jacrev",
                 _example_from(_QUADRATIC_HEAD, "return rows(lambda Z: ((Z @ A) * Z).sum())(X)"),
             ),
+            # forward mode runs no backward pass: one dual number per direction
+            "forward-mode duals by names built at run time": _example_from(
+                _QUADRATIC_HEAD,
+                "dual = getattr(getattr(torch, 'auto' + 'grad'), 'forward' + '_ad')",
+                "rows = X.reshape(-1, A.shape[0])",
+                "slopes = []",
+                "with dual.dual_level():",
+                "    for i in range(A.shape[0]):",
+                "        Z = dual.make_dual(rows, torch.zeros_like(rows).index_fill(1, torch.tensor([i]), 1))",
+                "        slopes.append(dual.unpack_dual(((Z @ A) * Z).sum(-1)).tangent)",
+                "return torch.stack(slopes, -1).reshape(X.shape) if slopes else torch.zeros_like(X)",
+            ),
         },
         "keeps": {
             "einsum with both terms": _example_from(

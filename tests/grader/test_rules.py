@@ -136,6 +136,18 @@ def test_backward_kernels_are_autograd_however_the_pass_was_started():
     assert rule.runtime_violation({"aten::mul": 3, "torch.Tensor.mul": 3}, 0) is None
 
 
+def test_forward_mode_autograd_is_autograd_though_no_backward_pass_runs():
+    """Dual numbers (torch.autograd.forward_ad, torch.func.jvp) give a derivative without
+    the engine or a backward kernel; the record shows the duals made and unpacked."""
+    rule = NoAutograd()
+    found = rule.runtime_violation({"torch._VariableFunctionsClass._make_dual": 1}, 0)
+    assert found is not None and "_make_dual" in found, found
+    assert static_break(
+        rule,
+        "from torch.autograd import forward_ad as fw\ndef f(x):\n    return fw.make_dual(x, x)",
+    )
+
+
 def test_a_ruled_answer_may_use_only_the_course_libraries():
     rule = CourseLibrariesOnly()
     assert TaskRules("t", [NoLoops()]).all()[-1] == rule

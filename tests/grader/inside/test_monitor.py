@@ -571,3 +571,25 @@ def test_looping_helpers_called_by_student_code_are_recorded_by_any_route():
         "through_a_library": [],
         "straight": [],
     }, record
+
+
+def test_forward_mode_duals_are_recorded_by_any_name():
+    """Forward-mode autograd through names built at run time runs no backward kernel for
+    sin; the record still shows the dual numbers made and unpacked, which NoAutograd
+    forbids."""
+    from d2lgrade.rules import NoAutograd
+
+    student = compiled(
+        "def derivative(f, x):\n"
+        "    dual = getattr(getattr(torch, 'auto' + 'grad'), 'forward' + '_ad')\n"
+        "    with dual.dual_level():\n"
+        "        out = f(dual.make_dual(x, torch.ones_like(x)))\n"
+        "        return dual.unpack_dual(out).tangent.clone()",
+        cell_file(1),
+    )
+    with CallMonitor([1], operators=True) as monitor:
+        slope = student["derivative"](torch.sin, torch.zeros(3))
+    assert torch.equal(slope, torch.ones(3))
+    calls = monitor.record()["calls"]
+    assert not any("backward" in name for name in calls), calls
+    assert NoAutograd().runtime_violation(calls, monitor.record()["autograd"]), calls
