@@ -192,6 +192,8 @@ SOFTMAX = (
     "torch.Tensor.log_softmax",
     "torch._softmax",
     "torch._log_softmax",
+    "torch.sparse.softmax",
+    "torch.sparse.log_softmax",
     "torch.nn.Softmax",
     "torch.nn.LogSoftmax",
     "torch.nn.Softmin",
@@ -363,6 +365,8 @@ ATEN_OPS: dict[tuple[str, ...], tuple[str, ...]] = {
         "aten::_log_softmax",
         "aten::_safe_softmax",
         "aten::_masked_softmax",
+        "aten::_sparse_softmax",
+        "aten::_sparse_log_softmax",
         # Attention kernels compute a softmax inside.
         "aten::_scaled_dot_product*",
         "aten::_*_attention*",

@@ -224,12 +224,18 @@ def _references(
 
 
 def _calls_itself(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether the function calls its own name (``f(...)`` or ``self.f(...)``): recursion."""
+    """Whether the function calls its own name (``f(...)`` or ``self.f(...)``): recursion.
+    A method of the same name on another object (``torch.sparse.softmax`` inside
+    ``softmax``, ``t.mean()`` inside ``mean``) is not; recursion the source hides is seen
+    at run time."""
     for node in ast.walk(function):
         if isinstance(node, ast.Call):
             callee = node.func
             if (isinstance(callee, ast.Name) and callee.id == function.name) or (
-                isinstance(callee, ast.Attribute) and callee.attr == function.name
+                isinstance(callee, ast.Attribute)
+                and callee.attr == function.name
+                and isinstance(callee.value, ast.Name)
+                and callee.value.id in ("self", "cls")
             ):
                 return True
     return False

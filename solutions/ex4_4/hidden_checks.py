@@ -186,6 +186,14 @@ RULE_EXAMPLES = {
                 "def log_probabilities(X):\n    return torch.log_softmax(X, dim=1)",
                 "def softmax(X):\n    return torch.exp(log_probabilities(X))",
             ),
+            "sparse softmax with every entry stored, by names built at run time": (
+                "def softmax(X):\n"
+                "    rows, cols = X.shape\n"
+                "    grid = torch.meshgrid(torch.arange(rows), torch.arange(cols), indexing='ij')\n"
+                "    packed = torch.sparse_coo_tensor(torch.stack(grid).reshape(2, -1), X.reshape(-1), X.shape)\n"
+                "    sparse = getattr(torch, 'spa' + 'rse')\n"
+                "    return getattr(sparse, 'soft' + 'max')(packed, 1).to_dense()"
+            ),
             "the softmax kernel by names built at run time": (
                 "def softmax(X):\n    kernels = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
                 "    return getattr(kernels, '_soft' + 'max')(X, 1, False)"

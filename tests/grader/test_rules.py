@@ -33,6 +33,8 @@ def test_a_forbid_of_a_named_set_forbids_its_operators_whatever_the_route():
     found = rule.runtime_violation({"aten::_softmax": 1, "aten::exp": 3}, 0)
     assert found and "operator aten::_softmax" in found and "by whatever route" in found
     assert rule.runtime_violation({"aten::exp": 1, "aten::sum": 1, "aten::div": 1}, 0) is None
+    # the softmax of a sparse tensor that stores every entry is the same numbers
+    assert rule.runtime_violation({"aten::_sparse_softmax": 1}, 0)
     # The feedback names Python functions, never operators.
     assert "aten" not in rule.describe()
 

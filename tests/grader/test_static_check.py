@@ -116,6 +116,10 @@ def test_loops_in_disguise_break_the_no_loops_rule():
         "def f(X):\n    return X / X.sum(dim=1, keepdim=True)",
         "def f(X):\n    return torch.cumsum(X, dim=0)",
         "def f(X):\n    g = lambda v: v * 2\n    return g(X)",
+        # a method of the same name on another object is no recursion
+        "def mean(X):\n    return X.mean(dim=0)",
+        "def softmax(X):\n    e = X.exp()\n    return e / e.sum(1, keepdim=True)",
+        "def cumsum(X):\n    return torch.cumsum(X, dim=0)",
     ]
     for answer in whole_tensor:
         scan = scan_answer([SETUP, answer], [1])
