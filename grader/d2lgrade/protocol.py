@@ -56,6 +56,9 @@ LOOPING_CALLS = (
 # recorder was off: never entered (torch's mode classes patched in a cell), popped, or
 # disabled for a while (torch._C's guards).
 RECORD_OFF = "<the record switched off>"
+# What it shows when the student's code ran code made from a string (exec, eval, compile,
+# by any name): code the source check never read, loops included.
+CODE_FROM_STRING = "<code run from a string>"
 # The libraries a task with rules may use besides Python's standard library
 # (``sys.stdlib_module_names``) and the notebook's own code (``__main__``): any other
 # installed one (sympy, mpmath...) could do the task for the student. The record notes a
@@ -91,6 +94,7 @@ RECORD_MARKS = (
     RECURSION,
     REPEATED_CALLBACK,
     RECORD_OFF,
+    CODE_FROM_STRING,
     OTHER_LIBRARY,
 )
 # The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .protocol import (
+    CODE_FROM_STRING,
     LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
@@ -123,7 +124,8 @@ TAMPERING = (
 
 # Ways to take work out of the run-time record's sight, which watches the probe's own
 # thread: another thread or process, a profiler or tracer in place of the record's, or
-# the record switched off (RECORD_OFF: its recorders patched, popped or disabled).
+# the record switched off (RECORD_OFF: its recorders patched, popped or disabled), or code
+# made from a string that the source check never read (CODE_FROM_STRING: exec, eval).
 # The record sees these whatever route reaches them (the interpreter's audit events and
 # the code of thread starts), and notes a thread or child process the notebook left
 # running when a probe starts or ends. Every task with rules forbids them too.
@@ -145,6 +147,7 @@ ELSEWHERE = (
     THREAD_LEFT_RUNNING,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
+    CODE_FROM_STRING,
 )
 
 # Where a tensor's entries leave torch for NumPy or plain Python (np.asarray, .numpy(),
@@ -676,13 +679,18 @@ class WorkInSight(Forbid):
     def describe(self) -> str:
         return (
             "work only where the grader checks it: start no thread or process, set no "
-            "profiler or tracer, and leave its record on"
+            "profiler or tracer, run no code made from a string, and leave its record on"
         )
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         found = self._found(calls)
         if found == RECORD_OFF:
             return "your code switched off the grader's record of its calls while it was checked"
+        if found == CODE_FROM_STRING:
+            return (
+                "your code ran code made from a string (exec, eval or compile) while it was "
+                "checked, which the grader cannot read"
+            )
         if found in (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING):
             kind = "thread" if found == THREAD_LEFT_RUNNING else "process"
             return f"a {kind} that your notebook started was running while your answer was checked"

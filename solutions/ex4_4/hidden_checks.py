@@ -194,6 +194,15 @@ RULE_EXAMPLES = {
                 "    sparse = getattr(torch, 'spa' + 'rse')\n"
                 "    return getattr(sparse, 'soft' + 'max')(packed, 1).to_dense()"
             ),
+            "a loop over rows in code run from a string, by names built at run time": (
+                "import numpy as np\n"
+                "def softmax(X):\n"
+                "    run = vars(np)['__buil' + 'tins__']['ex' + 'ec']\n"
+                "    space = {'X': X, 'out': torch.empty_like(X)}\n"
+                "    run('for i in range(len(X)):\\n    e = (X[i] - X[i].max()).exp()\\n'\n"
+                "        '    out[i] = e / e.sum()', space)\n"
+                "    return space['out']"
+            ),
             "the softmax kernel by names built at run time": (
                 "def softmax(X):\n    kernels = getattr(getattr(torch, 'o' + 'ps'), 'at' + 'en')\n"
                 "    return getattr(kernels, '_soft' + 'max')(X, 1, False)"

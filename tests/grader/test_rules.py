@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from d2lgrade.protocol import THREAD_LEFT_RUNNING
+from d2lgrade.protocol import CODE_FROM_STRING, THREAD_LEFT_RUNNING
 from d2lgrade.rules import (
     ANY_PRODUCT,
     ATEN_OPS,
@@ -119,6 +119,8 @@ def test_every_task_with_rules_keeps_its_work_where_the_record_sees_it():
     rule = WorkInSight()
     assert rule.runtime_violation({"torch.Tensor.sum": 3}, 0) is None
     assert "os.fork" in str(rule.runtime_violation({"os.fork": 1}, 0))
+    from_string = rule.runtime_violation({CODE_FROM_STRING: 1}, 0)
+    assert from_string is not None and "code made from a string" in from_string
     left = rule.runtime_violation({THREAD_LEFT_RUNNING: 1}, 0)
     assert left is not None and "thread that your notebook started" in left
     for answer in (

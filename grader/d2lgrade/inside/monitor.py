@@ -35,6 +35,7 @@ from types import FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
 
 from ..protocol import (
+    CODE_FROM_STRING,
     LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
@@ -71,6 +72,10 @@ AUDIT_EVENTS = frozenset(
         "sys.settrace",
     }
 )
+# The audit events of code made from a string (builtins exec, eval and compile raise them
+# whatever name reached them), recorded as CODE_FROM_STRING; the import system's own
+# (a module imported lazily while the student's code runs) are not the student's.
+CODE_EVENTS = frozenset({"exec", "compile"})
 
 
 # Libraries whose job is to call the student's code in turn: torch's nn.Sequential calls
@@ -428,7 +433,9 @@ class CallMonitor:
         self._mode: Any = None
         self._engine: Callable[..., Any] | None = None
         self._previous_profile: Any = None
-        self.audited = frozenset(self.watch) & AUDIT_EVENTS
+        self.audited = (frozenset(self.watch) & AUDIT_EVENTS) | (
+            CODE_EVENTS if CODE_FROM_STRING in self.watch else frozenset()
+        )
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
         self.watches_switch_off = RECORD_OFF in self.watch
         self.watches_libraries = OTHER_LIBRARY in self.watch
@@ -654,7 +661,15 @@ _audit_listener: CallMonitor | None = None
 
 def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
     monitor = _audit_listener
-    if monitor is not None and event in monitor.audited and monitor.from_student(_getframe(1)):
+    if monitor is None or event not in monitor.audited:
+        return
+    caller = _getframe(1)
+    if event in CODE_EVENTS:
+        if not str(caller.f_globals.get("__name__")).startswith("importlib") and (
+            monitor.from_student(caller)
+        ):
+            monitor.count(CODE_FROM_STRING)
+    elif monitor.from_student(caller):
         monitor.count(event)
 
 

@@ -8,6 +8,7 @@ import torch
 
 from d2lgrade.inside.monitor import CallMonitor, RunningWork, cell_file
 from d2lgrade.protocol import (
+    CODE_FROM_STRING,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
@@ -593,3 +594,36 @@ def test_forward_mode_duals_are_recorded_by_any_name():
     calls = monitor.record()["calls"]
     assert not any("backward" in name for name in calls), calls
     assert NoAutograd().runtime_violation(calls, monitor.record()["autograd"]), calls
+
+
+def test_code_run_from_a_string_is_recorded_by_any_name_and_imports_are_not(tmp_path):
+    """exec, eval and compile raise audit events whatever name reached them: a loop in a
+    string the source check never read is seen run. A module imported for the first
+    time inside the student's call (the import system execs it) and the probe's own
+    exec are not the student's."""
+    (tmp_path / "fresh_module_for_the_record.py").write_text("VALUE = 3\n")
+    sys.path.insert(0, str(tmp_path))
+    student = compiled(
+        "import numpy as np\n"
+        "def by_exec(X):\n"
+        "    run = vars(np)['__buil' + 'tins__']['ex' + 'ec']\n"
+        "    space = {'X': X}\n"
+        "    run('total = 0\\nfor row in range(len(X)):\\n    total = total + X[row]', space)\n"
+        "    return space['total']\n"
+        "def by_eval(X):\n"
+        "    return vars(np)['__buil' + 'tins__']['ev' + 'al']('X.sum(0)', {'X': X})\n"
+        "def by_import(X):\n"
+        "    import fresh_module_for_the_record\n"
+        "    return X.sum(0) * fresh_module_for_the_record.VALUE\n",
+        cell_file(2),
+    )
+    try:
+        for answer, seen in (("by_exec", True), ("by_eval", True), ("by_import", False)):
+            with CallMonitor([2], watch=[CODE_FROM_STRING]) as monitor:
+                exec("probe_value = 1", {})  # the probe's own
+                student[answer](torch.ones(3, 2))
+            assert bool(monitor.record()["calls"].get(CODE_FROM_STRING)) == seen, answer
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("fresh_module_for_the_record", None)
+    assert sys.getprofile() is None
