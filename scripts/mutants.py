@@ -104,9 +104,9 @@ MUTATIONS = [
     ),
     Mutation(
         "the run-time record attributes nothing to the student",
-        "grader/d2lgrade/inside/monitor.py",
-        "            if name in self.student_files:\n                return True",
-        "            if name in self.student_files:\n                return False",
+        "grader/d2lgrade/inside/provenance.py",
+        "in made:\n                return True",
+        "in made:\n                return False",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
@@ -208,8 +208,8 @@ MUTATIONS = [
     Mutation(
         "NoLoops ignores the looping helpers the record saw called",
         "grader/d2lgrade/rules.py",
-        "        return (RECURSION, REPEATED_CALLBACK, *LOOPING_CALLS)",
-        "        return (RECURSION, REPEATED_CALLBACK)",
+        "        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, *LOOPING_CALLS)",
+        "        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN)",
         ("tests/grader/test_rules.py",),
     ),
     Mutation(
@@ -344,6 +344,34 @@ MUTATIONS = [
         "    if not C._is_torch_function_mode_enabled():\n        return True\n",
         "    if False:\n        return True\n",
         ("tests/grader/inside/test_monitor.py",),
+    ),
+    Mutation(
+        "a loop in student code the source check did not read is no loop",
+        "grader/d2lgrade/inside/monitor.py",
+        "                and _has_loop(frame.f_code)\n",
+        "                and False\n",
+        ("tests/grader/inside/test_provenance.py",),
+    ),
+    Mutation(
+        "the runner takes no code made while the notebook ran as the student's",
+        "grader/d2lgrade/inside/runner.py",
+        "            note_code_made_by(self.student_code)\n",
+        "            pass\n",
+        ("tests/grader/inside/test_provenance.py",),
+    ),
+    Mutation(
+        "a file name the student's code gives new code (a hidden check's) is not theirs",
+        "grader/d2lgrade/inside/provenance.py",
+        "            self.files.add(_file_name(args[1]))\n",
+        "            pass\n",
+        ("tests/grader/inside/test_provenance.py",),
+    ),
+    Mutation(
+        "what a module makes as the student imports it is the student's",
+        "grader/d2lgrade/inside/provenance.py",
+        "            if _imports(frame) or frame.f_code.co_filename.startswith(",
+        "            if frame.f_code.co_filename.startswith(",
+        ("tests/grader/inside/test_provenance.py",),
     ),
     Mutation(
         "backward kernels run by a student's own call of the engine are no autograd",

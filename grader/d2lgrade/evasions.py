@@ -124,10 +124,15 @@ def evasions(
 IN_A_THREAD = "in a thread"
 IN_A_PROCESS = "in a forked process"
 BY_A_WORKER = "by a worker thread started in another cell"
+# ...and code of the student's that claims not to be: its file name that of a hidden
+# check, or made from a string under a course cell's name (``inside.provenance``).
+UNDER_THE_GRADERS_NAME = "in a helper whose code claims a hidden check's file name"
+FROM_A_STRING = "in a helper made from a string under a course cell's name"
 
 
 def _out_of_sight_routes(owner: str, attr: str, template: str) -> dict[str, Example]:
-    """Every route that runs ``owner.attr`` away from the probe's thread, by its constant.
+    """Every route that runs ``owner.attr`` away from the probe's thread, or from code
+    that claims another's file name, by its constant.
 
     Each helper reaches the callable and the modules that start threads and processes by
     names built at run time, so only what the record sees while the probe runs (or
@@ -178,21 +183,42 @@ def _out_of_sight_routes(owner: str, attr: str, template: str) -> dict[str, Exam
         f"def by_worker_{attr}(*args, **kwargs):\n"
         f"    jobs_{attr}.put((args, kwargs))\n" + settle.format(outcome=f"answers_{attr}.get()")
     )
+    under_the_graders_name = (
+        f"{imports}def claimed_{attr}(*args, **kwargs):\n"
+        f"    return {target}(*args, **kwargs)\n"
+        f"claimed_{attr}.__code__ = claimed_{attr}.__code__.replace(\n"
+        f'    co_filename="<hidden check " + "{attr}>")\n'
+    )
+    helper_source = f"def made(*args, **kwargs):\n    return {target}(*args, **kwargs)\n"
+    from_a_string = (
+        f"{imports}import types\n"
+        f"made_{attr} = types.FunctionType(\n"
+        f"    compile({helper_source!r}, '<notebook cell 0>', 'exec').co_consts[0], globals()\n"
+        ")\n"
+    )
     return {
         IN_A_THREAD: (in_a_thread, template.replace(PLACEHOLDER, f"threaded_{attr}")),
         IN_A_PROCESS: (in_a_process, template.replace(PLACEHOLDER, f"forked_{attr}")),
         BY_A_WORKER: (by_a_worker, template.replace(PLACEHOLDER, f"by_worker_{attr}")),
+        UNDER_THE_GRADERS_NAME: (
+            under_the_graders_name,
+            template.replace(PLACEHOLDER, f"claimed_{attr}"),
+        ),
+        FROM_A_STRING: (from_a_string, template.replace(PLACEHOLDER, f"made_{attr}")),
     }
 
 
 def out_of_sight(name: str, template: str) -> dict[str, Example]:
     """Breaking examples that call ``name`` where the run-time record does not look,
-    from the same ``template`` as :func:`evasions` (``{name}`` where the answer calls
-    it): in a thread the answer starts, in a process it forks, and by a worker thread
-    that another cell started before the probes, fed through queues by the answer.
+    or from code that claims not to be the student's, from the same ``template`` as
+    :func:`evasions` (``{name}`` where the answer calls it): in a thread the answer
+    starts, in a process it forks, by a worker thread that another cell started before
+    the probes, fed through queues by the answer, in a helper whose code was renamed
+    after a hidden check, and in one compiled from a string under a course cell's name.
 
-    Labels start with ``name``, then ``"in a thread"``, ``"in a forked process"`` or
-    ``"by a worker thread started in another cell"``.
+    Labels start with ``name``, then one of ``"in a thread"``, ``"in a forked
+    process"``, ``"by a worker thread started in another cell"``,
+    ``UNDER_THE_GRADERS_NAME`` and ``FROM_A_STRING``.
     """
     owner, attr = _dotted(name, template, "out_of_sight")
     routes = _out_of_sight_routes(owner, attr, template)

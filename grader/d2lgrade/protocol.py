@@ -35,6 +35,11 @@ PROCESS_LEFT_RUNNING = "<a child process left running>"
 # or re.sub calling it back item by item, or a loop).
 RECURSION = "<a function that called itself>"
 REPEATED_CALLBACK = "<a function run again and again from one place>"
+# What it shows when code of the student's that the source check may not have read ran
+# a for or while loop or a comprehension (seen in the bytecode that ran): a function
+# reached from the answer by a name built at run time (``globals()["ro" + "ws"]``), or
+# code the notebook made from a string or under another file name, whatever called it.
+LOOP_RAN = "<a loop in code the source check did not read>"
 # Functions and classes that call a function once per item or step (``map``,
 # ``functools.reduce``, ``itertools.starmap``, ``collections.Counter`` counting items):
 # a loop in disguise when the student's own code calls them, even with a function
@@ -93,6 +98,7 @@ RECORD_MARKS = (
     PROCESS_LEFT_RUNNING,
     RECURSION,
     REPEATED_CALLBACK,
+    LOOP_RAN,
     RECORD_OFF,
     CODE_FROM_STRING,
     OTHER_LIBRARY,

@@ -35,6 +35,7 @@ from typing import ClassVar
 
 from .protocol import (
     CODE_FROM_STRING,
+    LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
@@ -605,7 +606,7 @@ class NoLoops(ExplainedRule):
         return None
 
     def watched(self) -> tuple[str, ...]:
-        return (RECURSION, REPEATED_CALLBACK, *LOOPING_CALLS)
+        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, *LOOPING_CALLS)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         helpers = sorted(name for name in calls if matches(name, LOOPING_CALLS))
@@ -621,6 +622,12 @@ class NoLoops(ExplainedRule):
                 "your code iterated over a tensor in Python while it was checked (sum(), "
                 "max(), sorted(), list(), zip() or unpacking applied to a tensor step "
                 "through its rows one by one)"
+            )
+        if calls.get(LOOP_RAN):
+            return (
+                "code of yours ran a Python loop or comprehension while it was checked (a "
+                "function reached by a name built at run time, or code made from a string, "
+                "loops too)"
             )
         if calls.get(RECURSION):
             return "a function of yours called itself while it was checked (recursion loops)"

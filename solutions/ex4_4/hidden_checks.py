@@ -254,6 +254,20 @@ RULE_EXAMPLES = {
                 + "    put = lambda m: out.__setitem__(m.start(), row_softmax(X[m.start()]))\n"
                 "    re.sub('.', lambda m: put(m) or '', 'x' * len(X))\n    return out"
             ),
+            "rows in a helper in another cell, reached by a name built at run time": (
+                "def each_row(X, out):\n    for i in range(len(X)):\n"
+                "        e = torch.exp(X[i] - X[i].max())\n        out[i] = e / e.sum()\n"
+                "    return out",
+                "def softmax(X):\n    return globals()['each' + '_row'](X, torch.empty_like(X))",
+            ),
+            "rows in a function compiled from a string, bound in another cell": (
+                "import codeop, types\n"
+                "rows = types.FunctionType(codeop.compile_command(\n"
+                "    'def rows(X, out):\\n    for i in range(len(X)):\\n'\n"
+                "    '        out[i] = (X[i] - X[i].max()).exp() / (X[i] - X[i].max()).exp().sum()\\n'\n"
+                "    '    return out\\n', 'rows', 'exec').co_consts[0], globals())",
+                "def softmax(X):\n    return rows(X, torch.empty_like(X))",
+            ),
         },
         "keeps": {
             "amax shift": (

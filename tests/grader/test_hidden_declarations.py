@@ -238,8 +238,9 @@ def test_evasions_refuse_what_they_cannot_generate(name, template, skip, complai
 # The worker thread of one route is ended by a SystemExit raised in it, which pytest reports.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_out_of_sight_routes_compute_the_answer_elsewhere_and_raise_its_errors():
-    """Each route runs the forbidden callable in another thread or process, reached by
-    names built at run time, and hands back its value or its exception."""
+    """Each route runs the forbidden callable in another thread or process, or in a
+    helper whose code claims a file name not the student's, reached by names built at
+    run time, and hands back its value or its exception."""
     import threading
 
     import numpy as np
@@ -249,12 +250,16 @@ def test_out_of_sight_routes_compute_the_answer_elsewhere_and_raise_its_errors()
         "numpy.linalg.inv in a thread",
         "numpy.linalg.inv in a forked process",
         "numpy.linalg.inv by a worker thread started in another cell",
+        "numpy.linalg.inv in a helper whose code claims a hidden check's file name",
+        "numpy.linalg.inv in a helper made from a string under a course cell's name",
     ]
     A = np.array([[2.0, 0.0], [0.0, 4.0]])
     running = set(threading.enumerate())
+    namespaces: dict[str, dict] = {}
     for label, (helpers, answer) in examples.items():
         assert "threading" not in helpers and "os.fork" not in helpers, label  # names built
-        namespace: dict = {}
+        assert '"inv"' not in helpers and "'inv'" not in helpers, label
+        namespace = namespaces[label] = {}
         exec(helpers, namespace)
         exec(answer, namespace)
         assert np.allclose(namespace["answer"](A), np.linalg.inv(A)), label
@@ -265,7 +270,9 @@ def test_out_of_sight_routes_compute_the_answer_elsewhere_and_raise_its_errors()
         def __iter__(self):
             raise SystemExit  # ends the worker's thread quietly
 
-    namespace["jobs_inv"].put(Stop())
+    namespaces["numpy.linalg.inv by a worker thread started in another cell"]["jobs_inv"].put(
+        Stop()
+    )
     for worker in set(threading.enumerate()) - running:
         worker.join(10)
         assert not worker.is_alive()

@@ -22,6 +22,7 @@ record crosses to the grader as plain data, which applies the task's rules to it
 
 from __future__ import annotations
 
+import dis
 import fnmatch
 import functools
 import importlib
@@ -31,11 +32,12 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType, ModuleType, TracebackType
+from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
 
 from ..protocol import (
     CODE_FROM_STRING,
+    LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
@@ -46,6 +48,12 @@ from ..protocol import (
     allowed_module,
     other_library_mark,
 )
+from .provenance import (
+    COURSE_CELL_PREFIX,
+    MADE_CODE_EVENTS,
+    PROBE_FILE_PREFIX,
+    StudentCode,
+)
 
 MAX_NAMES = 1000
 # What the monitor itself calls, bound when the runner imports it, before any cell: a
@@ -54,8 +62,6 @@ _getframe = sys._getframe
 _setprofile = sys.setprofile
 _getprofile = sys.getprofile
 _addaudithook = sys.addaudithook
-PROBE_FILE_PREFIX = "<hidden check "
-COURSE_CELL_PREFIX = "<notebook cell "
 # Watched names the interpreter raises as audit events (PEP 578) itself, whichever route
 # made the call, even C code such as functools.partial or map calling them; recorded
 # under the event's name.
@@ -159,11 +165,6 @@ class RunningWork:
         import _thread
 
         return cls(_thread._count(), frozenset(_running_children()))
-
-
-def cell_file(index: int) -> str:
-    """The file name the runner gives the code of cell ``index`` (see ``runner.py``)."""
-    return f"{COURSE_CELL_PREFIX}{index}>"
 
 
 def qualified_name(func: Any) -> str:
@@ -299,6 +300,25 @@ def watched_code(names: tuple[str, ...]) -> tuple[dict[Any, str], dict[int, str]
     return code, builtin
 
 
+# The opcodes that jump back: every for or while loop and comprehension has one.
+_LOOP_OPCODES = frozenset(
+    dis.opmap[name]
+    for name in ("FOR_ITER", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE")
+    if name in dis.opmap
+)
+_loops_in: dict[int, tuple[CodeType, bool]] = {}  # by id; the code is kept alive with it
+
+
+def _has_loop(code: CodeType) -> bool:
+    """Whether ``code`` (one function's, not those nested in it) has a loop, read in its
+    bytecode: what runs, whatever source or name it came from."""
+    known = _loops_in.get(id(code))
+    if known is None:
+        opcodes = code.co_code[::2]  # each instruction is an opcode byte and an argument
+        known = _loops_in[id(code)] = (code, any(op in _LOOP_OPCODES for op in opcodes))
+    return known[1]
+
+
 _observed_classes: set[type] = set()
 
 
@@ -414,16 +434,24 @@ class CallMonitor:
     helpers of ``LOOPING_CALLS`` count only when a cell of the student's calls them
     itself; the C classes among them were made observable before the notebook's first
     cell (:func:`make_looping_classes_observable`).
+
+    Student code is that of the student's cells and the code their code made while the
+    notebook ran (``provenance``), under whatever file name it chose; in it, a loop the
+    source check may not have read (reached by a name built at run time, made from a
+    string) shows in the bytecode that runs (``LOOP_RAN``).
     """
 
     def __init__(
         self,
-        student_cells: list[int],
+        student: list[int] | StudentCode,
         watch: list[str] = (),  # type: ignore[assignment]
         operators: bool = False,
         running_before: RunningWork = RunningWork(),
     ) -> None:
-        self.student_files = frozenset(cell_file(i) for i in student_cells)
+        # The runner passes the code it has noted as the student's since before the
+        # first cell (see ``provenance``); cell indexes alone stand for the cells' code.
+        self.student_code = student if isinstance(student, StudentCode) else StudentCode(student)
+        self.from_student = self.student_code.owns
         self.watch = list(watch)
         self.operators = operators
         self.running_before = running_before
@@ -437,6 +465,7 @@ class CallMonitor:
             CODE_EVENTS if CODE_FROM_STRING in self.watch else frozenset()
         )
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
+        self.watches_loops = LOOP_RAN in self.watch
         self.watches_switch_off = RECORD_OFF in self.watch
         self.watches_libraries = OTHER_LIBRARY in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
@@ -454,46 +483,47 @@ class CallMonitor:
             or looping_code
             or looping_builtin
             or self.watches_repetition
+            or self.watches_loops
             or self.watches_switch_off
             or self.watches_libraries
         ):
             return
-        student_files, repetition = self.student_files, self.watches_repetition
-        switch_off, operators = self.watches_switch_off, self.operators
-        libraries = self.watches_libraries
+        files, made = self.student_code.files, self.student_code.made
+        compiled_for_them = self.student_code.compiled_for_them
+        repetition, libraries = self.watches_repetition, self.watches_libraries
+        student_code_starts = self._student_code_starts
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
+            # Whose code runs is asked inline (StudentCode.runs): this runs on every call.
             if event == "call":
                 name = code.get(frame.f_code)
                 if name is not None and self.from_student(frame.f_back):
                     self.count(name)
+                caller = frame.f_back
+                called_by_student = caller is not None and (
+                    caller.f_code.co_filename in files or id(caller.f_code) in made
+                )
                 looping = looping_code.get(frame.f_code)
-                if (
-                    looping is not None
-                    and frame.f_back is not None
-                    and frame.f_back.f_code.co_filename in student_files
-                ):
+                if looping is not None and called_by_student:
                     self.count(looping)
-                if frame.f_code.co_filename in student_files:
-                    if repetition:
-                        self._note_repetition(frame)
-                    if switch_off and _recorders_disabled(operators):
-                        self.count(RECORD_OFF)
-                elif (
-                    libraries
-                    and frame.f_back is not None
-                    and frame.f_back.f_code.co_filename in student_files
-                ):
-                    self._note_library(frame.f_globals.get("__name__"))
+                if frame.f_code.co_filename in files or id(frame.f_code) in made:
+                    student_code_starts(frame)
+                else:
+                    if libraries and called_by_student:
+                        self._note_library(frame.f_globals.get("__name__"))
+                    if frame.f_code.co_filename in compiled_for_them:
+                        self._compiled_for_the_student_starts(frame)
             elif event == "return":
                 if repetition:
                     self._call_sites.pop(id(frame), None)
-            elif event == "c_call" and frame.f_code.co_filename in student_files:
+            elif event == "c_call" and (
+                frame.f_code.co_filename in files or id(frame.f_code) in made
+            ):
                 if id(arg) in builtin:
                     self.count(builtin[id(arg)])
                 if id(arg) in looping_builtin:
                     self.count(looping_builtin[id(arg)])
-                if switch_off and _recorders_disabled(operators):
+                if self.watches_switch_off and _recorders_disabled(self.operators):
                     self.count(RECORD_OFF)
                 if libraries:
                     self._note_library(getattr(arg, "__module__", None))
@@ -502,16 +532,37 @@ class CallMonitor:
 
         _setprofile(hook)
 
-    def _note_repetition(self, frame: FrameType) -> None:
-        """Record a loop in disguise as ``frame``, of the student's code, starts: its
-        function already running in the student's frames that called it (recursion), or
-        called before from the same instruction of the same frame (a callback of a
-        builtin or a library, item by item). A method of a framework part reached through
-        a framework's frame (``FRAMEWORKS``: a trainer calling ``forward`` per batch)
-        starts afresh."""
-        caller = self._student_caller(frame)
-        if caller is None:
-            return
+    def _student_code_starts(self, frame: FrameType) -> None:
+        """Record what ``frame``, of the student's code, shows as it starts: a loop in
+        disguise (:meth:`_note_repetition`), a loop in code the source check did not
+        read (``LOOP_RAN``), the record switched off."""
+        if self.watches_repetition or self.watches_loops:
+            caller = self._student_caller(frame)
+            if self.watches_repetition and caller is not None:
+                self._note_repetition(frame, caller)
+            if (
+                self.watches_loops
+                and (caller is not None or self.student_code.made_at_run_time(frame.f_code))
+                and _has_loop(frame.f_code)
+            ):
+                self.count(LOOP_RAN)
+        if self.watches_switch_off and _recorders_disabled(self.operators):
+            self.count(RECORD_OFF)
+
+    def _compiled_for_the_student_starts(self, frame: FrameType) -> None:
+        """Record a loop in ``frame`` (``LOOP_RAN``), which runs code a library compiled
+        from a string for the student (``codeop``): whoever called it, as the answer
+        itself may be such code. The code libraries make for themselves under a shared
+        name (namedtuple's, dataclasses', under ``<string>``) has no loops."""
+        if self.watches_loops and _has_loop(frame.f_code):
+            self.count(LOOP_RAN)
+
+    def _note_repetition(self, frame: FrameType, caller: FrameType) -> None:
+        """Record a loop in disguise as ``frame``, of the student's code, starts, called
+        by ``caller`` (see :meth:`_student_caller`): its function already running in the
+        student's frames that called it (recursion), or called before from the same
+        instruction of the same frame (a callback of a builtin or a library, item by
+        item)."""
         outer: FrameType | None = caller
         while outer is not None:
             if outer.f_code is frame.f_code:
@@ -533,10 +584,11 @@ class CallMonitor:
     def _student_caller(self, frame: FrameType) -> FrameType | None:
         """The frame of student code that called ``frame``, through library frames; None
         when a probe's or a course cell's frame comes first, or a framework's when
-        ``frame`` runs a method of a framework part (a layer's ``forward``)."""
+        ``frame`` runs a method of a framework part (a layer's ``forward``: a trainer
+        calling it per batch starts it afresh, see ``FRAMEWORKS``)."""
         caller = frame.f_back
         framework_calls_a_part: bool | None = None  # asked once, when first needed
-        while caller is not None and caller.f_code.co_filename not in self.student_files:
+        while caller is not None and not self.student_code.runs(caller.f_code):
             if caller.f_code.co_filename.startswith((PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)):
                 return None
             if _in_framework(caller):
@@ -546,19 +598,6 @@ class CallMonitor:
                     return None
             caller = caller.f_back
         return caller
-
-    def from_student(self, frame: FrameType | None) -> bool:
-        """Whether the innermost frame of notebook or probe code around ``frame`` is the
-        student's: library frames (torch, d2lutils) are looked through, while the
-        course's own cells and the probe speak for themselves."""
-        while frame is not None:
-            name = frame.f_code.co_filename
-            if name in self.student_files:
-                return True
-            if name.startswith((PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)):
-                return False
-            frame = frame.f_back
-        return False
 
     def _note_work_left_running(self) -> None:
         """Record threads and child processes alive now that were not before the
@@ -657,10 +696,15 @@ def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
 
 
 _audit_listener: CallMonitor | None = None
+_noting: StudentCode | None = None  # what the runner notes made code in between probes
 
 
 def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
     monitor = _audit_listener
+    if event in MADE_CODE_EVENTS:
+        student_code = _noting if monitor is None else monitor.student_code
+        if student_code is not None:
+            student_code.note_made_code(event, args, _getframe(1))
     if monitor is None or event not in monitor.audited:
         return
     caller = _getframe(1)
@@ -678,6 +722,15 @@ def _audit_hook_added() -> bool:
     # Audit hooks cannot be removed: one per process, listening while a monitor is on.
     _addaudithook(_on_audit_event)
     return True
+
+
+def note_code_made_by(student_code: StudentCode) -> None:
+    """From now on, take the code made by the student's code (audit events, see
+    ``provenance``) as theirs, in ``student_code``: the runner calls it before the
+    notebook's first cell."""
+    global _noting
+    _audit_hook_added()
+    _noting = student_code
 
 
 def _listen_to_audit_events(monitor: CallMonitor | None) -> None:

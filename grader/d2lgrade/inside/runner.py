@@ -21,12 +21,13 @@ from ..protocol import Job, Limits, ProbeJob, encode
 from .monitor import (
     CallMonitor,
     RunningWork,
-    cell_file,
     make_looping_classes_observable,
+    note_code_made_by,
     torch_machinery,
 )
 from .plain import to_plain
 from .probekit import probe_namespace
+from .provenance import StudentCode, cell_file
 
 STUDENT_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # d2lutils.quiz orders choices by it
 
@@ -101,17 +102,20 @@ class Runner:
 
         # IPython offers no hook for naming a cell's code; its compiler's method is it.
         self.shell.compile.get_code_name = code_name  # type: ignore[method-assign]
-        self.student_cells = student_cells
+        self.student_code = StudentCode(student_cells)
         self.watch = watch
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
         # Before any cell: what runs later, besides this, the notebook started; the torch
-        # classes the call record builds on, before a cell can swap them; and the looping
-        # classes made observable, before a cell can keep the originals.
+        # classes the call record builds on, before a cell can swap them; the looping
+        # classes made observable, before a cell can keep the originals; and, where
+        # rules watch calls, the code the student's code makes, taken as theirs.
         self.running_before = RunningWork.now()
         torch_machinery()
         make_looping_classes_observable()
+        if watch:
+            note_code_made_by(self.student_code)
 
     def emit(self, event: dict[str, Any]) -> None:
         self.channel.write(encode(event))
@@ -163,7 +167,7 @@ class Runner:
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
             args = [self.shell.user_ns[p] for p in probe.params]
             monitor = CallMonitor(
-                self.student_cells, self.watch, probe.operators, self.running_before
+                self.student_code, self.watch, probe.operators, self.running_before
             )
             with monitor:
                 value = self._timed(probe.timeout, lambda: namespace[probe.name](*args))

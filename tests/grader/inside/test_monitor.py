@@ -6,7 +6,8 @@ import sys
 
 import torch
 
-from d2lgrade.inside.monitor import CallMonitor, RunningWork, cell_file
+from d2lgrade.inside.monitor import CallMonitor, RunningWork
+from d2lgrade.inside.provenance import cell_file
 from d2lgrade.protocol import (
     CODE_FROM_STRING,
     OTHER_LIBRARY,
@@ -506,7 +507,8 @@ _LOOPING_ROUTES = """
 import json, sys
 import torch
 import io
-from d2lgrade.inside.monitor import CallMonitor, cell_file
+from d2lgrade.inside.monitor import CallMonitor
+from d2lgrade.inside.provenance import cell_file
 from d2lgrade.inside.runner import Runner
 from d2lgrade.protocol import LOOPING_CALLS
 
