@@ -129,9 +129,8 @@ class StudentCode:
         direct = self.runs(caller.f_code)
         if not direct and _imports(caller):
             if event == "exec" and self.owns(caller):
-                self.files.update(
-                    code.co_filename for code in _codes(args[0]) if self._written(code.co_filename)
-                )
+                names = {code.co_filename for code in _codes(args[0])}
+                self.files.update(name for name in names if self._written(name))
             return
         if event == "exec":
             if direct or self._made_for_them(caller):
