@@ -355,8 +355,8 @@ MUTATIONS = [
     Mutation(
         "the runner takes no code made while the notebook ran as the student's",
         "grader/d2lgrade/inside/runner.py",
-        "            note_code_made_by(self.student_code)\n",
-        "            pass\n",
+        "        note_code_made_by(self.student_code)\n",
+        "",
         ("tests/grader/inside/test_provenance.py",),
     ),
     Mutation(
@@ -372,6 +372,34 @@ MUTATIONS = [
         "            if _imports(frame) or frame.f_code.co_filename.startswith(",
         "            if frame.f_code.co_filename.startswith(",
         ("tests/grader/inside/test_provenance.py",),
+    ),
+    Mutation(
+        "the runner never asks the seal whether a cell changed the grader",
+        "grader/d2lgrade/inside/runner.py",
+        "        changed = changed or changed_at(sealed)\n",
+        "",
+        ("tests/grader/inside/test_seal.py",),
+    ),
+    Mutation(
+        "a tracer or signal handler a cell set runs around the probes",
+        "grader/d2lgrade/inside/runner.py",
+        "        quiet()\n",
+        "",
+        ("tests/grader/inside/test_seal.py",),
+    ),
+    Mutation(
+        "a cell may add an audit hook, which hears each probe's source",
+        "grader/d2lgrade/inside/runner.py",
+        "        refuse_new_audit_hooks()\n",
+        "",
+        ("tests/grader/inside/test_seal.py",),
+    ),
+    Mutation(
+        "the job keeps its probes, which a cell finds among the collector's objects",
+        "grader/d2lgrade/inside/runner.py",
+        "    job.probes.clear()\n",
+        "",
+        ("tests/grader/inside/test_seal.py",),
     ),
     Mutation(
         "backward kernels run by a student's own call of the engine are no autograd",

@@ -183,6 +183,17 @@ def _out_of_sight_routes(owner: str, attr: str, template: str) -> dict[str, Exam
         f"def by_worker_{attr}(*args, **kwargs):\n"
         f"    jobs_{attr}.put((args, kwargs))\n" + settle.format(outcome=f"answers_{attr}.get()")
     )
+    return {
+        IN_A_THREAD: (in_a_thread, template.replace(PLACEHOLDER, f"threaded_{attr}")),
+        IN_A_PROCESS: (in_a_process, template.replace(PLACEHOLDER, f"forked_{attr}")),
+        BY_A_WORKER: (by_a_worker, template.replace(PLACEHOLDER, f"by_worker_{attr}")),
+        **_disguised_routes(attr, template, imports, target),
+    }
+
+
+def _disguised_routes(attr: str, template: str, imports: str, target: str) -> dict[str, Example]:
+    """The routes that call ``target`` (the callable reached by a built name) from code
+    that claims a file name not the student's, by their constants."""
     under_the_graders_name = (
         f"{imports}def claimed_{attr}(*args, **kwargs):\n"
         f"    return {target}(*args, **kwargs)\n"
@@ -197,9 +208,6 @@ def _out_of_sight_routes(owner: str, attr: str, template: str) -> dict[str, Exam
         ")\n"
     )
     return {
-        IN_A_THREAD: (in_a_thread, template.replace(PLACEHOLDER, f"threaded_{attr}")),
-        IN_A_PROCESS: (in_a_process, template.replace(PLACEHOLDER, f"forked_{attr}")),
-        BY_A_WORKER: (by_a_worker, template.replace(PLACEHOLDER, f"by_worker_{attr}")),
         UNDER_THE_GRADERS_NAME: (
             under_the_graders_name,
             template.replace(PLACEHOLDER, f"claimed_{attr}"),

@@ -17,6 +17,10 @@ INTERFERED = (
     "the notebook wrote into the grader's result channel, so nothing it reported "
     "can be trusted; the run earns no points"
 )
+GRADER_CHANGED_TEXT = (
+    "the notebook changed the grader's own code in its process ({}), so nothing it "
+    "reported can be trusted; the run earns no points"
+)
 
 
 def status_text(status: str | int, limits: Limits) -> tuple[FailureCode, str] | None:
@@ -79,7 +83,9 @@ def run_notebook(
     raw = sandbox.run(job)
     record = RunRecord.from_events(raw.events, len(plan.sources), len(assignment.probes))
     failure = status_text(raw.status, limits)
-    if record.interfered:
+    if record.grader_changed is not None:
+        failure = FailureCode.INTERFERED, GRADER_CHANGED_TEXT.format(record.grader_changed[:200])
+    elif record.interfered:
         failure = FailureCode.INTERFERED, INTERFERED
     elif failure is None and not record.ended:
         failure = FailureCode.RUN_STOPPED, "the notebook's process stopped before finishing"

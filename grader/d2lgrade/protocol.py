@@ -103,6 +103,9 @@ RECORD_MARKS = (
     CODE_FROM_STRING,
     OTHER_LIBRARY,
 )
+# The event the runner sends, instead of a probe's, when the notebook changed the
+# grader's own code in its process (``inside/seal.py``): nothing it reports then counts.
+GRADER_CHANGED = "grader changed"
 # The id the reference notebook runs under (notebooks may read it, e.g. to order quiz choices).
 REFERENCE_STUDENT = "reference"
 
@@ -273,13 +276,20 @@ class RunRecord:
     started: bool = False
     ended: bool = False
     interfered: bool = False
+    # What the runner found changed in the grader's own code (``GRADER_CHANGED``).
+    grader_changed: str | None = None
 
     @classmethod
     def from_events(cls, events: list[dict[str, Any]], n_cells: int, n_probes: int) -> RunRecord:
         record = cls()
         for event in events:
             if not record._accept(event, n_cells, n_probes):
-                return cls(started=record.started, interfered=True)
+                changed = event.get("what") if event.get("event") == GRADER_CHANGED else None
+                return cls(
+                    started=record.started,
+                    interfered=True,
+                    grader_changed=changed if type(changed) is str else None,
+                )
         return record
 
     def _accept(self, event: dict[str, Any], n_cells: int, n_probes: int) -> bool:

@@ -254,6 +254,12 @@ RULE_EXAMPLES = {
                 + "    put = lambda m: out.__setitem__(m.start(), row_softmax(X[m.start()]))\n"
                 "    re.sub('.', lambda m: put(m) or '', 'x' * len(X))\n    return out"
             ),
+            "the call record's count switched off in another cell": (
+                "import importlib\n"
+                "record = importlib.import_module('d2lgrade.inside.' + 'monitor').CallMonitor\n"
+                "record.count = lambda self, name: None",
+                "def softmax(X):\n    return getattr(torch, 'soft' + 'max')(X, 1)",
+            ),
             "rows in a helper in another cell, reached by a name built at run time": (
                 "def each_row(X, out):\n    for i in range(len(X)):\n"
                 "        e = torch.exp(X[i] - X[i].max())\n        out[i] = e / e.sum()\n"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from d2lgrade.protocol import Job, Limits, LineDecoder, ProbeJob, RunRecord, encode
+from d2lgrade.protocol import (
+    GRADER_CHANGED,
+    Job,
+    Limits,
+    LineDecoder,
+    ProbeJob,
+    RunRecord,
+    encode,
+)
 
 
 def test_a_job_survives_the_trip_through_json():
@@ -91,3 +99,11 @@ def test_limits_name_the_runners_resource_limits_and_add_a_process_base_explicit
     assert limits.with_process_base(5).processes == 15 and limits.processes == 10
     assert limits.resource_limits()["RLIMIT_DATA"] == 1024
     assert limits.resource_limits()["RLIMIT_NPROC"] == 10
+
+
+def test_the_runner_reporting_a_changed_grader_ends_the_run_with_what_changed():
+    changed = {"event": GRADER_CHANGED, "what": "d2lgrade.inside.monitor.CallMonitor.count"}
+    record = RunRecord.from_events(_events(3, 2)[:4] + [changed], 3, 2)
+    assert record.interfered and not record.probes
+    assert record.grader_changed == "d2lgrade.inside.monitor.CallMonitor.count"
+    assert RunRecord.from_events(_events(3, 2)[:4] + [{"event": "x"}], 3, 2).grader_changed is None

@@ -13,8 +13,9 @@ An example is the source of the task's answer cell, or a pair ``(extra cell, ans
 whose first part goes into a new cell of its own just before the answer (a helper or
 an alias made elsewhere). Each example replaces the answer in the reference notebook,
 and all of them are graded in one batch by the real grader, in its sandbox: a breaking
-one must cost its task every point with a broken rule named, a compliant one must keep
-all of them. ``d2l-course check-rules`` runs this; so does the instructor test suite.
+one must cost its task every point with a broken rule named (or void the whole run, as
+a notebook that changes the grader's own code does), a compliant one must keep all of
+them. ``d2l-course check-rules`` runs this; so does the instructor test suite.
 """
 
 from __future__ import annotations
@@ -97,8 +98,13 @@ class ExampleOutcome:
     @property
     def ok(self) -> bool:
         if self.breaks:
-            return self.points == 0 and self.code is FailureCode.RULE_BROKEN
+            return self.points == 0 and self.code in BROKEN
         return self.points == self.max_points
+
+
+# How a breaking example may lose its task: a broken rule named, or the whole run void
+# because the notebook changed the grader's own code (``inside/seal.py``).
+BROKEN = (FailureCode.RULE_BROKEN, FailureCode.INTERFERED)
 
 
 def check_rule_examples(

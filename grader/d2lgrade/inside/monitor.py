@@ -30,7 +30,7 @@ import inspect
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType, TracebackType
 from typing import Any, NamedTuple
@@ -444,7 +444,7 @@ class CallMonitor:
     def __init__(
         self,
         student: list[int] | StudentCode,
-        watch: list[str] = (),  # type: ignore[assignment]
+        watch: Sequence[str] = (),
         operators: bool = False,
         running_before: RunningWork = RunningWork(),
     ) -> None:
@@ -697,9 +697,13 @@ def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
 
 _audit_listener: CallMonitor | None = None
 _noting: StudentCode | None = None  # what the runner notes made code in between probes
+_refusing_hooks = False
 
 
 def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
+    if event == "sys.addaudithook" and _refusing_hooks:
+        # The interpreter then leaves the new hook out and drops this error.
+        raise RuntimeError("the grader allows no other audit hook")
     monitor = _audit_listener
     if event in MADE_CODE_EVENTS:
         student_code = _noting if monitor is None else monitor.student_code
@@ -722,6 +726,15 @@ def _audit_hook_added() -> bool:
     # Audit hooks cannot be removed: one per process, listening while a monitor is on.
     _addaudithook(_on_audit_event)
     return True
+
+
+def refuse_new_audit_hooks() -> None:
+    """From now on, let no other audit hook be added (the runner calls it before the
+    notebook's first cell): a hook hears every event, a probe's source as the runner
+    compiles it among them, and runs code out of the record's sight."""
+    global _refusing_hooks
+    _audit_hook_added()
+    _refusing_hooks = True
 
 
 def note_code_made_by(student_code: StudentCode) -> None:

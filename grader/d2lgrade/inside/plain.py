@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import torch
+
 from ..protocol import ARRAY_KEY
 
 _KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
+# The types to_plain takes, bound when the runner imports it (before any cell), not
+# looked up in modules a cell could rebind (see seal.py).
+_NUMPY_SCALAR, _NUMPY_ARRAY = np.generic, np.ndarray
+_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_BFLOAT16 = torch.bfloat16
 
 
 def encode_array(dtype_kind: str, dtype: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
@@ -26,8 +34,6 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     Runs inside the student's process. Exact type checks (not ``isinstance``) keep
     subclasses with overridden methods out.
     """
-    import numpy as np
-
     if depth > 20:
         raise TypeError("result is nested more than 20 levels deep")
     kind = type(value)
@@ -43,17 +49,15 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         if ARRAY_KEY in value:
             raise TypeError(f"dict key {ARRAY_KEY!r} is reserved")
         return {k: to_plain(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+    if isinstance(value, _NUMPY_SCALAR) and type(value).__module__ == "numpy":
         return to_plain(value.item(), depth + 1)
-    if kind is np.ndarray:
+    if kind is _NUMPY_ARRAY:
         array, dtype = value, str(value.dtype)
     else:
-        import torch
-
-        if kind not in (torch.Tensor, torch.nn.Parameter):
+        if kind not in _TENSORS:
             raise TypeError(f"cannot send a {kind.__module__}.{kind.__qualname__} to the grader")
         dtype = str(value.dtype).removeprefix("torch.")
-        if value.dtype == torch.bfloat16:  # numpy has no bfloat16
+        if value.dtype == _BFLOAT16:  # numpy has no bfloat16
             value = value.float()
         array = value.detach().cpu().resolve_conj().numpy()
     if array.dtype.kind not in _KINDS:

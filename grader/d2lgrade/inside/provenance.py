@@ -45,12 +45,11 @@ def _installation_roots() -> tuple[str, ...]:
     a module imported from anywhere else was written by someone at run time."""
     import d2lutils
 
-    from .. import __file__ as grader_file
-
     folders = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     folders.update(site.getsitepackages())
-    for package_file in (d2lutils.__file__, grader_file):
-        folders.add(os.path.dirname(os.path.dirname(str(package_file))))
+    # the folders that hold the d2lutils and grader packages (this file is two below)
+    folders.add(os.path.dirname(os.path.dirname(str(d2lutils.__file__))))
+    folders.add(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     return tuple(os.path.join(os.path.realpath(f), "") for f in folders if f)
 
 
@@ -90,7 +89,7 @@ class StudentCode:
         # File names a library gave code it compiled for them, and may give its own too
         # (codeop, namedtuple): the record looks for loops in such code they run.
         self.compiled_for_them: set[str] = set()
-        self._roots: tuple[str, ...] | None = None
+        self._roots = _installation_roots()
 
     def runs(self, code: CodeType) -> bool:
         """Whether ``code`` is the student's."""
@@ -164,8 +163,6 @@ class StudentCode:
         :func:`_installation_roots`), made while the notebook ran."""
         if not os.path.isabs(filename):
             return False
-        if self._roots is None:
-            self._roots = _installation_roots()
         return not os.path.realpath(filename).startswith(self._roots)
 
 

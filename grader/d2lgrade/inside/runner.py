@@ -9,25 +9,29 @@ trusts nothing here beyond plain data: verdicts are made in the grader's own pro
 from __future__ import annotations
 
 import builtins
+import gc
 import io
 import os
 import resource
 import signal
 import sys
+import threading
 import time
 from typing import Any, BinaryIO
 
-from ..protocol import Job, Limits, ProbeJob, encode
+from ..protocol import GRADER_CHANGED, Job, Limits, ProbeJob, encode
 from .monitor import (
     CallMonitor,
     RunningWork,
     make_looping_classes_observable,
     note_code_made_by,
+    refuse_new_audit_hooks,
     torch_machinery,
 )
 from .plain import to_plain
 from .probekit import probe_namespace
 from .provenance import StudentCode, cell_file
+from .seal import CHECKING_FUNCTIONS, GRADER_PACKAGE, first_change, seal
 
 STUDENT_ID_VARIABLE = "D2L_GRADE_STUDENT_ID"  # d2lutils.quiz orders choices by it
 
@@ -94,28 +98,30 @@ class Runner:
         config.HistoryManager.enabled = False
         self.shell = InteractiveShell.instance(config=config)
         # Cell i's code is compiled under the name cell_file(i): the call monitor tells
-        # the student's cells from the course's by it.
-        self.cell_index = 0
+        # the student's cells from the course's by it. (The index is set in place: the
+        # runner's own attributes stay bound as sealed, see run_job.)
+        self.running_cell = [0]
 
         def code_name(raw_code: str, transformed_code: str, number: int) -> str:
-            return cell_file(self.cell_index)
+            return cell_file(self.running_cell[0])
 
         # IPython offers no hook for naming a cell's code; its compiler's method is it.
         self.shell.compile.get_code_name = code_name  # type: ignore[method-assign]
         self.student_code = StudentCode(student_cells)
-        self.watch = watch
+        self.watch = tuple(watch)
         self.channel = channel
         self.output = CappedOutput(output_limit)
         signal.signal(signal.SIGALRM, _on_alarm)
         # Before any cell: what runs later, besides this, the notebook started; the torch
         # classes the call record builds on, before a cell can swap them; the looping
-        # classes made observable, before a cell can keep the originals; and, where
-        # rules watch calls, the code the student's code makes, taken as theirs.
+        # classes made observable, before a cell can keep the originals; the code the
+        # student's code makes, taken as theirs; and no audit hook but the grader's,
+        # which would hear each probe's source as it is compiled.
         self.running_before = RunningWork.now()
         torch_machinery()
         make_looping_classes_observable()
-        if watch:
-            note_code_made_by(self.student_code)
+        note_code_made_by(self.student_code)
+        refuse_new_audit_hooks()
 
     def emit(self, event: dict[str, Any]) -> None:
         self.channel.write(encode(event))
@@ -129,7 +135,7 @@ class Runner:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def run_cell(self, index: int, source: str, timeout: float) -> None:
-        self.cell_index = index
+        self.running_cell[0] = index
         self.output.reset()
         started = time.perf_counter()
         sys.stdout = sys.stderr = self.output
@@ -155,7 +161,8 @@ class Runner:
             }
         )
 
-    def run_probe(self, index: int, probe: ProbeJob) -> None:
+    def run_probe(self, index: int, probe: ProbeJob) -> dict[str, Any]:
+        """Call one probe under the call monitor; its event, for the caller to send."""
         event: dict[str, Any] = {"event": "probe", "index": index}
         sys.stdout = sys.stderr = self.output
         self.output.reset()
@@ -176,24 +183,123 @@ class Runner:
             event.update(ok=False, error=type(err).__name__)
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-        self.emit(event)
+        return event
+
+
+_THREADING_GLOBALS = vars(threading)  # where threading keeps the hooks of new threads
+_SIGNALS = tuple(signal.valid_signals())
+
+
+def quiet_the_notebook(
+    _settrace: Any = sys.settrace,
+    _setprofile: Any = sys.setprofile,
+    _threading: dict[str, Any] = _THREADING_GLOBALS,
+    _gc_callbacks: list[Any] = gc.callbacks,
+    _signals: tuple[int, ...] = _SIGNALS,
+    _getsignal: Any = signal.getsignal,
+    _signal: Any = signal.signal,
+    _setitimer: Any = signal.setitimer,
+    _callable: Any = callable,
+    _own: tuple[Any, ...] = (_on_alarm, signal.default_int_handler),
+) -> None:
+    """Stop what the notebook set to run on its own in the runner's code between probes:
+    tracers and profilers (this thread's and new threads'), garbage collector callbacks,
+    its signal handlers and interval timers. Code of the student's running there, out of
+    the record, could read the next probe and compute its answers ahead. (Everything it
+    calls is bound when the runner is imported, before any cell.)"""
+    _settrace(None)
+    _setprofile(None)
+    _threading["_trace_hook"] = _threading["_profile_hook"] = None
+    _gc_callbacks.clear()
+    _setitimer(signal.ITIMER_VIRTUAL, 0)
+    _setitimer(signal.ITIMER_PROF, 0)
+    for number in _signals:
+        handler = _getsignal(number)
+        if number == signal.SIGALRM and handler is not _own[0]:
+            _signal(number, _own[0])
+        elif _callable(handler) and handler not in _own:
+            _signal(number, signal.SIG_DFL)
+
+
+PARAMETER_SEPARATOR = " "  # no parameter name holds one
+
+
+def _out_of_reach(job: Job) -> tuple[tuple[Any, ...], ...]:
+    """The job's probes as tuples of strings and numbers, taken out of the job.
+
+    The cells can reach every object the garbage collector tracks (``gc.get_objects``),
+    the job among them: a cell that read a probe's source could run it with a forbidden
+    function and keep the answers. Tuples of untracked values leave the collector's
+    lists at its next pass, which is made here, and the job keeps no probe. (Each
+    probe's tuple holds only strings and numbers, its parameters joined, so that one
+    pass leaves it.)"""
+    fields = [
+        (p.task, p.name, PARAMETER_SEPARATOR.join(p.params), p.source, p.timeout, p.operators)
+        for p in job.probes
+    ]
+    job.probes.clear()
+    gc.collect(0)
+    probes = tuple(fields)
+    del fields
+    gc.collect(0)
+    return probes
 
 
 def run_job(job: Job, channel: BinaryIO) -> None:
-    """Limit this process, run the job's cells then its probes, and exit at once."""
+    """Limit this process, run the job's cells then its probes, and exit at once.
+
+    Before the first cell, the runner seals the grader's code (``seal``) and keeps the
+    probes (out of the cells' reach, see :func:`_out_of_reach`) and what it calls in
+    this function's own variables, which no cell can rebind. Before each probe, and before
+    sending a probe's event, it quiets what the notebook left to run and asks the seal
+    whether anything changed, having checked the functions that ask it: if so, it sends
+    ``GRADER_CHANGED`` instead and stops.
+    """
     apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ[STUDENT_ID_VARIABLE] = job.student
     runner = Runner(channel, job.limits.output_chars, job.student_cells, job.watch)
+    sealed = seal({"the runner": runner, "the student's code": runner.student_code})
+    checking = tuple(
+        (f, f.__code__, f.__defaults__) for f in (*CHECKING_FUNCTIONS, quiet_the_notebook)
+    )
+    probes = _out_of_reach(job)
+    cells, limits = tuple(job.cells), job.limits
+    run_probe, send, flush, changed_at, quiet = (
+        Runner.run_probe,
+        channel.write,
+        channel.flush,
+        first_change,
+        quiet_the_notebook,
+    )
+    _encode, _exit, _len, _range = encode, os._exit, len, range
     runner.emit({"event": "start"})
-    for index, source in enumerate(job.cells):
-        runner.run_cell(index, source, job.limits.cell_seconds)
-    for index, probe in enumerate(job.probes):
-        runner.run_probe(index, probe)
-    runner.emit({"event": "end"})
+    for index, source in enumerate(cells):
+        runner.run_cell(index, source, limits.cell_seconds)
+    event = None
+    for index in _range(_len(probes) + 1):
+        quiet()
+        changed = None
+        for function, code, defaults in checking:
+            if function.__code__ is not code or function.__defaults__ is not defaults:
+                changed = f"{GRADER_PACKAGE}.inside.seal"
+        changed = changed or changed_at(sealed)
+        if changed is not None:
+            send(_encode({"event": GRADER_CHANGED, "what": changed}))
+            flush()
+            _exit(0)
+        if event is not None:
+            send(_encode(event))
+            flush()
+        if index < _len(probes):
+            task, name, params, source, timeout, operators = probes[index]
+            names = params.split(PARAMETER_SEPARATOR) if params else []
+            probe = ProbeJob(task, name, names, source, timeout, operators)
+            event = run_probe(runner, index, probe)
+    send(_encode({"event": "end"}))
     channel.close()
     # Skip interpreter teardown: student objects' finalizers should not run after the end.
-    os._exit(0)
+    _exit(0)
 
 
 def main() -> None:

@@ -284,6 +284,8 @@ def build_corpus(
         ),
         without_points("softmax"),
     )
+    # Rebinding what the grader's code in the notebook's process builds on (the builtins,
+    # the call record) breaks its seal: nothing the run reports counts.
     add(
         "monkeypatch_builtins",
         with_answer(
@@ -296,7 +298,18 @@ def build_corpus(
                 "    return (v * v).sum()",
             ),
         ),
-        without_points("norm"),
+        zero,
+        "changed the grader's own code in its process (builtins.abs)",
+    )
+    add(
+        "monkeypatch_call_record",
+        with_cell(
+            "import importlib\n"
+            "record = importlib.import_module('d2lgrade.inside.' + 'monitor').CallMonitor\n"
+            "record.count.__code__ = (lambda self, name: None).__code__"
+        ),
+        zero,
+        "CallMonitor.count",
     )
     add(
         "forged_eq_and_float",
