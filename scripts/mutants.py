@@ -402,6 +402,20 @@ MUTATIONS = [
         ("tests/grader/inside/test_seal.py",),
     ),
     Mutation(
+        "the probes' sources stay in the runner's variables, where a probe's code finds them",
+        "grader/d2lgrade/inside/runner.py",
+        "    piped = sum(map(len, sources)) <= _pipe_capacity(write_end)\n",
+        "    piped = False\n",
+        ("tests/grader/inside/test_seal.py",),
+    ),
+    Mutation(
+        "a cell may reopen the process's file descriptors through /proc",
+        "grader/d2lgrade/inside/monitor.py",
+        "        if event in PATH_EVENTS and args and _into_the_process(args[0]):\n",
+        "        if False:\n",
+        ("tests/grader/inside/test_seal.py",),
+    ),
+    Mutation(
         "backward kernels run by a student's own call of the engine are no autograd",
         "grader/d2lgrade/rules.py",
         '        if kernel is not None:\n            return f"your code ran {kernel}',

@@ -28,6 +28,7 @@ import functools
 import importlib
 import inspect
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -701,9 +702,12 @@ _refusing_hooks = False
 
 
 def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
-    if event == "sys.addaudithook" and _refusing_hooks:
-        # The interpreter then leaves the new hook out and drops this error.
-        raise RuntimeError("the grader allows no other audit hook")
+    if _refusing_hooks:
+        if event == "sys.addaudithook":
+            # The interpreter then leaves the new hook out and drops this error.
+            raise RuntimeError("the grader allows no other audit hook")
+        if event in PATH_EVENTS and args and _into_the_process(args[0]):
+            raise PermissionError(f"the grader does not let a notebook open {args[0]!r}")
     monitor = _audit_listener
     if event in MADE_CODE_EVENTS:
         student_code = _noting if monitor is None else monitor.student_code
@@ -728,10 +732,29 @@ def _audit_hook_added() -> bool:
     return True
 
 
+# The audit events that name a path first, and the paths that lead into this process:
+# its file descriptors (a pipe reopened for writing) and its memory.
+PATH_EVENTS = frozenset({"open", "os.chdir", "os.symlink", "os.link", "os.mkfifo"})
+_PROCESS_PATH = re.compile(r"^/(proc/[^/]+(/task/[^/]+)?/(fd|fdinfo|mem|map_files)|dev/fd)(/|$)")
+
+
+def _into_the_process(path: Any) -> bool:
+    """Whether ``path`` (as an audit event gives it) leads into this process's file
+    descriptors or memory."""
+    if isinstance(path, int):
+        return False
+    try:
+        name = os.fsdecode(path)
+    except TypeError:
+        return False
+    return bool(_PROCESS_PATH.match(os.path.normpath(os.path.join(os.getcwd(), name))))
+
+
 def refuse_new_audit_hooks() -> None:
-    """From now on, let no other audit hook be added (the runner calls it before the
-    notebook's first cell): a hook hears every event, a probe's source as the runner
-    compiles it among them, and runs code out of the record's sight."""
+    """From now on, let no other audit hook be added and no path into this process be
+    opened (the runner calls it before the notebook's first cell): a hook hears every
+    event, a probe's source as the runner compiles it among them, and runs code out of
+    the record's sight; ``/proc/self/fd`` reopens the pipe that holds the probes."""
     global _refusing_hooks
     _audit_hook_added()
     _refusing_hooks = True

@@ -9,7 +9,10 @@ trusts nothing here beyond plain data: verdicts are made in the grader's own pro
 from __future__ import annotations
 
 import builtins
+import contextlib
+import fcntl
 import gc
+import hashlib
 import io
 import os
 import resource
@@ -222,38 +225,96 @@ def quiet_the_notebook(
 
 
 PARAMETER_SEPARATOR = " "  # no parameter name holds one
+PIPE_SIZE = 1 << 20  # Linux's largest by default
 
 
-def _out_of_reach(job: Job) -> tuple[tuple[Any, ...], ...]:
-    """The job's probes as tuples of strings and numbers, taken out of the job.
+def _out_of_reach(job: Job) -> tuple[tuple[tuple[Any, ...], ...], int, int]:
+    """The job's probes, taken out of the job, their sources into a pipe: ``(probes,
+    the pipe's reading end, its inode)``, each probe ``(task, name, parameters joined,
+    timeout, operators, source bytes, SHA-256 of the source)``.
 
     The cells can reach every object the garbage collector tracks (``gc.get_objects``),
-    the job among them: a cell that read a probe's source could run it with a forbidden
-    function and keep the answers. Tuples of untracked values leave the collector's
-    lists at its next pass, which is made here, and the job keeps no probe. (Each
-    probe's tuple holds only strings and numbers, its parameters joined, so that one
-    pass leaves it.)"""
+    the job among them, and code that runs in a probe can walk its frames up to the
+    runner's: either could read a later probe's source, run it with a forbidden function
+    and keep the answers. In a pipe whose writing end is closed, a source can only be
+    read by taking it out (which :func:`_probe_source` then finds), and no cell may
+    reopen the pipe through ``/proc`` (``monitor.refuse_new_audit_hooks``). What stays
+    in memory are tuples of strings and numbers, which leave the collector's lists at
+    the young pass made here. Sources larger than the pipe stay in their tuples."""
+    sources = [p.source.encode() for p in job.probes]
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError, AttributeError):  # Linux only; else the default
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    piped = sum(map(len, sources)) <= _pipe_capacity(write_end)
+    if piped:
+        for data in sources:
+            os.write(write_end, data)
+    os.close(write_end)
     fields = [
-        (p.task, p.name, PARAMETER_SEPARATOR.join(p.params), p.source, p.timeout, p.operators)
-        for p in job.probes
+        (
+            p.task,
+            p.name,
+            PARAMETER_SEPARATOR.join(p.params),
+            p.timeout,
+            p.operators,
+            len(data) if piped else data,
+            hashlib.sha256(data).digest(),
+        )
+        for p, data in zip(job.probes, sources)
     ]
     job.probes.clear()
+    del sources
     gc.collect(0)
     probes = tuple(fields)
     del fields
     gc.collect(0)
-    return probes
+    return probes, read_end, os.fstat(read_end).st_ino
+
+
+def _pipe_capacity(fd: int) -> int:
+    try:
+        return int(fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ))
+    except (OSError, AttributeError):
+        return 1 << 16
+
+
+def _probe_source(
+    kept: int | bytes,
+    digest: bytes,
+    pipe: int,
+    inode: int,
+    _fstat: Any = os.fstat,
+    _read: Any = os.read,
+    _sha256: Any = hashlib.sha256,
+) -> str | None:
+    """A probe's source: ``kept`` itself, or that many bytes read from the pipe, if the
+    pipe is still the runner's and holds them unchanged; None if not."""
+    if isinstance(kept, bytes):
+        data = kept
+    else:
+        try:
+            if _fstat(pipe).st_ino != inode:
+                return None
+            data = b""
+            while len(data) < kept:
+                chunk = _read(pipe, kept - len(data))
+                if not chunk:
+                    return None
+                data += chunk
+        except OSError:
+            return None
+    return data.decode() if _sha256(data).digest() == digest else None
 
 
 def run_job(job: Job, channel: BinaryIO) -> None:
     """Limit this process, run the job's cells then its probes, and exit at once.
 
-    Before the first cell, the runner seals the grader's code (``seal``) and keeps the
-    probes (out of the cells' reach, see :func:`_out_of_reach`) and what it calls in
-    this function's own variables, which no cell can rebind. Before each probe, and before
-    sending a probe's event, it quiets what the notebook left to run and asks the seal
-    whether anything changed, having checked the functions that ask it: if so, it sends
-    ``GRADER_CHANGED`` instead and stops.
+    Before the first cell, the runner seals the grader's code (``seal``), puts the
+    probes out of the cells' reach (:func:`_out_of_reach`) and keeps what it calls after
+    the cells in this function's own variables, which no cell can rebind. Before each
+    probe, and before sending a probe's event, it quiets what the notebook left to run
+    and asks the seal whether anything changed, having checked the functions that ask
+    it: if so, or if the probe's source is gone, it sends ``GRADER_CHANGED`` and stops.
     """
     apply_limits(job.limits)
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -261,22 +322,24 @@ def run_job(job: Job, channel: BinaryIO) -> None:
     runner = Runner(channel, job.limits.output_chars, job.student_cells, job.watch)
     sealed = seal({"the runner": runner, "the student's code": runner.student_code})
     checking = tuple(
-        (f, f.__code__, f.__defaults__) for f in (*CHECKING_FUNCTIONS, quiet_the_notebook)
+        (f, f.__code__, f.__defaults__)
+        for f in (*CHECKING_FUNCTIONS, quiet_the_notebook, _probe_source)
     )
-    probes = _out_of_reach(job)
-    cells, limits = tuple(job.cells), job.limits
-    run_probe, send, flush, changed_at, quiet = (
-        Runner.run_probe,
+    probes, pipe, inode = _out_of_reach(job)
+    cells, limits, run_probe = tuple(job.cells), job.limits, Runner.run_probe
+    send, flush, changed_at, quiet, source_of = (
         channel.write,
         channel.flush,
         first_change,
         quiet_the_notebook,
+        _probe_source,
     )
     _encode, _exit, _len, _range = encode, os._exit, len, range
     runner.emit({"event": "start"})
     for index, source in enumerate(cells):
         runner.run_cell(index, source, limits.cell_seconds)
-    event = None
+    event: dict[str, Any] | None = None
+    probe_source: str | None = None
     for index in _range(_len(probes) + 1):
         quiet()
         changed = None
@@ -284,6 +347,10 @@ def run_job(job: Job, channel: BinaryIO) -> None:
             if function.__code__ is not code or function.__defaults__ is not defaults:
                 changed = f"{GRADER_PACKAGE}.inside.seal"
         changed = changed or changed_at(sealed)
+        if changed is None and index < _len(probes):
+            task, name, params, timeout, operators, kept, digest = probes[index]
+            probe_source = source_of(kept, digest, pipe, inode)
+            changed = None if probe_source is not None else "the pipe that holds the probes"
         if changed is not None:
             send(_encode({"event": GRADER_CHANGED, "what": changed}))
             flush()
@@ -292,9 +359,8 @@ def run_job(job: Job, channel: BinaryIO) -> None:
             send(_encode(event))
             flush()
         if index < _len(probes):
-            task, name, params, source, timeout, operators = probes[index]
             names = params.split(PARAMETER_SEPARATOR) if params else []
-            probe = ProbeJob(task, name, names, source, timeout, operators)
+            probe = ProbeJob(task, name, names, probe_source or "", timeout, operators)
             event = run_probe(runner, index, probe)
     send(_encode({"event": "end"}))
     channel.close()

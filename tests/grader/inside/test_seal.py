@@ -74,10 +74,10 @@ def test_the_seal_names_what_a_cell_rebinds_and_nothing_else():
 
 
 _PROBE = (
-    "def probe(said, traced):  # probe-marker\n"
+    "def probe(said, traced, look):  # probe-marker-{index}\n"
     "    __import__('gc').collect()  # a collection, and a while for the interval timer\n"
     "    sum(range(3_000_000))\n"
-    "    return [said, list(traced) if traced else traced]\n"
+    "    return [said, list(traced) if traced else traced, look()]\n"
 )
 
 
@@ -86,10 +86,10 @@ def _run(*cells: str) -> list[dict]:
     running ``cells`` then the probe twice, the job sent on its standard input."""
     import subprocess
 
-    params = ["NOTEBOOK_SAYS", "STILL_TRACED"]
+    params = ["NOTEBOOK_SAYS", "STILL_TRACED", "LOOK"]
     job = Job(
         list(cells),
-        [ProbeJob("task", "probe", params, _PROBE, 30.0)] * 2,
+        [ProbeJob("task", "probe", params, _PROBE.format(index=i), 30.0) for i in range(2)],
         Limits(),
         student="s",
         student_cells=list(range(len(cells))),
@@ -112,7 +112,7 @@ def _run(*cells: str) -> list[dict]:
     return events
 
 
-_QUIET = "NOTEBOOK_SAYS = 'nothing'\nSTILL_TRACED = False\n"
+_QUIET = "NOTEBOOK_SAYS = 'nothing'\nSTILL_TRACED = False\nLOOK = lambda: None\n"
 
 
 def test_a_notebook_that_changes_the_grader_is_reported_and_nothing_after_it():
@@ -125,15 +125,30 @@ def test_a_notebook_that_changes_the_grader_is_reported_and_nothing_after_it():
 
 
 def test_a_probe_is_out_of_the_cells_reach_and_nothing_the_notebook_set_runs_around_it():
-    """No cell finds a probe's source among the objects the garbage collector lists; a
-    tracer, profiler, garbage-collector callback or signal handler set in a cell is gone
-    before the probe starts, and an audit hook is never added."""
+    """No cell finds a probe's source among the objects the garbage collector lists, nor
+    code run by a probe the next probe's among its frames' variables, nor can either open
+    the process's file descriptors; a tracer, profiler, garbage-collector callback or
+    signal handler set in a cell is gone before the probe starts, and an audit hook is
+    never added."""
     events = _run(
-        "import gc, signal, sys, threading\n"
-        "def found():\n"
-        "    mark = '-'.join(['probe', 'marker'])  # not folded into one constant\n"
+        "import gc, os, signal, sys, threading\n"
+        "def found(*marks):\n"
+        "    mark = '-'.join(marks)  # not folded into one constant\n"
         "    return [type(o).__name__ for o in gc.get_objects() if mark in repr(o)[:100000]]\n"
-        "NOTEBOOK_SAYS = found()\n"
+        "NOTEBOOK_SAYS = found('probe', 'marker')\n"
+        "def LOOK():\n"
+        "    opened, mark = [], '-'.join(['probe', 'marker', '1'])\n"
+        "    for fd in os.listdir('/proc/self/fd'):\n"
+        "        try:\n"
+        "            open('/proc/self/fd/' + fd, 'rb').close()\n"
+        "            opened.append(fd)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    frame, seen = sys._getframe(1), []\n"
+        "    while frame is not None:\n"
+        "        seen += [k for k, v in frame.f_locals.items() if mark in repr(v)[:100000]]\n"
+        "        frame = frame.f_back\n"
+        "    return [opened, seen]\n"
         "STILL_TRACED = []\n"
         "def note(*args):\n"
         "    frame = sys._getframe(1)\n"
@@ -151,8 +166,8 @@ def test_a_probe_is_out_of_the_cells_reach_and_nothing_the_notebook_set_runs_aro
         "sys.addaudithook(lambda event, args: note())\n"
     )
     assert [e["event"] for e in events] == ["start", "cell", "probe", "probe", "end"], events
-    found, traced = events[2]["value"]
-    assert found == [] and traced == [], events[2]
+    found, traced, (opened, seen) = events[2]["value"]
+    assert found == [] and traced == [] and opened == [] and seen == [], events[2]
     assert {e.get("calls", {}).get("sys.settrace") for e in events[2:4]} == {None}
 
 
@@ -163,4 +178,19 @@ def test_a_clean_notebook_runs_every_probe_whatever_it_imports():
         "KEPT = Kept()"
     )
     assert [e["event"] for e in events] == ["start", "cell", "probe", "probe", "end"], events
-    assert events[2]["value"] == ["nothing", False]
+    assert events[2]["value"] == ["nothing", False, None]
+
+
+def test_a_notebook_that_takes_the_probes_out_of_their_pipe_is_reported():
+    events = _run(
+        _QUIET + "import os, stat\n"
+        "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+        "    try:\n"
+        "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+        "            os.set_blocking(fd, False)\n"
+        "            os.read(fd, 1 << 20)\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    assert [e["event"] for e in events] == ["start", "cell", GRADER_CHANGED], events
+    assert events[-1]["what"] == "the pipe that holds the probes"
