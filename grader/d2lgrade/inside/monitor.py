@@ -500,20 +500,21 @@ class CallMonitor:
                 name = code.get(frame.f_code)
                 if name is not None and self.from_student(frame.f_back):
                     self.count(name)
-                caller = frame.f_back
-                called_by_student = caller is not None and (
-                    caller.f_code.co_filename in files or id(caller.f_code) in made
+                looping, caller = looping_code.get(frame.f_code), frame.f_back
+                called_by_student = (  # asked only when needed: this runs on every call
+                    (looping is not None or libraries)
+                    and caller is not None
+                    and (caller.f_code.co_filename in files or id(caller.f_code) in made)
                 )
-                looping = looping_code.get(frame.f_code)
                 if looping is not None and called_by_student:
                     self.count(looping)
                 if frame.f_code.co_filename in files or id(frame.f_code) in made:
                     student_code_starts(frame)
-                else:
-                    if libraries and called_by_student:
-                        self._note_library(frame.f_globals.get("__name__"))
-                    if frame.f_code.co_filename in compiled_for_them:
-                        self._compiled_for_the_student_starts(frame)
+                    return
+                if libraries and called_by_student:
+                    self._note_library(frame.f_globals.get("__name__"))
+                if frame.f_code.co_filename in compiled_for_them:
+                    self._compiled_for_the_student_starts(frame)
             elif event == "return":
                 if repetition:
                     self._call_sites.pop(id(frame), None)
@@ -747,7 +748,9 @@ def _into_the_process(path: Any) -> bool:
         name = os.fsdecode(path)
     except TypeError:
         return False
-    return bool(_PROCESS_PATH.match(os.path.normpath(os.path.join(os.getcwd(), name))))
+    if not os.path.isabs(name):  # the working directory is asked only when needed
+        name = os.path.join(os.getcwd(), name)
+    return bool(_PROCESS_PATH.match(os.path.normpath(name)))
 
 
 def refuse_new_audit_hooks() -> None:

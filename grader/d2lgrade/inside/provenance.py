@@ -17,6 +17,8 @@ not as the code they imitate.
 from __future__ import annotations
 
 import contextlib
+import importlib._bootstrap
+import importlib._bootstrap_external
 import marshal
 import os
 import site
@@ -166,13 +168,13 @@ class StudentCode:
         return not os.path.realpath(filename).startswith(self._roots)
 
 
-def _imports(frame: FrameType) -> bool:
-    """Whether ``frame`` runs the import system's own code (its module's namespace, which
-    no name of the notebook's can pose as)."""
-    import importlib._bootstrap as bootstrap
-    import importlib._bootstrap_external as external
+# The import system's module namespaces, which no name of the notebook's can pose as.
+_IMPORT_SYSTEM = (vars(importlib._bootstrap), vars(importlib._bootstrap_external))
 
-    return frame.f_globals is vars(bootstrap) or frame.f_globals is vars(external)
+
+def _imports(frame: FrameType) -> bool:
+    """Whether ``frame`` runs the import system's own code."""
+    return frame.f_globals is _IMPORT_SYSTEM[0] or frame.f_globals is _IMPORT_SYSTEM[1]
 
 
 def _file_name(name: Any) -> str:
