@@ -8,7 +8,7 @@ with the other.
 import importlib
 from typing import Any
 
-from . import aliases
+from . import aliases, import_hint
 from .board import Animator, ProgressBoard
 from .checks import CheckFailed, check_close, check_equal, check_shape, check_true, check_type
 from .data import (
@@ -47,6 +47,8 @@ from .trainer import Trainer
 
 __version__ = "0.1.0"
 
+import_hint.install()
+
 
 # The modules d2l's namespace carries (``d2l.torch``, ``d2l.plt``, ``d2l.pd``...), imported
 # on first use: pyplot, pandas and torchvision would slow down every ``import d2lutils``.
@@ -63,7 +65,8 @@ MODULES = {
     "display": "IPython.display",
     "backend_inline": "matplotlib_inline.backend_inline",
     **{name: name for name in ("collections", "hashlib", "inspect", "math", "os", "random")},
-    **{name: name for name in ("re", "shutil", "sys", "time")},
+    **{name: name for name in ("re", "shutil", "sys", "tarfile", "time", "zipfile")},
+    "requests": "requests",
 }
 # Helpers of D2L's first edition (d2l 0.x) that d2l 1.0 no longer has.
 RETIRED = {

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import torch
+import torch.utils.data
 from torch.utils.data import DataLoader, TensorDataset
 
 from .hparams import HyperParameters
@@ -286,3 +287,19 @@ def get_dataloader_workers() -> int:
     if hasattr(os, "sched_getaffinity"):
         return min(4, len(os.sched_getaffinity(0)))
     return min(4, os.cpu_count() or 1)
+
+
+def __getattr__(name: str) -> Any:
+    """The rest of ``torch.utils.data``: in d2l, ``d2l.data`` *is* that module, so code
+    written for d2l reaches ``d2l.data.Dataset`` or ``d2l.data.random_split`` here too."""
+    try:
+        return getattr(torch.utils.data, name)
+    except AttributeError:
+        raise AttributeError(
+            f"neither d2lutils.data nor torch.utils.data has an attribute {name!r}"
+        ) from None
+
+
+def __dir__() -> list[str]:
+    """This module's names and those of ``torch.utils.data`` (tab completion)."""
+    return sorted({*globals(), *dir(torch.utils.data)})

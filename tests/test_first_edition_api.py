@@ -185,6 +185,51 @@ def test_module_names_are_imported_on_first_use():
     assert {"plt", "np", "transforms", "display"} <= set(dir(d2l))
 
 
+def test_d2l_data_is_torch_utils_data_with_the_course_helpers():
+    import tarfile
+    import zipfile
+
+    import torch.utils.data as tud
+
+    assert d2l.data.Dataset is tud.Dataset and d2l.data.random_split is tud.random_split
+    assert d2l.data.DataLoader is tud.DataLoader and d2l.data.load_array is d2l.load_array
+    assert {"Subset", "TensorLoader"} <= set(dir(d2l.data))
+    with pytest.raises(AttributeError, match=r"neither d2lutils.data nor torch.utils.data.*'nope'"):
+        d2l.data.nope  # noqa: B018
+    assert d2l.tarfile is tarfile and d2l.zipfile is zipfile
+
+
+def test_importing_d2l_says_to_import_d2lutils(tmp_path):
+    import subprocess
+    import sys
+
+    paste = "import d2lutils\nfrom d2l import torch as d2l\n"
+    done = subprocess.run(
+        [sys.executable, "-c", paste], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "ModuleNotFoundError: No module named 'd2l'" in done.stderr
+    assert "`import d2lutils as d2l`" in done.stderr
+    # where d2l is installed, d2lutils leaves it alone
+    (tmp_path / "d2l").mkdir()
+    (tmp_path / "d2l" / "torch.py").write_text("WHO = 'the real d2l'\n")
+    done = subprocess.run(
+        [sys.executable, "-c", paste + "print(d2l.WHO)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout == "the real d2l\n", done.stderr
+    # other failed imports keep their usual message
+    done = subprocess.run(
+        [sys.executable, "-c", "import d2lutils\nimport d2l_not_here"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr.strip().endswith("No module named 'd2l_not_here'")
+
+
 def test_a_module_that_is_not_installed_is_an_attribute_error(monkeypatch):
     monkeypatch.setitem(d2l.MODULES, "display", "no_such_module_for_d2l")
     with pytest.raises(AttributeError, match=r"d2l.display is the module no_such_module_for_d2l"):
