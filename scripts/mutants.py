@@ -96,6 +96,13 @@ MUTATIONS = [
         ("tests/grader/inside/test_plain.py",),
     ),
     Mutation(
+        "a student cell too deep for the grader to read counts as defining nothing",
+        "grader/d2lgrade/scoring.py",
+        "scan.loops) or scan.unread",
+        "scan.loops)",
+        ("tests/grader/test_static_check.py",),
+    ),
+    Mutation(
         "task rules not checked on the source",
         "grader/d2lgrade/grade.py",
         "        if assignment.rules.get(task_id)",

@@ -58,6 +58,11 @@ def parse_notebook(data: bytes) -> dict[str, Any]:
             f"the file is not valid notebook JSON (line {err.lineno}, column "
             f"{err.colno}: {err.msg}); download it again as .ipynb"
         ) from None
+    except RecursionError:
+        raise SubmissionError(
+            "the file's JSON nests lists or objects too deeply to be a notebook; "
+            "download it again as .ipynb"
+        ) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise SubmissionError("the file is JSON but not a notebook (no list of cells)")
     if notebook.get("nbformat") != 4:

@@ -207,7 +207,7 @@ def rule_breaks(
     for rule in rules:
         found = None
         if scan is not None:
-            found = rule.static_violation(dict(scan.references), scan.loops)
+            found = rule.static_violation(dict(scan.references), scan.loops) or scan.unread
         found = found or rule.runtime_violation(calls, autograd_runs)
         if found:
             breaks.append((rule, found))

@@ -49,7 +49,9 @@ class AnswerScan:
 
     references: Counter[str] = field(default_factory=Counter)
     loops: int = 0
-    unparsable: str | None = None
+    # Why the student's code could not be read although the kernel may run it (a cell
+    # that nests too deeply): then no rule of the task can be checked from the source.
+    unread: str | None = None
 
 
 class _Notebook:
@@ -63,12 +65,20 @@ class _Notebook:
         self.definitions: dict[str, list[ast.AST]] = {}
         self.methods: set[str] = set()  # names of functions defined in a class body
         self.trees: list[ast.Module | None] = []
+        self.unread: list[int] = []
         for index, source in enumerate(sources):
             try:
                 with _PARSING:
                     tree = ast.parse(_without_magics(source))
             except (SyntaxError, ValueError):
+                # The kernel cannot compile it either, so the cell defines nothing.
                 self.trees.append(None)
+                continue
+            except (RecursionError, MemoryError):
+                # A kernel whose recursion limit an earlier cell raised may compile it.
+                self.trees.append(None)
+                if index in self.student:
+                    self.unread.append(index)
                 continue
             self.trees.append(tree)
             self._collect(tree, index in self.student)
@@ -254,14 +264,19 @@ def scan_answer(
     """
     notebook = _Notebook(sources, student_cells)
     scan = AnswerScan()
+    if notebook.unread:
+        first_line = sources[notebook.unread[0]].strip().splitlines()[0]
+        begins = first_line if len(first_line) <= 40 else first_line[:37] + "..."
+        scan.unread = (
+            f"the grader cannot read your cell that begins {begins!r}: its code nests too "
+            "deeply (a very long expression); split it into shorter statements"
+        )
     called: set[str] = set()
     walked: set[int] = set()
     for index in answer_cells:
         tree = notebook.trees[index]
-        if tree is None:
-            scan.unparsable = f"cell {index + 1} is not valid Python"
-            continue
-        _references(tree, notebook, scan, called, walked)
+        if tree is not None:
+            _references(tree, notebook, scan, called, walked)
     student = set(range(len(sources)) if student_cells is None else student_cells)
     for index in sorted(student - set(answer_cells)):
         tree = notebook.trees[index]

@@ -266,6 +266,12 @@ RULE_EXAMPLES = {
                 "    return out",
                 "def softmax(X):\n    return globals()['each' + '_row'](X, torch.empty_like(X))",
             ),
+            "rows in an answer cell that compiles only with the recursion limit raised": (
+                "import sys\nsys.setrecursionlimit(20000)",
+                "def softmax(X):\n    out = X.clone()\n    for i in range(len(X)):\n"
+                "        out[i] = (X[i] - X[i].max()).exp() / (X[i] - X[i].max()).exp().sum()\n"
+                "    return out\n_ = 0" + " + 1" * 4000,
+            ),
             "rows in a function compiled from a string, bound in another cell": (
                 "import codeop, types\n"
                 "rows = types.FunctionType(codeop.compile_command(\n"

@@ -24,6 +24,7 @@ from d2lgrade.planning import plan_cells
             json.dumps({"cells": [{"cell_type": "image"}], "nbformat": 4}).encode(),
             "cell 0 is malformed",
         ),
+        (b'{"cells": [], "nbformat": 4, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nests"),
     ],
 )
 def test_parse_notebook_explains_bad_files(data, reason):

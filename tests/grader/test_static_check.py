@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from d2lgrade.rules import MATRIX_PRODUCT, SOFTMAX, Forbid, NoAutograd, NoLoops, matches
+from d2lgrade.scoring import rule_breaks
 from d2lgrade.static_check import scan_answer
 
 SETUP = "import torch\nimport torch.nn.functional as F\nfrom torch import nn"
@@ -142,9 +143,23 @@ def test_pattern_matching_of_unknown_methods():
     assert matches("torch.autograd.grad", ("torch.autograd.*",)) == "torch.autograd.*"
 
 
-def test_unparsable_answers_are_reported_not_raised():
-    scan = scan_answer([SETUP, "def f(:\n"], [1])
-    assert scan.unparsable and not scan.references
+def test_unparsable_answers_are_skipped_not_raised():
+    # the kernel cannot compile the cell either: it defines nothing
+    scan = scan_answer([SETUP, "def f(:\n", "x = 'a\x00'"], [1, 2])
+    assert not scan.references and scan.unread is None
+
+
+def test_a_cell_too_deep_to_read_leaves_the_rules_unchecked_and_says_so():
+    # An earlier cell may raise the kernel's recursion limit so that it compiles there.
+    deep = "def softmax(X):\n    return torch.softmax(X, 1)\nz = 0" + " + 1" * 5000
+    helper = "import sys\nsys.setrecursionlimit(20000)"
+    scan = scan_answer([SETUP, helper, deep, "# answer"], [3], roots={"softmax"})
+    assert scan.unread and "'def softmax(X):'" in scan.unread and "too deeply" in scan.unread
+    rules = [Forbid(*SOFTMAX, why="build it"), NoLoops()]
+    assert [found for _, found in rule_breaks(rules, scan, {}, 0)] == [scan.unread] * 2
+    # the course's own cells are the course's: only the student's are read for the rules
+    course_cell_only = scan_answer([deep, "def softmax(X):\n    return X"], [1], student_cells=[1])
+    assert course_cell_only.unread is None
 
 
 def test_the_courses_own_code_is_not_the_answers():
