@@ -1,6 +1,8 @@
 """What a task's answer refers to, read from the submitted source in the grader's process.
 
-Nothing here runs student code: the cells are parsed with ``ast``. Names are resolved
+Nothing here runs student code: the cells are parsed with ``ast`` as IPython runs them
+(its own syntax, ``%magic``, ``x = !cmd``, ``obj?``, turned into the calls it makes, and
+the code a magic gets as text, ``%%time``'s body, read too). Names are resolved
 to qualified names (``torch.nn.functional.softmax``) through ``import ... as``,
 ``from ... import``, aliases assigned anywhere in the notebook (``sm = torch.softmax``,
 ``f = getattr(F, "softmax")``) and attribute chains. A method called on an object whose
@@ -12,10 +14,13 @@ forbidden call cannot hide in a helper in another cell.
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import threading
 from collections import Counter
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 UNKNOWN = "?"
 # CPython 3.11's AST constructor is not safe to run from several threads at once
@@ -69,7 +74,7 @@ class _Notebook:
         for index, source in enumerate(sources):
             try:
                 with _PARSING:
-                    tree = ast.parse(_without_magics(source))
+                    tree = _parse_cell(source)
             except (SyntaxError, ValueError):
                 # The kernel cannot compile it either, so the cell defines nothing.
                 self.trees.append(None)
@@ -176,11 +181,46 @@ def _canonical(base: str, attr: str) -> str:
     return REEXPORTED_MODULES.get(name) or REEXPORTED_EVERYWHERE.get(attr) or name
 
 
-def _without_magics(source: str) -> str:
-    """Source with IPython's ``%`` and ``!`` lines blanked, so that ``ast`` can read it."""
-    return "\n".join(
-        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
-    )
+@functools.cache
+def _ipython_syntax() -> Any:
+    """IPython's transformer of its own syntax into Python, made once."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def _parse_cell(source: str, depth: int = 0) -> ast.Module:
+    """The code a cell runs in the kernel: IPython's syntax turned into the calls IPython
+    makes (a cell that ``ast`` alone cannot read would otherwise hide its code from the
+    rules), followed by the Python that its magics get as text (``%%time``'s body,
+    ``%timeit``'s statement). Raises what ``ast.parse`` raises for the cell itself."""
+    python: str = _ipython_syntax().transform_cell(source)
+    tree = ast.parse(python)
+    if depth < 3:
+        for text in _magic_texts(tree):
+            # Text that is not Python (%%bash, %pip install) IPython runs otherwise.
+            with contextlib.suppress(SyntaxError, ValueError):
+                tree.body.extend(_parse_cell(text, depth + 1).body)
+    return tree
+
+
+def _magic_texts(tree: ast.Module) -> list[str]:
+    """The text arguments of ``get_ipython().run_line_magic`` / ``run_cell_magic`` calls."""
+    texts = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("run_line_magic", "run_cell_magic")
+            and isinstance(node.func.value, ast.Call)
+            and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == "get_ipython"
+            and node.args
+            and isinstance(node.args[-1], ast.Constant)
+            and isinstance(node.args[-1].value, str)
+        ):
+            texts.append(node.args[-1].value)
+    return texts
 
 
 def _references(

@@ -143,6 +143,34 @@ def test_pattern_matching_of_unknown_methods():
     assert matches("torch.autograd.grad", ("torch.autograd.*",)) == "torch.autograd.*"
 
 
+LOOPED = "def softmax(X):\n    for r in X:\n        pass\n    return X\n"
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["_ = %who_ls\n" + LOOPED, "# answer"],  # a line ast alone cannot read
+        [LOOPED + "files = !ls\n", "# answer"],
+        [LOOPED + "softmax?\n", "# answer"],
+        ["%%time\n" + LOOPED, "# answer"],  # a cell magic's body
+        ["%%capture out\n%%time\n" + LOOPED, "# answer"],
+        ["%time " + LOOPED.splitlines()[0] + " return [r for r in X]", "# answer"],
+        [
+            "_ = %who_ls\n" + LOOPED.replace("softmax", "rows"),
+            "def softmax(X):\n    return rows(X)",
+        ],
+    ],
+)
+def test_cells_are_read_as_ipython_runs_them(cells):
+    scan = scan_answer([SETUP, *cells], [len(cells)], roots={"softmax"})
+    assert scan.loops == 1 and scan.unread is None
+
+
+def test_magic_text_that_is_not_python_is_left_alone():
+    answer = "%%bash\nfor f in *; do echo $f; done\n"
+    assert scan_answer([SETUP, "%pip install -q torch\n%matplotlib inline", answer], [2]).loops == 0
+
+
 def test_unparsable_answers_are_skipped_not_raised():
     # the kernel cannot compile the cell either: it defines nothing
     scan = scan_answer([SETUP, "def f(:\n", "x = 'a\x00'"], [1, 2])

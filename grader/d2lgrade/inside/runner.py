@@ -88,6 +88,11 @@ def _error_text(error: BaseException) -> str:
     return text if len(text) <= 1000 else text[:997] + "..."
 
 
+def _no_event_loop(gui: str | None = None) -> None:
+    """What `%matplotlib` asks of the shell: to run a GUI's event loop. Figures are drawn
+    off screen here, as in a kernel with the inline backend; there is none to run."""
+
+
 class Runner:
     """Executes cells and probes and reports each outcome as one JSON line."""
 
@@ -110,6 +115,9 @@ class Runner:
 
         # IPython offers no hook for naming a cell's code; its compiler's method is it.
         self.shell.compile.get_code_name = code_name  # type: ignore[method-assign]
+        # A bare shell has no event loop, and its enable_gui raises: `%matplotlib inline`
+        # (or `%pylab`), which works in every Jupyter kernel, would fail the cell.
+        self.shell.enable_gui = _no_event_loop  # type: ignore[method-assign]
         self.student_code = StudentCode(student_cells)
         self.watch = tuple(watch)
         self.channel = channel

@@ -256,6 +256,22 @@ def build_corpus(
         ),
         full,
     )
+    add(
+        "innocent_ipython_syntax_in_the_answer",
+        with_answer(
+            "softmax",
+            textwrap_join(
+                "%matplotlib inline",
+                "%config InlineBackend.figure_format = 'svg'",
+                "%time _ = 1",
+                "def softmax(X):",
+                "    E = torch.exp(X - X.max(dim=1, keepdim=True).values)",
+                "    return E / E.sum(dim=1, keepdim=True)",
+                "softmax?",
+            ),
+        ),
+        full,
+    )
     # Tampering with the checks.
     add(
         "monkeypatch_torch",
