@@ -35,11 +35,18 @@ PROCESS_LEFT_RUNNING = "<a child process left running>"
 # or re.sub calling it back item by item, or a loop).
 RECURSION = "<a function that called itself>"
 REPEATED_CALLBACK = "<a function run again and again from one place>"
-# What it shows when code of the student's that the source check may not have read ran
-# a for or while loop or a comprehension (seen in the bytecode that ran): a function
-# reached from the answer by a name built at run time (``globals()["ro" + "ws"]``), or
-# code the notebook made from a string or under another file name, whatever called it.
+# What it shows when code of the student's ran a for or while loop or a comprehension
+# while it was checked (seen in the bytecode that ran), whatever called it and however
+# it was reached: also code the source check may not have read, a function bound to the
+# answer's name by a name built at run time (``globals()["ro" + "ws"]``), or code the
+# notebook made from a string or under another file name.
 LOOP_RAN = "<a loop in code the source check did not read>"
+# What it shows when the student's code handed a function to a library's Python code
+# (pandas' map or apply, json's parse hooks, re.sub's replacement): the library calls it
+# item by item, and when it is written in C (``list.count``) no call of the student's
+# code shows it. torch and d2lutils, which take functions on their own terms (hooks,
+# a loss given to a trainer), are not counted.
+HANDED_A_FUNCTION = "<a function handed to a library to call item by item>"
 # Functions and classes that call a function once per item or step (``map``,
 # ``functools.reduce``, ``itertools.starmap``, ``collections.Counter`` counting items):
 # a loop in disguise when the student's own code calls them, even with a function
@@ -52,6 +59,7 @@ LOOPING_CALLS = (
     "functools.reduce",
     "itertools.*",
     "collections.Counter",
+    "collections._count_elements",  # the C helper behind Counter, callable on its own
     "numpy.vectorize",
     "numpy.frompyfunc",
     "numpy.apply_along_axis",
@@ -99,6 +107,7 @@ RECORD_MARKS = (
     RECURSION,
     REPEATED_CALLBACK,
     LOOP_RAN,
+    HANDED_A_FUNCTION,
     RECORD_OFF,
     CODE_FROM_STRING,
     OTHER_LIBRARY,

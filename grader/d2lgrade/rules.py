@@ -35,6 +35,7 @@ from typing import ClassVar
 
 from .protocol import (
     CODE_FROM_STRING,
+    HANDED_A_FUNCTION,
     LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
@@ -606,7 +607,7 @@ class NoLoops(ExplainedRule):
         return None
 
     def watched(self) -> tuple[str, ...]:
-        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, *LOOPING_CALLS)
+        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, *LOOPING_CALLS)
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         helpers = sorted(name for name in calls if matches(name, LOOPING_CALLS))
@@ -631,6 +632,11 @@ class NoLoops(ExplainedRule):
             )
         if calls.get(RECURSION):
             return "a function of yours called itself while it was checked (recursion loops)"
+        if calls.get(HANDED_A_FUNCTION):
+            return (
+                "your code handed a function to a library that calls it item by item while "
+                "it was checked (pandas' map or apply, re.sub, json's parse hooks loop for you)"
+            )
         if calls.get(REPEATED_CALLBACK):
             return (
                 "one place in your code ran a function of yours again and again while it "

@@ -164,6 +164,28 @@ RULE_EXAMPLES = {
                 "    picked = operator.itemgetter(*range(num_classes))(tally)\n"
                 "    return torch.tensor(picked, dtype=torch.int64).reshape(num_classes)"
             ),
+            "list.count handed to pandas' map": (
+                "import pandas as pd\n"
+                "def class_counts(dataset, num_classes=10):\n"
+                "    counted = pd.Series(range(num_classes)).map(dataset.tensors[1].tolist().count)\n"
+                "    return torch.tensor(counted.to_numpy(), dtype=torch.int64)"
+            ),
+            "the helper behind Counter, by a name built at run time": (
+                "import collections, operator\n"
+                "def class_counts(dataset, num_classes=10):\n"
+                "    found = collections.defaultdict(int)\n"
+                "    getattr(collections, '_count_' + 'elements')(found, dataset.tensors[1].tolist())\n"
+                "    picked = operator.itemgetter(*range(num_classes))(found)\n"
+                "    return torch.tensor(picked, dtype=torch.int64).reshape(num_classes)"
+            ),
+            "a loop in a helper bound to the task's name from __main__": (
+                "def tally(dataset, num_classes=10):\n"
+                "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"
+                "    for label in dataset.tensors[1].tolist():\n"
+                "        counts[label] += 1\n"
+                "    return counts",
+                "from __main__ import tally as class_counts",
+            ),
             "a DataLoader's collate_fn, row by row": (
                 "def class_counts(dataset, num_classes=10):\n"
                 "    counts = torch.zeros(num_classes, dtype=torch.int64)\n"

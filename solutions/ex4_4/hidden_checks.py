@@ -272,6 +272,29 @@ RULE_EXAMPLES = {
                 "        out[i] = (X[i] - X[i].max()).exp() / (X[i] - X[i].max()).exp().sum()\n"
                 "    return out\n_ = 0" + " + 1" * 4000,
             ),
+            "a library's callable bound to the answer's name, by names built at run time": (
+                "import operator\nsoftmax = operator.methodcaller('soft' + 'max', 1)"
+            ),
+            "rows in a helper bound to the answer's name by a name built at run time": (
+                "def each_row(X):\n    out = torch.empty_like(X)\n    for i in range(len(X)):\n"
+                "        out[i] = (X[i] - X[i].max()).exp() / (X[i] - X[i].max()).exp().sum()\n"
+                "    return out",
+                "softmax = globals()['each' + '_row']",
+            ),
+            "rows by a layer calling itself through torch": (
+                "class Rows(torch.nn.Module):\n    def forward(self, X, i=0):\n"
+                "        if i == len(X):\n            return X[:0]\n"
+                "        e = torch.exp(X[i] - X[i].max())\n"
+                "        return torch.cat([(e / e.sum())[None], self(X, i + 1)])\n"
+                "def softmax(X):\n    return Rows()(X)"
+            ),
+            "rows in a cell with IPython syntax that ast alone cannot read": (
+                "_ = %who_ls\n"
+                "def softmax(X):\n    out = X.clone()\n    for i in range(len(X)):\n"
+                "        out[i] = (X[i] - X[i].max()).exp() / (X[i] - X[i].max()).exp().sum()\n"
+                "    return out",
+                "# softmax is defined in the cell above",
+            ),
             "rows in a function compiled from a string, bound in another cell": (
                 "import codeop, types\n"
                 "rows = types.FunctionType(codeop.compile_command(\n"

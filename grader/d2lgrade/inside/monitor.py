@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 
 from ..protocol import (
     CODE_FROM_STRING,
+    HANDED_A_FUNCTION,
     LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
@@ -50,7 +51,6 @@ from ..protocol import (
     other_library_mark,
 )
 from .provenance import (
-    COURSE_CELL_PREFIX,
     MADE_CODE_EVENTS,
     PROBE_FILE_PREFIX,
     StudentCode,
@@ -102,12 +102,57 @@ def _in_framework(frame: FrameType) -> bool:
 
 def _method_of_a_part(frame: FrameType) -> bool:
     """Whether ``frame`` runs a method of a framework part (``TorchMachinery.parts``): its
-    first argument's type (not its ``__class__``, which a class can fake) is one."""
+    first argument's type (not its ``__class__``, which a class can fake) is one, and that
+    type's own method of this name runs this code (a plain function given a layer as
+    its first argument is no method of it)."""
     code = frame.f_code
     if not code.co_argcount:
         return False
-    receiver = frame.f_locals.get(code.co_varnames[0])
-    return issubclass(type(receiver), torch_machinery().parts)
+    kind = type(frame.f_locals.get(code.co_varnames[0]))
+    if not issubclass(kind, torch_machinery().parts):
+        return False
+    for klass in kind.__mro__:
+        if code.co_name in vars(klass):
+            method = vars(klass)[code.co_name]
+            return getattr(getattr(method, "__func__", method), "__code__", None) is code
+    return False
+
+
+def _hands_functions_on(frame: FrameType) -> bool:
+    """Whether ``frame``, a library's Python function that student code called, was given
+    a function (no class) among its arguments, directly or one level inside ``*args``
+    and ``**kwargs``. The frameworks' own functions (torch.vmap, a hook) and the grader's
+    recorders (a torch function mode is handed each function called) do not count."""
+    if str(frame.f_globals.get("__name__", "")).split(".")[0] in (*FRAMEWORKS, "d2lgrade"):
+        return False
+    code = frame.f_code
+    count = code.co_argcount + code.co_kwonlyargcount
+    names = list(code.co_varnames[:count])
+    for flag in (inspect.CO_VARARGS, inspect.CO_VARKEYWORDS):
+        if code.co_flags & flag:
+            names.append(code.co_varnames[count])
+            count += 1
+    local = frame.f_locals
+    for name in names:
+        value = local.get(name)
+        values: Any = (value,)
+        if isinstance(value, (dict, tuple)):
+            values = value.values() if isinstance(value, dict) else value
+        if any(callable(v) and not isinstance(v, type) for v in values):
+            return True
+    return False
+
+
+def _running_already(frame: FrameType) -> bool:
+    """Whether ``frame``'s code is already running below it, since the probe called in:
+    recursion, through whatever frames (a layer calling itself through torch's
+    ``Module.__call__`` recurses too)."""
+    outer = frame.f_back
+    while outer is not None and not outer.f_code.co_filename.startswith(PROBE_FILE_PREFIX):
+        if outer.f_code is frame.f_code:
+            return True
+        outer = outer.f_back
+    return False
 
 
 class TorchMachinery(NamedTuple):
@@ -467,6 +512,7 @@ class CallMonitor:
         )
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
         self.watches_loops = LOOP_RAN in self.watch
+        self.watches_handoff = HANDED_A_FUNCTION in self.watch
         self.watches_switch_off = RECORD_OFF in self.watch
         self.watches_libraries = OTHER_LIBRARY in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
@@ -485,6 +531,7 @@ class CallMonitor:
             or looping_builtin
             or self.watches_repetition
             or self.watches_loops
+            or self.watches_handoff
             or self.watches_switch_off
             or self.watches_libraries
         ):
@@ -492,6 +539,7 @@ class CallMonitor:
         files, made = self.student_code.files, self.student_code.made
         compiled_for_them = self.student_code.compiled_for_them
         repetition, libraries = self.watches_repetition, self.watches_libraries
+        handoff = self.watches_handoff
         student_code_starts = self._student_code_starts
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
@@ -502,7 +550,7 @@ class CallMonitor:
                     self.count(name)
                 looping, caller = looping_code.get(frame.f_code), frame.f_back
                 called_by_student = (  # asked only when needed: this runs on every call
-                    (looping is not None or libraries)
+                    (looping is not None or libraries or handoff)
                     and caller is not None
                     and (caller.f_code.co_filename in files or id(caller.f_code) in made)
                 )
@@ -513,6 +561,8 @@ class CallMonitor:
                     return
                 if libraries and called_by_student:
                     self._note_library(frame.f_globals.get("__name__"))
+                if handoff and called_by_student and _hands_functions_on(frame):
+                    self.count(HANDED_A_FUNCTION)
                 if frame.f_code.co_filename in compiled_for_them:
                     self._compiled_for_the_student_starts(frame)
             elif event == "return":
@@ -536,18 +586,19 @@ class CallMonitor:
 
     def _student_code_starts(self, frame: FrameType) -> None:
         """Record what ``frame``, of the student's code, shows as it starts: a loop in
-        disguise (:meth:`_note_repetition`), a loop in code the source check did not
-        read (``LOOP_RAN``), the record switched off."""
-        if self.watches_repetition or self.watches_loops:
+        disguise (recursion, :meth:`_note_repeated_call`), a loop in its bytecode
+        (``LOOP_RAN``), the record switched off."""
+        if self.watches_repetition:
+            if _running_already(frame):
+                self.count(RECURSION)
             caller = self._student_caller(frame)
-            if self.watches_repetition and caller is not None:
-                self._note_repetition(frame, caller)
-            if (
-                self.watches_loops
-                and (caller is not None or self.student_code.made_at_run_time(frame.f_code))
-                and _has_loop(frame.f_code)
-            ):
-                self.count(LOOP_RAN)
+            if caller is not None:
+                self._note_repeated_call(frame, caller)
+        # Whoever called it: the answer itself may be code the source check did not read
+        # (bound to the task's name by a name built at run time, or defined under an `if`),
+        # and the loops it did read it reported already.
+        if self.watches_loops and _has_loop(frame.f_code):
+            self.count(LOOP_RAN)
         if self.watches_switch_off and _recorders_disabled(self.operators):
             self.count(RECORD_OFF)
 
@@ -559,18 +610,11 @@ class CallMonitor:
         if self.watches_loops and _has_loop(frame.f_code):
             self.count(LOOP_RAN)
 
-    def _note_repetition(self, frame: FrameType, caller: FrameType) -> None:
+    def _note_repeated_call(self, frame: FrameType, caller: FrameType) -> None:
         """Record a loop in disguise as ``frame``, of the student's code, starts, called
-        by ``caller`` (see :meth:`_student_caller`): its function already running in the
-        student's frames that called it (recursion), or called before from the same
-        instruction of the same frame (a callback of a builtin or a library, item by
+        by ``caller`` (see :meth:`_student_caller`): its function called before from the
+        same instruction of the same frame (a callback of a builtin or a library, item by
         item)."""
-        outer: FrameType | None = caller
-        while outer is not None:
-            if outer.f_code is frame.f_code:
-                self.count(RECURSION)
-                break
-            outer = self._student_caller(outer)
         sites = self._call_sites.setdefault(id(caller), Counter())
         site = (caller.f_lasti, frame.f_code)
         sites[site] += 1
@@ -584,14 +628,15 @@ class CallMonitor:
             self.count(other_library_mark(module))
 
     def _student_caller(self, frame: FrameType) -> FrameType | None:
-        """The frame of student code that called ``frame``, through library frames; None
-        when a probe's or a course cell's frame comes first, or a framework's when
+        """The frame of student code that called ``frame``, through library frames and
+        the course cells' functions; None when a probe's frame comes first, or a framework's when
         ``frame`` runs a method of a framework part (a layer's ``forward``: a trainer
         calling it per batch starts it afresh, see ``FRAMEWORKS``)."""
         caller = frame.f_back
         framework_calls_a_part: bool | None = None  # asked once, when first needed
         while caller is not None and not self.student_code.runs(caller.f_code):
-            if caller.f_code.co_filename.startswith((PROBE_FILE_PREFIX, COURSE_CELL_PREFIX)):
+            # A course cell's function that the student's code called runs for them.
+            if caller.f_code.co_filename.startswith(PROBE_FILE_PREFIX):
                 return None
             if _in_framework(caller):
                 if framework_calls_a_part is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import fcntl
+import functools
 import gc
 import hashlib
 import io
@@ -183,7 +184,9 @@ class Runner:
                 raise NameError(f"the notebook does not define {', '.join(missing)}")
             namespace: dict[str, Any] = {"__builtins__": builtins, **probe_namespace()}
             exec(compile(probe.source, f"<hidden check {probe.name}>", "exec"), namespace)
-            args = [self.shell.user_ns[p] for p in probe.params]
+            args = [
+                called_as_theirs(self.shell.user_ns[p], self.student_code) for p in probe.params
+            ]
             monitor = CallMonitor(
                 self.student_code, self.watch, probe.operators, self.running_before
             )
@@ -195,6 +198,26 @@ class Runner:
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         return event
+
+
+def called_as_theirs(answer: Any, student_code: StudentCode) -> Any:
+    """``answer`` as a probe gets it. A callable that is no code of the student's (a
+    library's function, ``functools.partial``, ``operator.methodcaller``, a bound method
+    of a library object, bound to the task's name) runs no frame of theirs, so the
+    record would take nothing it does for theirs; it is handed on inside a function
+    compiled under their cell's name, through which its work is theirs, as it would be
+    inside a ``def`` of theirs. Their own functions and objects, classes and plain values
+    are handed on as they are."""
+    if not callable(answer) or isinstance(answer, type) or not student_code.cell_files:
+        return answer
+    function = getattr(answer, "__func__", answer)
+    code = getattr(function, "__code__", None) or getattr(type(answer).__call__, "__code__", None)
+    if code is not None and student_code.runs(code):
+        return answer
+    namespace = {"answer": answer}
+    source = "def theirs(*args, **kwargs):\n    return answer(*args, **kwargs)\n"
+    exec(compile(source, min(student_code.cell_files), "exec"), namespace)
+    return functools.update_wrapper(namespace["theirs"], answer)
 
 
 _THREADING_GLOBALS = vars(threading)  # where threading keeps the hooks of new threads

@@ -10,6 +10,9 @@ from d2lgrade.inside.monitor import CallMonitor, RunningWork
 from d2lgrade.inside.provenance import cell_file
 from d2lgrade.protocol import (
     CODE_FROM_STRING,
+    HANDED_A_FUNCTION,
+    LOOP_RAN,
+    LOOPING_CALLS,
     OTHER_LIBRARY,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
@@ -629,3 +632,61 @@ def test_code_run_from_a_string_is_recorded_by_any_name_and_imports_are_not(tmp_
         sys.path.remove(str(tmp_path))
         sys.modules.pop("fresh_module_for_the_record", None)
     assert sys.getprofile() is None
+
+
+def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
+    """The answer's own loop, reached by a name the source check cannot follow; a layer
+    calling itself through torch's Module.__call__; a plain function given a layer as its
+    first argument, called back by torch; a course cell's function relaying a builtin's
+    calls; and C functions handed to a library that calls them item by item."""
+    student = compiled(
+        "import collections, functools, json, re\n"
+        "import pandas as pd\n"
+        "import torch.utils._pytree as pytree\n"
+        "def each_row(X):\n    out = X.clone()\n    for i in range(len(X)):\n"
+        "        out[i] = X[i] / X[i].sum()\n    return out\n"
+        "class Rows(torch.nn.Module):\n    def forward(self, X, i=0):\n"
+        "        if i == len(X):\n            return X[:0]\n"
+        "        return torch.cat([(X[i] / X[i].sum())[None], self(X, i + 1)])\n"
+        "def by_self_call(X):\n    return Rows()(X)\n"
+        "def row_of(bag, i):\n    return bag.X[i] / bag.X[i].sum()\n"
+        "def by_tree_map(X):\n    bag = torch.nn.Module()\n    bag.X = X\n"
+        "    return torch.stack(pytree.tree_map(functools.partial(row_of, bag), "
+        "list(range(len(X)))))\n"
+        "def by_course_relay(X):\n    out = X.clone()\n"
+        "    class Put:\n        def __mul__(self, i):\n"
+        "            out[i] = X[i] / X[i].sum()\n            return i\n"
+        "    sorted(range(len(X)), key=functools.partial(scale, Put()))\n    return out\n"
+        "def by_pandas_map(X):\n    counts = X.flatten().tolist().count\n"
+        "    return torch.tensor(pd.Series(range(3)).map(counts).to_numpy())\n"
+        "def by_json_hook(X):\n"
+        "    return json.loads(str(list(range(3))), parse_int=X.flatten().tolist().count)\n"
+        "def by_count_elements(X):\n    found = {}\n"
+        "    collections._count_elements(found, X.flatten().tolist())\n    return found\n"
+        "def vectorized(X):\n"
+        "    return torch.vmap(torch.sum)(X) + torch.where(X > 0, X, 0).sum()\n",
+        cell_file(1),
+    )
+    course = compiled("def scale(x, factor):\n    return x * factor\n", cell_file(0))
+    student["scale"] = course["scale"]
+    probe = compiled(
+        "def probe(answer):\n    return answer(torch.tensor([[1.0, 0.0], [2.0, 2.0]]))",
+        "<hidden check probe>",
+    )
+    watch = [RECURSION, REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, *LOOPING_CALLS]
+    for answer, mark in (
+        ("each_row", LOOP_RAN),
+        ("by_self_call", RECURSION),
+        ("by_tree_map", REPEATED_CALLBACK),
+        ("by_course_relay", REPEATED_CALLBACK),
+        ("by_pandas_map", HANDED_A_FUNCTION),
+        ("by_json_hook", HANDED_A_FUNCTION),
+        ("by_count_elements", "collections._count_elements"),
+    ):
+        with CallMonitor([1], watch=watch) as monitor:
+            probe["probe"](student[answer])
+        assert monitor.record()["calls"].get(mark), (answer, monitor.record())
+    # torch taking a function on its own terms (vmap) is whole-tensor work
+    with CallMonitor([1], watch=watch) as monitor:
+        probe["probe"](student["vectorized"])
+    assert not set(monitor.record()["calls"]) & set(watch), monitor.record()
