@@ -112,8 +112,10 @@ MUTATIONS = [
     Mutation(
         "loops in the student's code count only when their own code called it",
         "grader/d2lgrade/inside/monitor.py",
-        "        if self.watches_loops and _has_loop(frame.f_code):\n            self.count(LOOP_RAN)\n        if self.watches_switch_off",
-        "        if self.watches_loops and frame.f_back is None:\n            self.count(LOOP_RAN)\n        if self.watches_switch_off",
+        "        if self.watches_loops and _has_loop(frame.f_code):\n"
+        "            self.count(LOOP_RAN)\n        if self.watches_switch_off",
+        "        if self.watches_loops and frame.f_back is None:\n"
+        "            self.count(LOOP_RAN)\n        if self.watches_switch_off",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
