@@ -40,13 +40,22 @@ REPEATED_CALLBACK = "<a function run again and again from one place>"
 # it was reached: also code the source check may not have read, a function bound to the
 # answer's name by a name built at run time (``globals()["ro" + "ws"]``), or code the
 # notebook made from a string or under another file name.
-LOOP_RAN = "<a loop in code the source check did not read>"
+LOOP_RAN = "<a loop that ran in the student's code>"
 # What it shows when the student's code handed a function to a library's Python code
 # (pandas' map or apply, json's parse hooks, re.sub's replacement): the library calls it
 # item by item, and when it is written in C (``list.count``) no call of the student's
 # code shows it. torch and d2lutils, which take functions on their own terms (hooks,
 # a loss given to a trainer), are not counted.
 HANDED_A_FUNCTION = "<a function handed to a library to call item by item>"
+# What it shows when the student's own code called one of torch's private functions
+# (a name with a part that starts with _: ``torch._prelu_kernel``, ``torch._C._nn.linear``):
+# kernels and entry points under the public ones, which no rule can list one by one.
+# Torch calling them on the student's behalf does not count.
+PRIVATE_TORCH = "<a private torch function called by name>"
+# What it shows when a builtin that steps through its items (sum, max, min, sorted,
+# math.prod), called from the student's code, ran tensor operations one item at a time:
+# ``sum(X.split(1))`` adds the rows one by one, as a loop would.
+STEPPED_THROUGH_TENSORS = "<tensors stepped through one by one by a builtin>"
 # Functions and classes that call a function once per item or step (``map``,
 # ``functools.reduce``, ``itertools.starmap``, ``collections.Counter`` counting items):
 # a loop in disguise when the student's own code calls them, even with a function
@@ -64,6 +73,9 @@ LOOPING_CALLS = (
     "numpy.frompyfunc",
     "numpy.apply_along_axis",
     "numpy.apply_over_axes",
+    "torch.Tensor.apply_",
+    "torch.Tensor.map_",
+    "torch.Tensor.map2_",
 )
 # What it shows when the student's code ran while its torch function or operator
 # recorder was off: never entered (torch's mode classes patched in a cell), popped, or
@@ -108,6 +120,8 @@ RECORD_MARKS = (
     REPEATED_CALLBACK,
     LOOP_RAN,
     HANDED_A_FUNCTION,
+    STEPPED_THROUGH_TENSORS,
+    PRIVATE_TORCH,
     RECORD_OFF,
     CODE_FROM_STRING,
     OTHER_LIBRARY,

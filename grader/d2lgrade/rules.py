@@ -39,10 +39,12 @@ from .protocol import (
     LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
+    PRIVATE_TORCH,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
+    STEPPED_THROUGH_TENSORS,
     THREAD_LEFT_RUNNING,
     allowed_module,
 )
@@ -127,10 +129,12 @@ TAMPERING = (
 # Ways to take work out of the run-time record's sight, which watches the probe's own
 # thread: another thread or process, a profiler or tracer in place of the record's, or
 # the record switched off (RECORD_OFF: its recorders patched, popped or disabled), or code
-# made from a string that the source check never read (CODE_FROM_STRING: exec, eval).
-# The record sees these whatever route reaches them (the interpreter's audit events and
-# the code of thread starts), and notes a thread or child process the notebook left
-# running when a probe starts or ends. Every task with rules forbids them too.
+# made from a string that the source check never read (CODE_FROM_STRING: exec, eval), or
+# one of torch's private functions called by name (PRIVATE_TORCH: the kernels under the
+# public ones, which no rule lists). The record sees these whatever route reaches them
+# (the interpreter's audit events and the code of thread starts), and notes a thread or
+# child process the notebook left running when a probe starts or ends. Every task with
+# rules forbids them too.
 ELSEWHERE = (
     "threading.Thread.start",
     "_thread.start_new_thread",
@@ -150,6 +154,7 @@ ELSEWHERE = (
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     CODE_FROM_STRING,
+    PRIVATE_TORCH,
 )
 
 # Where a tensor's entries leave torch for NumPy or plain Python (np.asarray, .numpy(),
@@ -183,7 +188,13 @@ LOOPING_HELPERS = (
 )
 # What the run-time record shows when Python iterates over a tensor: Tensor.__iter__
 # calls unbind, whichever builtin asked for the rows.
-TENSOR_ITERATION = ("torch.Tensor.__iter__", "torch.Tensor.unbind", "torch.unbind", "aten::unbind")
+TENSOR_ITERATION = (
+    "torch.Tensor.__iter__",
+    "torch.Tensor.unbind",
+    "torch.unbind",
+    "aten::unbind",
+    STEPPED_THROUGH_TENSORS,
+)
 
 SOFTMAX = (
     "torch.softmax",
@@ -277,8 +288,19 @@ CONVOLUTION = (
     "numpy.correlate",
     "scipy.signal.*",
 )
-ANY_PRODUCT = (*MATRIX_PRODUCT, *CONVOLUTION)
-INVERSE = (
+# Products in disguise: a bag of embeddings summed with weights is a matrix-vector
+# product, and the exponential of a nilpotent block matrix holds one.
+PRODUCTS_IN_DISGUISE = (
+    "torch.nn.functional.embedding_bag",
+    "torch.embedding_bag",
+    "torch.nn.EmbeddingBag",
+    "torch.linalg.matrix_exp",
+    "torch.matrix_exp",
+    "torch.Tensor.matrix_exp",
+)
+ANY_PRODUCT = (*MATRIX_PRODUCT, *CONVOLUTION, *PRODUCTS_IN_DISGUISE)
+# Ways to form a matrix's inverse (a power of -1 is one).
+MATRIX_INVERSE = (
     "torch.inverse",
     "torch.linalg.inv",
     "torch.linalg.inv_ex",
@@ -286,8 +308,19 @@ INVERSE = (
     "torch.pinverse",
     "torch.Tensor.inverse",
     "torch.Tensor.pinverse",
+    "torch.cholesky_inverse",
+    "torch.linalg.tensorinv",
+    "torch.linalg.matrix_power",
+    "torch.matrix_power",
+    "torch.Tensor.matrix_power",
     "numpy.linalg.inv",
     "numpy.linalg.pinv",
+    "numpy.linalg.matrix_power",
+    "scipy.linalg.inv",
+    "scipy.linalg.pinv",
+)
+INVERSE = (
+    *MATRIX_INVERSE,
     "torch.linalg.lstsq",
     "numpy.linalg.lstsq",
     "torch.linalg.solve",
@@ -607,7 +640,14 @@ class NoLoops(ExplainedRule):
         return None
 
     def watched(self) -> tuple[str, ...]:
-        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, *LOOPING_CALLS)
+        return (
+            RECURSION,
+            REPEATED_CALLBACK,
+            LOOP_RAN,
+            HANDED_A_FUNCTION,
+            STEPPED_THROUGH_TENSORS,
+            *LOOPING_CALLS,
+        )
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
         helpers = sorted(name for name in calls if matches(name, LOOPING_CALLS))
@@ -621,8 +661,8 @@ class NoLoops(ExplainedRule):
         if any(matches(name, TENSOR_ITERATION) for name in calls):
             return (
                 "your code iterated over a tensor in Python while it was checked (sum(), "
-                "max(), sorted(), list(), zip() or unpacking applied to a tensor step "
-                "through its rows one by one)"
+                "max(), sorted(), list(), zip() or unpacking applied to a tensor, or to its "
+                "rows split apart, step through them one by one)"
             )
         if calls.get(LOOP_RAN):
             return (
@@ -692,7 +732,8 @@ class WorkInSight(Forbid):
     def describe(self) -> str:
         return (
             "work only where the grader checks it: start no thread or process, set no "
-            "profiler or tracer, run no code made from a string, and leave its record on"
+            "profiler or tracer, run no code made from a string, call no private torch "
+            "function (torch._...), and leave its record on"
         )
 
     def runtime_violation(self, calls: dict[str, int], autograd_runs: int) -> str | None:
@@ -703,6 +744,12 @@ class WorkInSight(Forbid):
             return (
                 "your code ran code made from a string (exec, eval or compile) while it was "
                 "checked, which the grader cannot read"
+            )
+        if found == PRIVATE_TORCH:
+            return (
+                "your code called one of torch's private functions (a name with a part "
+                "that starts with _, such as torch._prelu_kernel) while it was checked: use "
+                "torch's public functions"
             )
         if found in (THREAD_LEFT_RUNNING, PROCESS_LEFT_RUNNING):
             kind = "thread" if found == THREAD_LEFT_RUNNING else "process"

@@ -30,6 +30,9 @@ _PARSING = threading.Lock()
 BUILTINS_THAT_RUN_CODE = ("eval", "exec", "compile", "__import__")
 # Builtins that call a function once per element: loops without the keyword.
 LOOPING_BUILTINS = ("map", "filter")
+# Calls that make a function which calls another once per element: a name bound to what
+# they made (``eq = np.frompyfunc(operator.eq, 2, 1)``) stands for them.
+LOOPING_FACTORIES = ("numpy.frompyfunc", "numpy.vectorize")
 # Modules that the course's libraries hand on under another name: d2lutils' namespace
 # (d2lutils.MODULES: d2l.np, d2l.F...; a test keeps the two in step) and the ``np`` that
 # hundreds of library modules import (plt.np, torch.functional.np). A name reached
@@ -138,6 +141,8 @@ class _Notebook:
                     if isinstance(target, ast.Name):
                         self.definitions.setdefault(target.id, []).append(value)
                 continue
+            if isinstance(value, ast.Call) and self.qualify(value.func) in LOOPING_FACTORIES:
+                value = value.func  # what it makes loops as its maker does
             qualified = self.qualify(value)
             if qualified is None or qualified.startswith(UNKNOWN):
                 continue

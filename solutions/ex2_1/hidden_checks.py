@@ -266,6 +266,12 @@ RULE_EXAMPLES = {
     },
     "totals": {
         "breaks": {
+            "rows added one by one by the builtin sum, over the rows split apart": (
+                "def add_totals(X):\n"
+                "    wide = torch.cat((X, X.sum(dim=1, keepdim=True)), dim=1)\n"
+                "    padded = torch.cat((torch.zeros(1, wide.shape[1], dtype=X.dtype), wide))\n"
+                "    return torch.cat((wide, sum(padded.split(1))), dim=0)"
+            ),
             "filled in without torch.cat": _CAT_BY_HAND,
             "a loop over rows": (
                 "def add_totals(X):\n"

@@ -28,6 +28,11 @@ NORMS = (
     "torch.nn.functional.normalize*",
     "torch.nn.functional.pairwise_distance*",
     "numpy.linalg.*",
+    # under other names: a column's norm, Python's and NumPy's
+    "torch.norm_except_dim",
+    "math.hypot",
+    "math.dist",
+    "numpy.hypot",
 )
 
 rules(
@@ -305,6 +310,12 @@ RULE_EXAMPLES = {
     },
     "frobenius": {
         "breaks": {
+            "Python's hypot over the entries": (
+                "import math\n"
+                "def frobenius_norm(X):\n"
+                "    entries = [float(v) for v in X.reshape(-1)]\n"
+                "    return torch.tensor(math.hypot(*entries), dtype=X.dtype)"
+            ),
             "torch.linalg.norm on the rescaled tensor": _frobenius("torch.linalg.norm(X / s)"),
             "the method X.norm()": _frobenius("(X / s).norm()"),
             "alias bound in another cell": ("size_of = torch.norm", _frobenius("size_of(X / s)")),

@@ -2,28 +2,16 @@
 
 from d2lgrade import concept, evasions, out_of_sight, probe, rules
 from d2lgrade.evasions import HELPER
-from d2lgrade.rules import Forbid, NoAutograd, StayInTorch
+from d2lgrade.rules import MATRIX_INVERSE, Forbid, NoAutograd, StayInTorch
 
 # Task 3 asks for the normal equations, solved with torch.linalg.solve (or Cholesky):
 # rules.INVERSE also lists those solvers, so the forbidden names are spelled out here.
 rules(
     "closed_form",
     Forbid(
-        "torch.linalg.inv",
-        "torch.linalg.inv_ex",
-        "torch.inverse",
-        "torch.Tensor.inverse",
-        "torch.linalg.pinv",
-        "torch.pinverse",
-        "torch.Tensor.pinverse",
+        *MATRIX_INVERSE,
         "torch.linalg.lstsq",
-        "torch.cholesky_inverse",
-        "torch.linalg.tensorinv",
-        "numpy.linalg.inv",
-        "numpy.linalg.pinv",
         "numpy.linalg.lstsq",
-        "scipy.linalg.inv",
-        "scipy.linalg.pinv",
         "scipy.linalg.lstsq",
         why="solve the normal equations instead of inverting or calling a least-squares solver",
     ),
@@ -167,6 +155,12 @@ def _autograd_step(grads: str) -> str:
 RULE_EXAMPLES = {
     "closed_form": {
         "breaks": {
+            "a power of -1 is the inverse": (
+                "def fit_closed_form(X, y):\n"
+                "    X1 = torch.cat([X, torch.ones(X.shape[0], 1, dtype=X.dtype)], dim=1)\n"
+                "    theta = (X1.T @ X1).matrix_power(-1) @ X1.T @ y\n"
+                "    return theta[:-1], float(theta[-1])"
+            ),
             **evasions(
                 "torch.linalg.inv", _fit("theta = {name}(X1.T @ X1) @ X1.T @ y"), skip=(HELPER,)
             ),

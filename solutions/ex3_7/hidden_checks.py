@@ -16,6 +16,7 @@ rules(
     NoAutograd(why="compute the step from your own gradient"),
     Forbid(
         "torch.optim.*",
+        "torch.distributed.optim.*",  # functional SGD, handed on from torch.optim
         "d2lutils.optim.*",
         why="write the update yourself instead of asking an optimizer (torch.optim's or d2l's)",
     ),

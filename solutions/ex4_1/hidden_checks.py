@@ -19,6 +19,7 @@ rules(
     "kl_divergence",
     Forbid(
         "torch.nn.functional.kl_div",
+        "torch.kl_div",
         "torch.nn.KLDivLoss",
         "torch.distributions",
         "torch.distributions.*",

@@ -6,12 +6,12 @@ probes build their own synthetic inputs.
 
 from d2lgrade import concept, evasions, experiment, probe, rules
 from d2lgrade.evasions import IMPORTED
-from d2lgrade.rules import INVERSE, Forbid, NoLoops, StayInTorch
+from d2lgrade.rules import MATRIX_INVERSE, Forbid, NoLoops, StayInTorch
 
 rules(
     "label_shift_weights",
     Forbid(
-        *(name for name in INVERSE if "inv" in name),
+        *MATRIX_INVERSE,
         why="solve C w = mu (torch.linalg.solve) instead of forming an inverse",
     ),
     NoLoops(why="count the (prediction, label) pairs with whole-tensor operations"),

@@ -16,6 +16,7 @@ RELU_FAMILY = RELU + (
     *("torch.nn.functional.threshold_", "torch.nn.Threshold"),
     *("torch.nn.functional.hardtanh", "torch.nn.functional.hardtanh_", "torch.nn.Hardtanh"),
     *("torch.nn.functional.relu6", "torch.nn.ReLU6"),
+    "torch.ao.*",  # the quantized functions (leaky_relu, hardtanh) take float tensors too
 )
 NO_KERNELS = Forbid(*BACKWARD_KERNELS, why="the backward kernels compute the derivative for you")
 
@@ -163,6 +164,11 @@ _BACKWARD_HELPER = (
 RULE_EXAMPLES = {
     "prelu": {
         "breaks": {
+            "torch's private kernel, by a name built at run time": (
+                "def prelu(x, alpha):\n"
+                "    kernel = getattr(torch, '_prelu' + '_kernel')\n"
+                "    return kernel(x, torch.tensor(alpha, dtype=x.dtype))"
+            ),
             # F.relu bound and torch.threshold in a helper below are this task's own
             # versions of those two routes
             **evasions(

@@ -7,6 +7,9 @@ from d2lgrade.rules import Forbid
 LAYERS = (
     *("torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear", "torch.nn.LazyBilinear"),
     *("torch.nn.functional.linear", "torch.nn.functional.bilinear"),
+    # recurrent cells compute a layer's affine map too
+    *("torch.rnn_relu_cell", "torch.rnn_tanh_cell", "torch.lstm_cell", "torch.gru_cell"),
+    *("torch.nn.RNNCell", "torch.nn.LSTMCell", "torch.nn.GRUCell"),
 )
 
 rules("mlp_scratch", Forbid(*LAYERS, why="multiply the parameters yourself"))

@@ -166,6 +166,13 @@ def test_cells_are_read_as_ipython_runs_them(cells):
     assert scan.loops == 1 and scan.unread is None
 
 
+def test_a_name_bound_to_what_a_looping_factory_made_stands_for_it():
+    helper = "import numpy as np, operator\neq = np.frompyfunc(operator.eq, 2, 1)"
+    answer = "def counts(y, k):\n    return eq(y[None, :], np.arange(k)[:, None]).sum(1)"
+    assert refs(helper, answer, roots={"counts"}).get("numpy.frompyfunc")
+    assert not NoLoops().static_violation(refs("y = np.zeros(3)", "z = y + 1"), 0)
+
+
 def test_magic_text_that_is_not_python_is_left_alone():
     answer = "%%bash\nfor f in *; do echo $f; done\n"
     assert scan_answer([SETUP, "%pip install -q torch\n%matplotlib inline", answer], [2]).loops == 0

@@ -27,6 +27,7 @@ import fnmatch
 import functools
 import importlib
 import inspect
+import math
 import os
 import re
 import sys
@@ -42,10 +43,12 @@ from ..protocol import (
     LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
+    PRIVATE_TORCH,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
+    STEPPED_THROUGH_TENSORS,
     THREAD_LEFT_RUNNING,
     allowed_module,
     other_library_mark,
@@ -63,6 +66,12 @@ _getframe = sys._getframe
 _setprofile = sys.setprofile
 _getprofile = sys.getprofile
 _addaudithook = sys.addaudithook
+# Builtins that step through their items in C, each step an operation on the items when
+# these are tensors (``STEPPED_THROUGH_TENSORS``), by identity.
+STEPPING_BUILTINS = frozenset(map(id, (sum, max, min, sorted, math.prod)))
+# Tensor operations one call of them may run before it counts as stepping through
+# tensors: sum([a, b]) runs two, max(a, b) a comparison and a truth test.
+STEPS_ALLOWED = 3
 # Watched names the interpreter raises as audit events (PEP 578) itself, whichever route
 # made the call, even C code such as functools.partial or map calling them; recorded
 # under the event's name.
@@ -87,11 +96,14 @@ CODE_EVENTS = frozenset({"exec", "compile"})
 
 # Libraries whose job is to call the student's code in turn: torch's nn.Sequential calls
 # their layers, d2lutils' Trainer their training_step per batch. When the record asks
-# which code of the student's called a function of theirs again and again, their frames
-# end the search if that function is a method of such a part (``TorchMachinery.parts``:
-# a layer, a d2lutils model, data module or optimizer); any other library's frames
-# (re.sub, pandas' apply), and theirs calling back a plain function (a DataLoader's
-# collate_fn, the net given to d2l.evaluate_loss), are looked through.
+# which code of the student's called a function of theirs again and again, d2lutils'
+# frames end the search if that function is a method of such a part
+# (``TorchMachinery.parts``: a layer, a d2lutils model, data module or optimizer); torch's
+# are looked through, but a part's method counts as repeated only when the same part
+# runs it again (one layer called once per row is a loop, a stack of layers is not); any
+# other library's frames (re.sub, pandas' apply), and theirs calling back a plain
+# function (a DataLoader's collate_fn, the net given to d2l.evaluate_loss), are looked
+# through.
 FRAMEWORKS = ("torch", "d2lutils")
 
 
@@ -100,22 +112,24 @@ def _in_framework(frame: FrameType) -> bool:
     return module.split(".")[0] in FRAMEWORKS
 
 
-def _method_of_a_part(frame: FrameType) -> bool:
-    """Whether ``frame`` runs a method of a framework part (``TorchMachinery.parts``): its
-    first argument's type (not its ``__class__``, which a class can fake) is one, and that
-    type's own method of this name runs this code (a plain function given a layer as
-    its first argument is no method of it)."""
+def _part_running(frame: FrameType) -> object | None:
+    """The framework part (``TorchMachinery.parts``) whose method ``frame`` runs, or None:
+    its first argument, whose type (not its ``__class__``, which a class can fake) is a
+    part's and has this code as its own method of this name (a plain function given a
+    layer as its first argument is no method of it)."""
     code = frame.f_code
     if not code.co_argcount:
-        return False
-    kind = type(frame.f_locals.get(code.co_varnames[0]))
+        return None
+    receiver = frame.f_locals.get(code.co_varnames[0])
+    kind = type(receiver)
     if not issubclass(kind, torch_machinery().parts):
-        return False
+        return None
     for klass in kind.__mro__:
         if code.co_name in vars(klass):
             method = vars(klass)[code.co_name]
-            return getattr(getattr(method, "__func__", method), "__code__", None) is code
-    return False
+            found = getattr(getattr(method, "__func__", method), "__code__", None) is code
+            return receiver if found else None
+    return None
 
 
 def _hands_functions_on(frame: FrameType) -> bool:
@@ -338,7 +352,7 @@ def watched_code(names: tuple[str, ...]) -> tuple[dict[Any, str], dict[int, str]
             if hasattr(func, "__code__"):
                 code.setdefault(func.__code__, recorded_as)
                 continue
-            if inspect.isbuiltin(func):
+            if inspect.isbuiltin(func) or inspect.ismethoddescriptor(func):
                 builtin.setdefault(id(func), recorded_as)
             dispatcher = _numpy_dispatcher_code(entry)
             if dispatcher is not None:
@@ -410,7 +424,10 @@ def make_looping_classes_observable() -> None:
     """
     for pattern in LOOPING_CALLS:
         module_name, _, last = pattern.rpartition(".")
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # a method of a class (torch.Tensor.apply_): no class to replace
+            continue
         for attribute, value in list(vars(module).items()):
             if (
                 fnmatch.fnmatchcase(attribute, last)
@@ -513,11 +530,15 @@ class CallMonitor:
         self.watches_repetition = RECURSION in self.watch or REPEATED_CALLBACK in self.watch
         self.watches_loops = LOOP_RAN in self.watch
         self.watches_handoff = HANDED_A_FUNCTION in self.watch
+        self.watches_stepping = STEPPED_THROUGH_TENSORS in self.watch
+        self.watches_private = PRIVATE_TORCH in self.watch
+        # The stepping builtins running now: (builtin's id, calls recorded when it began).
+        self._stepping: list[tuple[int, int]] = []
         self.watches_switch_off = RECORD_OFF in self.watch
         self.watches_libraries = OTHER_LIBRARY in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
-        # each (instruction, function of the student's) pair has run from it.
-        self._call_sites: dict[int, Counter[tuple[int, Any]]] = {}
+        # each (instruction, function of the student's, part) has run from it.
+        self._call_sites: dict[int, Counter[tuple[int, Any, int]]] = {}
 
     def _watch_calls(self) -> None:
         names = [n for n in self.watch if n not in AUDIT_EVENTS]
@@ -532,6 +553,7 @@ class CallMonitor:
             or self.watches_repetition
             or self.watches_loops
             or self.watches_handoff
+            or self.watches_stepping
             or self.watches_switch_off
             or self.watches_libraries
         ):
@@ -539,7 +561,11 @@ class CallMonitor:
         files, made = self.student_code.files, self.student_code.made
         compiled_for_them = self.student_code.compiled_for_them
         repetition, libraries = self.watches_repetition, self.watches_libraries
-        handoff = self.watches_handoff
+        handoff, stepping = self.watches_handoff, self.watches_stepping
+        # autograd's engine itself, which _engine_run_backward (counted) calls: a cell
+        # that reaches it another way runs autograd all the same.
+        engine_type = type(torch_machinery().autograd.Variable._execution_engine)
+        counted_entry = getattr(self._engine, "__code__", None)
         student_code_starts = self._student_code_starts
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
@@ -579,8 +605,28 @@ class CallMonitor:
                     self.count(RECORD_OFF)
                 if libraries:
                     self._note_library(getattr(arg, "__module__", None))
+                if stepping and id(arg) in STEPPING_BUILTINS:
+                    self._stepping.append((id(arg), self.calls.total()))
+                owner = getattr(arg, "__self__", None)
+                if type(owner) is engine_type:
+                    self.autograd_runs += 1
+                elif owner is not None and not isinstance(owner, ModuleType):
+                    # A C method reached through its object (a tensor's apply_), by id.
+                    method = getattr(type(owner), getattr(arg, "__name__", ""), None)
+                    if id(method) in looping_builtin:
+                        self.count(looping_builtin[id(method)])
+            elif event != "c_call" and self._stepping and id(arg) == self._stepping[-1][0]:
+                if self.calls.total() - self._stepping.pop()[1] > STEPS_ALLOWED:
+                    self.count(STEPPED_THROUGH_TENSORS)
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
+            elif (
+                event == "c_call"
+                and type(getattr(arg, "__self__", None)) is engine_type
+                and frame.f_code is not counted_entry
+                and self.from_student(frame)
+            ):
+                self.autograd_runs += 1
 
         _setprofile(hook)
 
@@ -591,9 +637,9 @@ class CallMonitor:
         if self.watches_repetition:
             if _running_already(frame):
                 self.count(RECURSION)
-            caller = self._student_caller(frame)
-            if caller is not None:
-                self._note_repeated_call(frame, caller)
+            called_by = self._student_caller(frame)
+            if called_by is not None:
+                self._note_repeated_call(frame, *called_by)
         # Whoever called it: the answer itself may be code the source check did not read
         # (bound to the task's name by a name built at run time, or defined under an `if`),
         # and the loops it did read it reported already.
@@ -610,13 +656,13 @@ class CallMonitor:
         if self.watches_loops and _has_loop(frame.f_code):
             self.count(LOOP_RAN)
 
-    def _note_repeated_call(self, frame: FrameType, caller: FrameType) -> None:
+    def _note_repeated_call(self, frame: FrameType, caller: FrameType, part: int) -> None:
         """Record a loop in disguise as ``frame``, of the student's code, starts, called
         by ``caller`` (see :meth:`_student_caller`): its function called before from the
         same instruction of the same frame (a callback of a builtin or a library, item by
-        item)."""
+        item), by the same ``part`` (an id; 0 for a plain function)."""
         sites = self._call_sites.setdefault(id(caller), Counter())
-        site = (caller.f_lasti, frame.f_code)
+        site = (caller.f_lasti, frame.f_code, part)
         sites[site] += 1
         if sites[site] == 2:
             self.count(REPEATED_CALLBACK)
@@ -627,24 +673,27 @@ class CallMonitor:
         if isinstance(module, str) and not allowed_module(module):
             self.count(other_library_mark(module))
 
-    def _student_caller(self, frame: FrameType) -> FrameType | None:
+    def _student_caller(self, frame: FrameType) -> tuple[FrameType, int] | None:
         """The frame of student code that called ``frame``, through library frames and
-        the course cells' functions; None when a probe's frame comes first, or a framework's when
-        ``frame`` runs a method of a framework part (a layer's ``forward``: a trainer
-        calling it per batch starts it afresh, see ``FRAMEWORKS``)."""
+        the course cells' functions, with the id of the part whose method ``frame`` runs
+        when torch called it (0 otherwise); None when a probe's frame comes first, or a
+        d2lutils frame when ``frame`` runs a method of a part (a trainer calling a
+        model's ``training_step`` per batch starts it afresh, see ``FRAMEWORKS``)."""
         caller = frame.f_back
-        framework_calls_a_part: bool | None = None  # asked once, when first needed
+        part: object | None = None
+        asked = False  # whether ``frame`` runs a part's method, asked once, when needed
         while caller is not None and not self.student_code.runs(caller.f_code):
             # A course cell's function that the student's code called runs for them.
             if caller.f_code.co_filename.startswith(PROBE_FILE_PREFIX):
                 return None
             if _in_framework(caller):
-                if framework_calls_a_part is None:
-                    framework_calls_a_part = _method_of_a_part(frame)
-                if framework_calls_a_part:
+                if not asked:
+                    part, asked = _part_running(frame), True
+                in_torch = str(caller.f_globals.get("__name__", "")).split(".")[0] == "torch"
+                if part is not None and not in_torch:
                     return None
             caller = caller.f_back
-        return caller
+        return None if caller is None else (caller, id(part) if part is not None else 0)
 
     def _note_work_left_running(self) -> None:
         """Record threads and child processes alive now that were not before the
@@ -710,6 +759,15 @@ class CallMonitor:
         return {"calls": dict(self.calls), "autograd": self.autograd_runs}
 
 
+def _private(name: str) -> bool:
+    """Whether a part of the qualified ``name`` is private (``torch._prelu_kernel``,
+    ``torch._C._nn.linear``); special methods (``__add__``) are not."""
+    return any(
+        part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+        for part in name.split(".")
+    )
+
+
 def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
     """The torch function mode and the dispatch mode that record for ``monitor``, built
     on torch's classes as the runner found them (:func:`torch_machinery`)."""
@@ -719,8 +777,16 @@ def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
         def __torch_function__(
             self, func: Any, types: Any, args: Any = (), kwargs: Any = None
         ) -> Any:
-            if monitor.from_student(_getframe(1)):
-                monitor.count(qualified_name(func))
+            caller = _getframe(1)
+            if monitor.from_student(caller):
+                name = qualified_name(func)
+                monitor.count(name)
+                if (
+                    monitor.watches_private
+                    and monitor.student_code.runs(caller.f_code)
+                    and _private(name)
+                ):
+                    monitor.count(PRIVATE_TORCH)
             return func(*args, **(kwargs or {}))
 
     class OperatorRecorder(dispatch_mode):  # type: ignore[misc, valid-type]

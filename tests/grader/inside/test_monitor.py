@@ -14,10 +14,12 @@ from d2lgrade.protocol import (
     LOOP_RAN,
     LOOPING_CALLS,
     OTHER_LIBRARY,
+    PRIVATE_TORCH,
     PROCESS_LEFT_RUNNING,
     RECORD_OFF,
     RECURSION,
     REPEATED_CALLBACK,
+    STEPPED_THROUGH_TENSORS,
     THREAD_LEFT_RUNNING,
 )
 
@@ -638,7 +640,8 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
     """The answer's own loop, reached by a name the source check cannot follow; a layer
     calling itself through torch's Module.__call__; a plain function given a layer as its
     first argument, called back by torch; a course cell's function relaying a builtin's
-    calls; and C functions handed to a library that calls them item by item."""
+    calls; C functions handed to a library that calls them item by item; a builtin
+    adding a tensor's rows one by one; and one layer that torch runs once per row."""
     student = compiled(
         "import collections, functools, json, re\n"
         "import pandas as pd\n"
@@ -663,17 +666,25 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
         "    return json.loads(str(list(range(3))), parse_int=X.flatten().tolist().count)\n"
         "def by_count_elements(X):\n    found = {}\n"
         "    collections._count_elements(found, X.flatten().tolist())\n    return found\n"
+        "def by_sum_of_pieces(X):\n    return sum(X.split(1))\n"
+        "class Row(torch.nn.Module):\n    def forward(self, state):\n"
+        "        X, i, out = state\n        out[i] = X[i] / X[i].sum()\n"
+        "        return X, i + 1, out\n"
+        "def by_one_layer_per_row(X):\n"
+        "    return torch.nn.Sequential(*[Row()] * len(X))((X, 0, X.clone()))[2]\n"
         "def vectorized(X):\n"
-        "    return torch.vmap(torch.sum)(X) + torch.where(X > 0, X, 0).sum()\n",
+        "    total = sum([X.sum(), X.sum()]) + max(X.max(), X.min())\n"
+        "    return torch.vmap(torch.sum)(X) + torch.where(X > 0, X, 0).sum() + total\n",
         cell_file(1),
     )
     course = compiled("def scale(x, factor):\n    return x * factor\n", cell_file(0))
     student["scale"] = course["scale"]
     probe = compiled(
-        "def probe(answer):\n    return answer(torch.tensor([[1.0, 0.0], [2.0, 2.0]]))",
+        "def probe(answer):\n    return answer(torch.arange(1.0, 11.0).reshape(5, 2))",
         "<hidden check probe>",
     )
-    watch = [RECURSION, REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, *LOOPING_CALLS]
+    watch = [RECURSION, REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, STEPPED_THROUGH_TENSORS]
+    watch += LOOPING_CALLS
     for answer, mark in (
         ("each_row", LOOP_RAN),
         ("by_self_call", RECURSION),
@@ -682,6 +693,8 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
         ("by_pandas_map", HANDED_A_FUNCTION),
         ("by_json_hook", HANDED_A_FUNCTION),
         ("by_count_elements", "collections._count_elements"),
+        ("by_sum_of_pieces", STEPPED_THROUGH_TENSORS),
+        ("by_one_layer_per_row", REPEATED_CALLBACK),
     ):
         with CallMonitor([1], watch=watch) as monitor:
             probe["probe"](student[answer])
@@ -690,3 +703,37 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
     with CallMonitor([1], watch=watch) as monitor:
         probe["probe"](student["vectorized"])
     assert not set(monitor.record()["calls"]) & set(watch), monitor.record()
+
+
+def test_private_torch_functions_the_engine_and_c_methods_are_seen_by_what_runs():
+    """torch's private kernels called by the student's code (not torch's own calls of
+    them under a public function); autograd's engine reached past its counted entry
+    point; a tensor's C method that loops, reached through the tensor by a built name."""
+    student = compiled(
+        "import torch.nn.functional as F\n"
+        "def private(x):\n    return getattr(torch, '_prelu' + '_kernel')(x, torch.tensor(0.1))\n"
+        "def public(x):\n    return F.prelu(x, torch.tensor([0.1])) + F.relu(x)\n"
+        "def engine(x):\n    x = x.clone().requires_grad_()\n    y = (x * x).sum()\n"
+        "    run = torch.autograd.Variable._execution_engine.run_backward\n"
+        "    run((y,), (torch.ones(()),), False, False, (), True, True)\n    return x.grad\n"
+        "def counted(x):\n    x = x.clone().requires_grad_()\n    (x * x).sum().backward()\n"
+        "    return x.grad\n"
+        "def applied(x):\n    values = x.flatten().tolist()\n"
+        "    return getattr(x.clone(), 'app' + 'ly_')(values.count)\n",
+        cell_file(1),
+    )
+    probe = compiled(
+        "def probe(answer):\n    return answer(torch.tensor([-1.0, 2.0, 2.0]))",
+        "<hidden check probe>",
+    )
+
+    def record(answer: str, watch: list[str]) -> dict:
+        with CallMonitor([1], watch=watch) as monitor:
+            probe["probe"](student[answer])
+        return monitor.record()
+
+    assert record("private", [PRIVATE_TORCH])["calls"].get(PRIVATE_TORCH)
+    assert PRIVATE_TORCH not in record("public", [PRIVATE_TORCH])["calls"]
+    assert record("engine", ["torch.autograd.grad"])["autograd"] == 1
+    assert record("counted", ["torch.autograd.grad"])["autograd"] == 1, "counted once"
+    assert record("applied", list(LOOPING_CALLS))["calls"].get("torch.Tensor.apply_")
