@@ -112,10 +112,9 @@ MUTATIONS = [
     Mutation(
         "loops in the student's code count only when their own code called it",
         "grader/d2lgrade/inside/monitor.py",
-        "        if self.watches_loops and _has_loop(frame.f_code):\n"
-        "            self.count(LOOP_RAN)\n        if self.watches_switch_off",
-        "        if self.watches_loops and frame.f_back is None:\n"
-        "            self.count(LOOP_RAN)\n        if self.watches_switch_off",
+        "reported already.\n        if self.watches_loops and _has_loop(frame.f_code):",
+        "reported already.\n        if self.watches_loops and _has_loop(frame.f_code)"
+        " and self._student_caller(frame):",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
@@ -252,8 +251,8 @@ MUTATIONS = [
     Mutation(
         "NoLoops ignores the looping helpers the record saw called",
         "grader/d2lgrade/rules.py",
-        "        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN, *LOOPING_CALLS)",
-        "        return (RECURSION, REPEATED_CALLBACK, LOOP_RAN)",
+        "            STEPPED_THROUGH_TENSORS,\n            *LOOPING_CALLS,\n",
+        "            STEPPED_THROUGH_TENSORS,\n",
         ("tests/grader/test_rules.py",),
     ),
     Mutation(
@@ -350,15 +349,15 @@ MUTATIONS = [
     Mutation(
         "torch and d2lutils calling back a plain function of the student's is no loop",
         "grader/d2lgrade/inside/monitor.py",
-        "framework_calls_a_part = _method_of_a_part(frame)",
-        "framework_calls_a_part = True",
+        "part, asked = _part_running(frame), True",
+        "part, asked = frame, True",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
         "a trainer calling a model's and an optimizer's methods per batch is a loop",
         "grader/d2lgrade/inside/monitor.py",
-        "framework_calls_a_part = _method_of_a_part(frame)",
-        "framework_calls_a_part = False",
+        "part, asked = _part_running(frame), True",
+        "part, asked = None, True",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(
@@ -392,8 +391,8 @@ MUTATIONS = [
     Mutation(
         "a loop in student code the source check did not read is no loop",
         "grader/d2lgrade/inside/monitor.py",
-        "                and _has_loop(frame.f_code)\n",
-        "                and False\n",
+        "reported already.\n        if self.watches_loops and _has_loop(frame.f_code):",
+        "reported already.\n        if self.watches_loops and False:",
         ("tests/grader/inside/test_provenance.py",),
     ),
     Mutation(

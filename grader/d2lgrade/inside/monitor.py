@@ -534,6 +534,11 @@ class CallMonitor:
         self.watches_private = PRIVATE_TORCH in self.watch
         # The stepping builtins running now: (builtin's id, calls recorded when it began).
         self._stepping: list[tuple[int, int]] = []
+        self._builtin: dict[int, str] = {}
+        self._looping_builtin: dict[int, str] = {}
+        # autograd's engine itself, which _engine_run_backward (counted) calls: a cell
+        # that reaches it another way runs autograd all the same.
+        self._engine_type = type(torch_machinery().autograd.Variable._execution_engine)
         self.watches_switch_off = RECORD_OFF in self.watch
         self.watches_libraries = OTHER_LIBRARY in self.watch
         # Per running frame of student code (by id, dropped when it returns): how often
@@ -545,26 +550,13 @@ class CallMonitor:
         code, builtin = watched_code(tuple(n for n in names if n not in LOOPING_CALLS))
         looping_code, looping_builtin = watched_code(tuple(n for n in names if n in LOOPING_CALLS))
         self._previous_profile = _getprofile()
-        if not (
-            code
-            or builtin
-            or looping_code
-            or looping_builtin
-            or self.watches_repetition
-            or self.watches_loops
-            or self.watches_handoff
-            or self.watches_stepping
-            or self.watches_switch_off
-            or self.watches_libraries
-        ):
+        if not (code or builtin or looping_code or looping_builtin or self._watches_frames()):
             return
+        self._builtin, self._looping_builtin = builtin, looping_builtin
         files, made = self.student_code.files, self.student_code.made
         compiled_for_them = self.student_code.compiled_for_them
         repetition, libraries = self.watches_repetition, self.watches_libraries
-        handoff, stepping = self.watches_handoff, self.watches_stepping
-        # autograd's engine itself, which _engine_run_backward (counted) calls: a cell
-        # that reaches it another way runs autograd all the same.
-        engine_type = type(torch_machinery().autograd.Variable._execution_engine)
+        handoff, engine_type = self.watches_handoff, self._engine_type
         counted_entry = getattr(self._engine, "__code__", None)
         student_code_starts = self._student_code_starts
 
@@ -597,24 +589,7 @@ class CallMonitor:
             elif event == "c_call" and (
                 frame.f_code.co_filename in files or id(frame.f_code) in made
             ):
-                if id(arg) in builtin:
-                    self.count(builtin[id(arg)])
-                if id(arg) in looping_builtin:
-                    self.count(looping_builtin[id(arg)])
-                if self.watches_switch_off and _recorders_disabled(self.operators):
-                    self.count(RECORD_OFF)
-                if libraries:
-                    self._note_library(getattr(arg, "__module__", None))
-                if stepping and id(arg) in STEPPING_BUILTINS:
-                    self._stepping.append((id(arg), self.calls.total()))
-                owner = getattr(arg, "__self__", None)
-                if type(owner) is engine_type:
-                    self.autograd_runs += 1
-                elif owner is not None and not isinstance(owner, ModuleType):
-                    # A C method reached through its object (a tensor's apply_), by id.
-                    method = getattr(type(owner), getattr(arg, "__name__", ""), None)
-                    if id(method) in looping_builtin:
-                        self.count(looping_builtin[id(method)])
+                self._student_calls_c(arg)
             elif event != "c_call" and self._stepping and id(arg) == self._stepping[-1][0]:
                 if self.calls.total() - self._stepping.pop()[1] > STEPS_ALLOWED:
                     self.count(STEPPED_THROUGH_TENSORS)
@@ -629,6 +604,42 @@ class CallMonitor:
                 self.autograd_runs += 1
 
         _setprofile(hook)
+
+    def _watches_frames(self) -> bool:
+        """Whether the rules ask for what only the frames that run show (beyond calls of
+        watched functions)."""
+        return (
+            self.watches_repetition
+            or self.watches_loops
+            or self.watches_handoff
+            or self.watches_stepping
+            or self.watches_switch_off
+            or self.watches_libraries
+        )
+
+    def _student_calls_c(self, function: Any) -> None:
+        """Record what a call of ``function``, written in C, from the student's code shows:
+        a watched or looping builtin (a C method through its object too: a tensor's
+        ``apply_``), the record switched off, another library, a stepping builtin
+        starting, autograd's engine run directly."""
+        builtin, looping_builtin = self._builtin, self._looping_builtin
+        if id(function) in builtin:
+            self.count(builtin[id(function)])
+        if id(function) in looping_builtin:
+            self.count(looping_builtin[id(function)])
+        if self.watches_switch_off and _recorders_disabled(self.operators):
+            self.count(RECORD_OFF)
+        if self.watches_libraries:
+            self._note_library(getattr(function, "__module__", None))
+        if self.watches_stepping and id(function) in STEPPING_BUILTINS:
+            self._stepping.append((id(function), self.calls.total()))
+        owner = getattr(function, "__self__", None)
+        if type(owner) is self._engine_type:
+            self.autograd_runs += 1
+        elif owner is not None and not isinstance(owner, ModuleType):
+            method = getattr(type(owner), getattr(function, "__name__", ""), None)
+            if id(method) in looping_builtin:
+                self.count(looping_builtin[id(method)])
 
     def _student_code_starts(self, frame: FrameType) -> None:
         """Record what ``frame``, of the student's code, shows as it starts: a loop in
