@@ -28,9 +28,11 @@ import functools
 import importlib
 import inspect
 import math
+import operator
 import os
 import re
 import sys
+import types
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,12 +134,33 @@ def _part_running(frame: FrameType) -> object | None:
     return None
 
 
-def _hands_functions_on(frame: FrameType) -> bool:
+# What a handed function can be: functions, C functions and methods, partials, ufuncs,
+# operator's callables. Not objects that are callable on the side (a context manager,
+# a layer), nor classes.
+_FUNCTION_TYPES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+    functools.partial,
+    type(operator.itemgetter(0)),
+    type(operator.attrgetter("a")),
+    type(operator.methodcaller("a")),
+)
+
+
+def _hands_functions_on(frame: FrameType, student_code: StudentCode) -> bool:
     """Whether ``frame``, a library's Python function that student code called, was given
-    a function (no class) among its arguments, directly or one level inside ``*args``
-    and ``**kwargs``. The frameworks' own functions (torch.vmap, a hook) and the grader's
-    recorders (a torch function mode is handed each function called) do not count."""
-    if str(frame.f_globals.get("__name__", "")).split(".")[0] in (*FRAMEWORKS, "d2lgrade"):
+    a function that is not the student's among its arguments, directly or one level
+    inside ``*args`` and ``**kwargs`` (a function of theirs called back item by item
+    shows as ``REPEATED_CALLBACK``). The frameworks' own functions (torch.vmap, a hook),
+    the import system and the grader's recorders (a torch function mode is handed each
+    function called) do not count."""
+    top = str(frame.f_globals.get("__name__", "")).split(".")[0]
+    if top in (*FRAMEWORKS, "d2lgrade", "importlib"):
         return False
     code = frame.f_code
     count = code.co_argcount + code.co_kwonlyargcount
@@ -152,9 +175,20 @@ def _hands_functions_on(frame: FrameType) -> bool:
         values: Any = (value,)
         if isinstance(value, (dict, tuple)):
             values = value.values() if isinstance(value, dict) else value
-        if any(callable(v) and not isinstance(v, type) for v in values):
+        if any(_a_library_function(v, student_code) for v in values):
             return True
     return False
+
+
+def _a_library_function(value: Any, student_code: StudentCode) -> bool:
+    """Whether ``value`` is a function (``_FUNCTION_TYPES`` or a ufunc) that is not the
+    student's: a partial of theirs is theirs."""
+    while isinstance(value, functools.partial):
+        value = value.func
+    if not isinstance(value, _FUNCTION_TYPES) and type(value).__name__ != "ufunc":
+        return False
+    code = getattr(getattr(value, "__func__", value), "__code__", None)
+    return code is None or not student_code.runs(code)
 
 
 def _running_already(frame: FrameType) -> bool:
@@ -532,7 +566,10 @@ class CallMonitor:
         self.watches_handoff = HANDED_A_FUNCTION in self.watch
         self.watches_stepping = STEPPED_THROUGH_TENSORS in self.watch
         self.watches_private = PRIVATE_TORCH in self.watch
-        # The stepping builtins running now: (builtin's id, calls recorded when it began).
+        # torch functions the student's code called (the function mode's count; the
+        # operators a call runs are not counted again), and the stepping builtins running
+        # now: (builtin's id, torch_calls when it began).
+        self.torch_calls = 0
         self._stepping: list[tuple[int, int]] = []
         self._builtin: dict[int, str] = {}
         self._looping_builtin: dict[int, str] = {}
@@ -579,7 +616,7 @@ class CallMonitor:
                     return
                 if libraries and called_by_student:
                     self._note_library(frame.f_globals.get("__name__"))
-                if handoff and called_by_student and _hands_functions_on(frame):
+                if handoff and called_by_student and _hands_functions_on(frame, self.student_code):
                     self.count(HANDED_A_FUNCTION)
                 if frame.f_code.co_filename in compiled_for_them:
                     self._compiled_for_the_student_starts(frame)
@@ -591,7 +628,7 @@ class CallMonitor:
             ):
                 self._student_calls_c(arg)
             elif event != "c_call" and self._stepping and id(arg) == self._stepping[-1][0]:
-                if self.calls.total() - self._stepping.pop()[1] > STEPS_ALLOWED:
+                if self.torch_calls - self._stepping.pop()[1] > STEPS_ALLOWED:
                     self.count(STEPPED_THROUGH_TENSORS)
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
@@ -632,7 +669,7 @@ class CallMonitor:
         if self.watches_libraries:
             self._note_library(getattr(function, "__module__", None))
         if self.watches_stepping and id(function) in STEPPING_BUILTINS:
-            self._stepping.append((id(function), self.calls.total()))
+            self._stepping.append((id(function), self.torch_calls))
         owner = getattr(function, "__self__", None)
         if type(owner) is self._engine_type:
             self.autograd_runs += 1
@@ -792,6 +829,7 @@ def _recorder_classes(monitor: CallMonitor) -> tuple[Any, Any]:
             if monitor.from_student(caller):
                 name = qualified_name(func)
                 monitor.count(name)
+                monitor.torch_calls += 1
                 if (
                     monitor.watches_private
                     and monitor.student_code.runs(caller.f_code)
@@ -840,9 +878,9 @@ def _on_audit_event(event: str, args: tuple[Any, ...]) -> None:
         return
     caller = _getframe(1)
     if event in CODE_EVENTS:
-        if not str(caller.f_globals.get("__name__")).startswith("importlib") and (
-            monitor.from_student(caller)
-        ):
+        # Not what a module runs as it is imported, even on the student's first use of
+        # something (torch imports a module the first time it prints a tensor).
+        if monitor.student_code.made_for_them(caller):
             monitor.count(CODE_FROM_STRING)
     elif monitor.from_student(caller):
         monitor.count(event)

@@ -134,10 +134,10 @@ class StudentCode:
                 self.files.update(name for name in names if self._written(name))
             return
         if event == "exec":
-            if direct or self._made_for_them(caller):
+            if direct or self.made_for_them(caller):
                 self.made.update((id(code), code) for code in _codes(args[0]))
         elif not direct:
-            if event == "compile" and self._made_for_them(caller):
+            if event == "compile" and self.made_for_them(caller):
                 self.compiled_for_them.add(_file_name(args[1]))
         elif event in ("compile", "code.__new__"):
             self.files.add(_file_name(args[1]))
@@ -145,7 +145,7 @@ class StudentCode:
             with contextlib.suppress(ValueError, EOFError, TypeError):  # then it made no code
                 self.files.update(code.co_filename for code in _codes(_marshal_loads(args[0])))
 
-    def _made_for_them(self, caller: FrameType) -> bool:
+    def made_for_them(self, caller: FrameType) -> bool:
         """Whether library code running in ``caller`` makes code at the student's
         request: the student's code called it, and not by importing a module (what a
         module makes as it is imported is its own)."""

@@ -737,3 +737,31 @@ def test_private_torch_functions_the_engine_and_c_methods_are_seen_by_what_runs(
     assert record("engine", ["torch.autograd.grad"])["autograd"] == 1
     assert record("counted", ["torch.autograd.grad"])["autograd"] == 1, "counted once"
     assert record("applied", list(LOOPING_CALLS))["calls"].get("torch.Tensor.apply_")
+
+
+def test_whole_tensor_code_with_helpers_and_context_managers_is_no_loop():
+    """Compliant code the loop marks must leave alone, with operators recorded as in a
+    ruled task: a builtin adding two tensors or taking the larger of two, context managers
+    of the student's or a library's, a partial of the student's own function handed on."""
+    student = compiled(
+        "import contextlib, functools\n"
+        "import numpy as np\n"
+        "@contextlib.contextmanager\n"
+        "def quiet():\n    with torch.no_grad():\n        yield\n"
+        "def scaled(x, factor):\n    return x * factor\n"
+        "def answer(X):\n"
+        "    with quiet(), np.errstate(over='ignore'), contextlib.ExitStack() as stack:\n"
+        "        stack.enter_context(torch.no_grad())\n"
+        "        double = functools.partial(scaled, factor=2.0)\n"
+        "        total = sum([X.sum(0), double(X).sum(0)])\n"
+        "        return total + min(X.max(), torch.ones(()))\n",
+        cell_file(1),
+    )
+    probe = compiled(
+        "def probe(answer):\n    return answer(torch.arange(1.0, 11.0).reshape(5, 2))",
+        "<hidden check probe>",
+    )
+    watch = [REPEATED_CALLBACK, LOOP_RAN, HANDED_A_FUNCTION, STEPPED_THROUGH_TENSORS]
+    with CallMonitor([1], watch=watch, operators=True) as monitor:
+        probe["probe"](student["answer"])
+    assert not set(monitor.record()["calls"]) & set(watch), monitor.record()

@@ -166,3 +166,19 @@ print(json.dumps(counts))
         tmp_path,
     )
     assert found == {"first": 1, "second": 1, "provided": 0}, found
+
+
+def test_modules_imported_on_the_students_first_use_make_no_code_of_theirs(tmp_path):
+    """torch imports a module the first time it prints a tensor, and an answer may import
+    a module inside its function: what those modules make as they are imported (their
+    dataclasses) is theirs, not code the student made from a string."""
+    found = _run(
+        """
+cell(1, "def shows(X):\\n    print('debug:', X)\\n    return X\\n"
+        "def imports(X):\\n    import statistics, fractions\\n    return X")
+X = torch.ones(2)
+print(json.dumps({name: recorded(name, X) for name in ("shows", "imports")}))
+""",
+        tmp_path,
+    )
+    assert found == {"shows": [], "imports": []}, found
