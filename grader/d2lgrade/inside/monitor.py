@@ -28,11 +28,9 @@ import functools
 import importlib
 import inspect
 import math
-import operator
 import os
 import re
 import sys
-import types
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -134,24 +132,6 @@ def _part_running(frame: FrameType) -> object | None:
     return None
 
 
-# What a handed function can be: functions, C functions and methods, partials, ufuncs,
-# operator's callables. Not objects that are callable on the side (a context manager,
-# a layer), nor classes.
-_FUNCTION_TYPES = (
-    types.FunctionType,
-    types.BuiltinFunctionType,
-    types.MethodType,
-    types.MethodWrapperType,
-    types.WrapperDescriptorType,
-    types.MethodDescriptorType,
-    types.ClassMethodDescriptorType,
-    functools.partial,
-    type(operator.itemgetter(0)),
-    type(operator.attrgetter("a")),
-    type(operator.methodcaller("a")),
-)
-
-
 def _hands_functions_on(frame: FrameType, student_code: StudentCode) -> bool:
     """Whether ``frame``, a library's Python function that student code called, was given
     a function that is not the student's among its arguments, directly or one level
@@ -181,11 +161,17 @@ def _hands_functions_on(frame: FrameType, student_code: StudentCode) -> bool:
 
 
 def _a_library_function(value: Any, student_code: StudentCode) -> bool:
-    """Whether ``value`` is a function (``_FUNCTION_TYPES`` or a ufunc) that is not the
-    student's: a partial of theirs is theirs."""
+    """Whether ``value`` is a function that is not the student's (a partial of theirs is
+    theirs). Classes, and objects callable on the side (a context manager, a layer), are
+    no functions handed on."""
     while isinstance(value, functools.partial):
         value = value.func
-    if not isinstance(value, _FUNCTION_TYPES) and type(value).__name__ != "ufunc":
+    if (
+        not callable(value)
+        or isinstance(value, type)
+        or hasattr(type(value), "__enter__")
+        or isinstance(value, torch_machinery().parts)
+    ):
         return False
     code = getattr(getattr(value, "__func__", value), "__code__", None)
     return code is None or not student_code.runs(code)

@@ -644,6 +644,7 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
     adding a tensor's rows one by one; and one layer that torch runs once per row."""
     student = compiled(
         "import collections, functools, json, re\n"
+        "import numpy as np\n"
         "import pandas as pd\n"
         "import torch.utils._pytree as pytree\n"
         "def each_row(X):\n    out = X.clone()\n    for i in range(len(X)):\n"
@@ -662,6 +663,8 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
         "    sorted(range(len(X)), key=functools.partial(scale, Put()))\n    return out\n"
         "def by_pandas_map(X):\n    counts = X.flatten().tolist().count\n"
         "    return torch.tensor(pd.Series(range(3)).map(counts).to_numpy())\n"
+        "def by_pandas_apply(X):\n"
+        "    return pd.DataFrame(X.numpy()).apply(np.argsort, axis=1, raw=True)\n"
         "def by_json_hook(X):\n"
         "    return json.loads(str(list(range(3))), parse_int=X.flatten().tolist().count)\n"
         "def by_count_elements(X):\n    found = {}\n"
@@ -692,6 +695,7 @@ def test_loops_are_seen_however_the_answer_was_reached_and_whatever_runs_them():
         ("by_course_relay", REPEATED_CALLBACK),
         ("by_pandas_map", HANDED_A_FUNCTION),
         ("by_json_hook", HANDED_A_FUNCTION),
+        ("by_pandas_apply", HANDED_A_FUNCTION),
         ("by_count_elements", "collections._count_elements"),
         ("by_sum_of_pieces", STEPPED_THROUGH_TENSORS),
         ("by_one_layer_per_row", REPEATED_CALLBACK),
