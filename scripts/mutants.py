@@ -127,8 +127,8 @@ MUTATIONS = [
     Mutation(
         "a function handed to a library's Python code is not noted",
         "grader/d2lgrade/inside/monitor.py",
-        "                if handoff and called_by_student and _hands_functions_on(frame):",
-        "                if handoff and called_by_student and not _hands_functions_on:",
+        "    return code is None or not student_code.runs(code)",
+        "    return False",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(

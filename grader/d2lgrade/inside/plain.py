@@ -21,6 +21,8 @@ _KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
 _NUMPY_SCALAR, _NUMPY_ARRAY = np.generic, np.ndarray
 _TENSORS = (torch.Tensor, torch.nn.Parameter)
 _BFLOAT16 = torch.bfloat16
+# A list's or a tuple's own iteration, which a subclass (a named tuple) cannot override.
+_OWN_ITEMS: dict[type, Any] = {list: list.__iter__, tuple: tuple.__iter__}
 
 
 def encode_array(dtype_kind: str, dtype: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
@@ -32,7 +34,8 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     """Convert a probe's return value to plain data; raise ``TypeError`` for anything else.
 
     Runs inside the student's process. Exact type checks (not ``isinstance``) keep
-    subclasses with overridden methods out.
+    subclasses with overridden methods out; a subclass of list or tuple (a named tuple)
+    is read through the base type's own iteration, item by item.
     """
     if depth > 20:
         raise TypeError("result is nested more than 20 levels deep")
@@ -43,6 +46,10 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return value
     if kind in (list, tuple):
         return [to_plain(v, depth + 1) for v in value]
+    if issubclass(kind, tuple) or issubclass(kind, list):
+        # A named tuple is a tuple: its items, read as the base type stores them.
+        items = _OWN_ITEMS[tuple if issubclass(kind, tuple) else list](value)
+        return [to_plain(v, depth + 1) for v in items]
     if kind is dict:
         if not all(type(k) is str for k in value):
             raise TypeError("dict results must have str keys")
