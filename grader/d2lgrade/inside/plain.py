@@ -21,8 +21,9 @@ _KINDS = {"b": "bool", "i": "int", "u": "int", "f": "float"}
 _NUMPY_SCALAR, _NUMPY_ARRAY = np.generic, np.ndarray
 _TENSORS = (torch.Tensor, torch.nn.Parameter)
 _BFLOAT16 = torch.bfloat16
-# A list's or a tuple's own iteration, which a subclass (a named tuple) cannot override.
-_OWN_ITEMS: dict[type, Any] = {list: list.__iter__, tuple: tuple.__iter__}
+# A list's and a tuple's own iteration, which a subclass (a named tuple) cannot override
+# (names of a sealed module, not a dict a cell could refill).
+_LIST_ITEMS, _TUPLE_ITEMS = list.__iter__, tuple.__iter__
 
 
 def encode_array(dtype_kind: str, dtype: str, shape: list[int], data: list[Any]) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def to_plain(value: Any, depth: int = 0) -> Any:
         return [to_plain(v, depth + 1) for v in value]
     if issubclass(kind, tuple) or issubclass(kind, list):
         # A named tuple is a tuple: its items, read as the base type stores them.
-        items = _OWN_ITEMS[tuple if issubclass(kind, tuple) else list](value)
+        items = _TUPLE_ITEMS(value) if issubclass(kind, tuple) else _LIST_ITEMS(value)
         return [to_plain(v, depth + 1) for v in items]
     if kind is dict:
         if not all(type(k) is str for k in value):
