@@ -97,10 +97,6 @@ class StudentCode:
         """Whether ``code`` is the student's."""
         return code.co_filename in self.files or id(code) in self.made
 
-    def made_at_run_time(self, code: CodeType) -> bool:
-        """Whether ``code`` is code the student's code made (not a cell's own)."""
-        return self.runs(code) and code.co_filename not in self.cell_files
-
     def owns(self, frame: FrameType | None) -> bool:
         """Whether the innermost frame of notebook or probe code around ``frame`` is the
         student's: library frames (torch, d2lutils) are looked through, while the
