@@ -105,8 +105,8 @@ MUTATIONS = [
     Mutation(
         "a library's callable bound to the answer's name is handed to the probe bare",
         "grader/d2lgrade/inside/runner.py",
-        "    if not callable(answer) or isinstance(answer, type) or not student_code.cell_files:",
-        "    if True:",
+        "        or student_code.wrote(answer)\n    ):",
+        "        or True\n    ):",
         ("tests/grader/inside/test_answers.py",),
     ),
     Mutation(
@@ -127,8 +127,8 @@ MUTATIONS = [
     Mutation(
         "a function handed to a library's Python code is not noted",
         "grader/d2lgrade/inside/monitor.py",
-        "    return code is None or not student_code.runs(code)",
-        "    return False",
+        "    return not (\n        not callable(value)",
+        "    return False and not (\n        not callable(value)",
         ("tests/grader/inside/test_monitor.py",),
     ),
     Mutation(

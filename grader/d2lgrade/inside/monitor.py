@@ -107,9 +107,9 @@ CODE_EVENTS = frozenset({"exec", "compile"})
 FRAMEWORKS = ("torch", "d2lutils")
 
 
-def _in_framework(frame: FrameType) -> bool:
-    module = str(frame.f_globals.get("__name__", ""))
-    return module.split(".")[0] in FRAMEWORKS
+def _package(frame: FrameType) -> str:
+    """The top-level package whose code ``frame`` runs (``torch`` for torch.nn...)."""
+    return str(frame.f_globals.get("__name__", "")).split(".")[0]
 
 
 def _part_running(frame: FrameType) -> object | None:
@@ -139,8 +139,7 @@ def _hands_functions_on(frame: FrameType, student_code: StudentCode) -> bool:
     shows as ``REPEATED_CALLBACK``). The frameworks' own functions (torch.vmap, a hook),
     the import system and the grader's recorders (a torch function mode is handed each
     function called) do not count."""
-    top = str(frame.f_globals.get("__name__", "")).split(".")[0]
-    if top in (*FRAMEWORKS, "d2lgrade", "importlib"):
+    if _package(frame) in (*FRAMEWORKS, "d2lgrade", "importlib"):
         return False
     code = frame.f_code
     count = code.co_argcount + code.co_kwonlyargcount
@@ -166,15 +165,13 @@ def _a_library_function(value: Any, student_code: StudentCode) -> bool:
     no functions handed on."""
     while isinstance(value, functools.partial):
         value = value.func
-    if (
+    return not (
         not callable(value)
         or isinstance(value, type)
         or hasattr(type(value), "__enter__")
         or isinstance(value, torch_machinery().parts)
-    ):
-        return False
-    code = getattr(getattr(value, "__func__", value), "__code__", None)
-    return code is None or not student_code.runs(code)
+        or student_code.wrote(value)
+    )
 
 
 def _running_already(frame: FrameType) -> bool:
@@ -582,6 +579,7 @@ class CallMonitor:
         handoff, engine_type = self.watches_handoff, self._engine_type
         counted_entry = getattr(self._engine, "__code__", None)
         student_code_starts = self._student_code_starts
+        stepping_now = self._stepping  # grown and emptied in place
 
         def hook(frame: FrameType, event: str, arg: Any) -> None:
             # Whose code runs is asked inline (StudentCode.runs): this runs on every call.
@@ -613,8 +611,8 @@ class CallMonitor:
                 frame.f_code.co_filename in files or id(frame.f_code) in made
             ):
                 self._student_calls_c(arg)
-            elif event != "c_call" and self._stepping and id(arg) == self._stepping[-1][0]:
-                if self.torch_calls - self._stepping.pop()[1] > STEPS_ALLOWED:
+            elif event != "c_call" and stepping_now and id(arg) == stepping_now[-1][0]:
+                if self.torch_calls - stepping_now.pop()[1] > STEPS_ALLOWED:
                     self.count(STEPPED_THROUGH_TENSORS)
             elif event == "c_call" and id(arg) in builtin and self.from_student(frame):
                 self.count(builtin[id(arg)])
@@ -720,11 +718,11 @@ class CallMonitor:
             # A course cell's function that the student's code called runs for them.
             if caller.f_code.co_filename.startswith(PROBE_FILE_PREFIX):
                 return None
-            if _in_framework(caller):
+            package = _package(caller)
+            if package in FRAMEWORKS:
                 if not asked:
                     part, asked = _part_running(frame), True
-                in_torch = str(caller.f_globals.get("__name__", "")).split(".")[0] == "torch"
-                if part is not None and not in_torch:
+                if part is not None and package != "torch":
                     return None
             caller = caller.f_back
         return None if caller is None else (caller, id(part) if part is not None else 0)

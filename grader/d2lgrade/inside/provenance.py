@@ -17,6 +17,7 @@ not as the code they imitate.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib._bootstrap
 import importlib._bootstrap_external
 import marshal
@@ -96,6 +97,16 @@ class StudentCode:
     def runs(self, code: CodeType) -> bool:
         """Whether ``code`` is the student's."""
         return code.co_filename in self.files or id(code) in self.made
+
+    def wrote(self, function: Any) -> bool:
+        """Whether calling ``function`` runs the student's code: a function of theirs, a
+        bound method or a partial of one, an object whose class's ``__call__`` is theirs."""
+        while isinstance(function, functools.partial):
+            function = function.func
+        code = getattr(getattr(function, "__func__", function), "__code__", None)
+        if code is None and callable(function):
+            code = getattr(type(function).__call__, "__code__", None)
+        return code is not None and self.runs(code)
 
     def owns(self, frame: FrameType | None) -> bool:
         """Whether the innermost frame of notebook or probe code around ``frame`` is the

@@ -208,11 +208,12 @@ def called_as_theirs(answer: Any, student_code: StudentCode) -> Any:
     compiled under their cell's name, through which its work is theirs, as it would be
     inside a ``def`` of theirs. Their own functions and objects, classes and plain values
     are handed on as they are."""
-    if not callable(answer) or isinstance(answer, type) or not student_code.cell_files:
-        return answer
-    function = getattr(answer, "__func__", answer)
-    code = getattr(function, "__code__", None) or getattr(type(answer).__call__, "__code__", None)
-    if code is not None and student_code.runs(code):
+    if (
+        not callable(answer)
+        or isinstance(answer, type)
+        or not student_code.cell_files
+        or student_code.wrote(answer)
+    ):
         return answer
     namespace = {"answer": answer}
     source = "def theirs(*args, **kwargs):\n    return answer(*args, **kwargs)\n"
